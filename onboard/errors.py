@@ -1,0 +1,34 @@
+"""Errors a person can act on. Each message says what went wrong and what to run next."""
+
+from __future__ import annotations
+
+
+class OnboardError(Exception):
+    """Base class: the CLI and the web app print ``str(err)`` as is, without a traceback."""
+
+
+class IndexNotFound(OnboardError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No index named {name!r}. Create it with `onboard index PATH --name {name}` "
+                         "or see `onboard list`.")
+        self.name = name
+
+
+class IndexCorrupt(OnboardError):
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(f"Index {name!r} is damaged ({detail}). Rebuild it with "
+                         f"`onboard reindex --rebuild {name}`.")
+        self.name = name
+
+
+class IndexLocked(OnboardError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Index {name!r} is being (re)indexed by another process; "
+                         "wait for it to finish and try again.")
+        self.name = name
+
+
+class PathOutsideRepo(OnboardError):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"Refusing {path!r}: it is not a file of the indexed repository.")
+        self.path = path

@@ -1,0 +1,101 @@
+"""Plain data records that flow between the stages.
+
+Every stage (scan → parse → graph → store → retrieve → pack → answer) speaks in these
+records so that a stage can be read, tested and replaced alone. They are frozen-ish
+dataclasses with no behaviour beyond small conveniences; persistence lives in
+``onboard.store`` and never pickles them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A text file the scanner accepted. ``path`` is repo-relative, POSIX style."""
+
+    path: str
+    abs_path: Path
+    language: str  # "python", "javascript", "typescript", "tsx", "go", ... or "text"/"markdown"/"toml"...
+    size: int
+    sha256: str  # of the raw bytes, so reindex can skip unchanged files
+    text: str  # decoded UTF-8 (secrets not yet redacted)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file the scanner (or parser) refused, with a reason a person can act on."""
+
+    path: str
+    reason: str  # e.g. "binary", "too large (6.1 MB > 5 MB)", "not UTF-8", "secret file", "symlink loop"
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A definition: class, function, method, interface, struct, enum, trait, module..."""
+
+    name: str
+    qualname: str  # dotted within the file, e.g. "Flask.route"
+    kind: str  # "class" | "function" | "method" | "interface" | "struct" | "enum" | "trait" | "type" | "module" ...
+    path: str
+    start_line: int  # 1-based, inclusive
+    end_line: int  # 1-based, inclusive
+    signature: str  # first line(s) of the definition up to the body, e.g. "def route(self, rule: str, **options)"
+    docstring: str = ""
+    parent: str | None = None  # qualname of the enclosing symbol
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A use of an identifier (call, attribute, type name) at a line of a file."""
+
+    name: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Import:
+    """An import as written in the source; resolution to a file happens in ``onboard.graph``."""
+
+    module: str  # as written: "flask.app", ".helpers", "./utils", "github.com/x/y", "java.util.List", "stdio.h"
+    path: str  # importing file
+    line: int
+    names: tuple[str, ...] = ()  # imported names where the syntax lists them ("from x import a, b")
+    level: int = 0  # Python relative-import dots; 0 otherwise
+
+
+@dataclass
+class ParsedFile:
+    """What the parser got out of one file. ``had_errors`` is True when tree-sitter saw ERROR nodes."""
+
+    path: str
+    language: str
+    symbols: list[Symbol] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    had_errors: bool = False
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A syntax-aware slice of a file (~200 tokens) for embedding and lexical search."""
+
+    id: str  # stable: sha1 of f"{path}:{start_line}:{end_line}:{sha1(text)}"
+    path: str
+    start_line: int
+    end_line: int
+    text: str
+    symbol: str | None = None  # qualname of the symbol the chunk belongs to, if any
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A file-level dependency. ``dst`` is a repo path, or ``"ext:<package>"`` for an external package."""
+
+    src: str
+    dst: str
+    kind: str = "import"  # "import" | "external" | "reference"
+    weight: float = 1.0
