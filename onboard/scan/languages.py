@@ -1,0 +1,49 @@
+"""Which language a file is, by extension or well-known name.
+
+Code languages get parsed; the others ("markdown", "toml", ...) are kept because READMEs, manifests
+and docs are exactly what a newcomer's questions need as orientation.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+CODE_LANGUAGES = frozenset({
+    "python", "javascript", "typescript", "tsx", "go", "java", "rust", "c", "cpp", "ruby", "csharp",
+    "kotlin", "swift", "php", "scala",
+})
+
+_BY_EXTENSION = {
+    ".py": "python", ".pyi": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".go": "go", ".java": "java", ".rs": "rust",
+    ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".rb": "ruby", ".cs": "csharp", ".kt": "kotlin", ".kts": "kotlin", ".swift": "swift",
+    ".php": "php", ".scala": "scala",
+    ".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".txt": "text",
+    ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
+    ".ini": "ini", ".cfg": "ini", ".sh": "shell", ".bash": "shell",
+    ".html": "html", ".htm": "html", ".css": "css", ".scss": "css",
+    ".sql": "sql", ".proto": "proto", ".xml": "xml", ".gradle": "gradle",
+}
+
+_BY_NAME = {
+    "dockerfile": "dockerfile", "makefile": "makefile", "gemfile": "ruby", "rakefile": "ruby",
+    "readme": "text", "license": "text", "changelog": "text", "authors": "text",
+    "go.mod": "text", "go.sum": None, "cargo.lock": None, "package-lock.json": None,
+    "yarn.lock": None, "pnpm-lock.yaml": None, "poetry.lock": None, "uv.lock": None,
+}
+
+
+def language_for(path: str) -> str | None:
+    """Return the language of ``path``, or None for files not worth indexing (lock files, unknown kinds).
+
+    Lock files are skipped on purpose: they are large, machine-written and answer no design question.
+    """
+    p = PurePosixPath(path)
+    name = p.name.lower()
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    return _BY_EXTENSION.get(p.suffix.lower())
