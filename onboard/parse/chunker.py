@@ -1,0 +1,74 @@
+"""Cut a file into ~200-token chunks along symbol boundaries.
+
+The embedding model (all-MiniLM-L6-v2) reads 256 wordpieces and drops the rest, so a chunk must be
+small enough to be embedded whole; cutting at symbol boundaries keeps each chunk about one thing.
+Every line of a file lands in exactly one chunk, so a hit can always be mapped back to lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from onboard.models import Chunk, Symbol
+
+TARGET_TOKENS = 200
+CHARS_PER_TOKEN = 3.2  # code tokenises denser than prose; errs towards smaller chunks
+
+
+def _tokens(lines: list[str]) -> float:
+    return sum(len(line) + 1 for line in lines) / CHARS_PER_TOKEN
+
+
+def chunk_id(path: str, start: int, end: int, text: str) -> str:
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return hashlib.sha1(f"{path}:{start}:{end}:{digest}".encode("utf-8")).hexdigest()
+
+
+def _innermost(symbols: list[Symbol], line: int) -> str | None:
+    """The deepest symbol covering ``line`` (symbols come sorted by start line)."""
+    best = None
+    for symbol in symbols:
+        if symbol.start_line > line:
+            break
+        if symbol.end_line >= line:
+            best = symbol.qualname
+    return best
+
+
+def _boundaries(symbols: list[Symbol], line_count: int) -> list[int]:
+    """Lines (1-based) where a new piece should start: every symbol's first line, and decorators'
+    or doc comments' lines are left with the preceding piece, which is good enough for search."""
+    starts = sorted({s.start_line for s in symbols if 1 <= s.start_line <= line_count} | {1})
+    return starts
+
+
+def chunk_file(path: str, text: str, symbols: list[Symbol]) -> list[Chunk]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return []
+    symbols = sorted(symbols, key=lambda s: (s.start_line, -s.end_line))
+    starts = _boundaries(symbols, len(lines)) + [len(lines) + 1]
+    pieces: list[tuple[int, int]] = []  # 1-based inclusive line ranges, split to fit the target
+    for begin, nxt in zip(starts, starts[1:]):
+        line = begin
+        while line < nxt:
+            end = line
+            size = _tokens([lines[line - 1]])
+            while end + 1 < nxt and size + _tokens([lines[end]]) <= TARGET_TOKENS:
+                size += _tokens([lines[end]])
+                end += 1
+            pieces.append((line, end))
+            line = end + 1
+    merged: list[tuple[int, int]] = []  # glue small neighbours so chunks are not one-liners
+    for start, end in pieces:
+        if merged and _tokens(lines[merged[-1][0] - 1:end]) <= TARGET_TOKENS:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    chunks = []
+    for start, end in merged:
+        body = "\n".join(lines[start - 1:end])
+        chunks.append(Chunk(chunk_id(path, start, end, body), path, start, end, body, _innermost(symbols, start)))
+    return chunks

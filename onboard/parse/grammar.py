@@ -1,0 +1,95 @@
+"""Per-language knowledge for tree-sitter: which nodes define symbols, which are uses, which import.
+
+Kept as data, not code, so adding a language is adding a table entry. Patterns that a grammar does
+not know are dropped when the query is compiled (see ``onboard.parse.queries``), which lets one
+reference list serve every language.
+"""
+
+from __future__ import annotations
+
+# node type -> symbol kind. "function" becomes "method" when nested in a class-like symbol.
+DEFINITIONS: dict[str, dict[str, str]] = {
+    "python": {"class_definition": "class", "function_definition": "function"},
+    "javascript": {"class_declaration": "class", "function_declaration": "function",
+                   "generator_function_declaration": "function", "method_definition": "method"},
+    "typescript": {"class_declaration": "class", "abstract_class_declaration": "class",
+                   "function_declaration": "function", "generator_function_declaration": "function",
+                   "method_definition": "method", "interface_declaration": "interface",
+                   "type_alias_declaration": "type", "enum_declaration": "enum", "internal_module": "module",
+                   "abstract_method_signature": "method"},
+    "go": {"function_declaration": "function", "method_declaration": "method", "type_spec": "type"},
+    "java": {"class_declaration": "class", "interface_declaration": "interface", "enum_declaration": "enum",
+             "record_declaration": "class", "annotation_type_declaration": "interface",
+             "method_declaration": "method", "constructor_declaration": "method"},
+    "rust": {"struct_item": "struct", "enum_item": "enum", "trait_item": "trait", "impl_item": "impl",
+             "function_item": "function", "function_signature_item": "function", "mod_item": "module",
+             "type_item": "type", "union_item": "struct", "macro_definition": "macro"},
+    "c": {"function_definition": "function", "struct_specifier": "struct", "enum_specifier": "enum",
+          "union_specifier": "struct", "type_definition": "type"},
+    "cpp": {"function_definition": "function", "struct_specifier": "struct", "enum_specifier": "enum",
+            "class_specifier": "class", "union_specifier": "struct", "namespace_definition": "module",
+            "type_definition": "type", "alias_declaration": "type"},
+    "ruby": {"class": "class", "module": "module", "method": "function", "singleton_method": "function"},
+    "csharp": {"class_declaration": "class", "interface_declaration": "interface", "struct_declaration": "struct",
+               "enum_declaration": "enum", "record_declaration": "class", "method_declaration": "method",
+               "constructor_declaration": "method", "namespace_declaration": "module",
+               "file_scoped_namespace_declaration": "module"},
+    "php": {"class_declaration": "class", "interface_declaration": "interface", "trait_declaration": "trait",
+            "function_definition": "function", "method_declaration": "method"},
+    "kotlin": {"class_declaration": "class", "object_declaration": "class", "function_declaration": "function"},
+    "swift": {"class_declaration": "class", "protocol_declaration": "interface", "function_declaration": "function"},
+    "scala": {"class_definition": "class", "object_definition": "class", "trait_definition": "trait",
+              "function_definition": "function"},
+}
+DEFINITIONS["tsx"] = DEFINITIONS["typescript"]
+
+CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "impl", "module"})
+
+# Struct/interface/enum bodies are not "bodies" that the signature should stop at for these node kinds.
+BODY_FIELDS = ("body", "block")
+
+# Uses of names: calls, attribute/member access, type names, constructor calls. One list for all
+# grammars; each pattern that a grammar rejects is dropped for that grammar.
+REFERENCE_PATTERNS = (
+    "(call function: (identifier) @ref)",
+    "(attribute attribute: (identifier) @ref)",
+    "(type (identifier) @ref)",
+    "(argument_list (identifier) @ref)",
+    "(decorator (identifier) @ref)",
+    "(call_expression function: (identifier) @ref)",
+    "(member_expression property: (property_identifier) @ref)",
+    "(new_expression constructor: (identifier) @ref)",
+    "(type_identifier) @ref",
+    "(selector_expression field: (field_identifier) @ref)",
+    "(field_expression field: (field_identifier) @ref)",
+    "(scoped_identifier name: (identifier) @ref)",
+    "(method_invocation name: (identifier) @ref)",
+    "(object_creation_expression type: (identifier) @ref)",
+    "(invocation_expression function: (identifier) @ref)",
+    "(member_access_expression name: (identifier) @ref)",
+    "(call method: (identifier) @ref)",
+    "(constant) @ref",
+    "(qualified_identifier name: (identifier) @ref)",
+    "(scope_resolution name: (constant) @ref)",
+    "(identifier_name) @ref",
+)
+
+# Import statements: the captured node is handled by ``onboard.parse.imports`` per language.
+IMPORT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "python": ("(import_statement) @imp", "(import_from_statement) @imp"),
+    "javascript": ("(import_statement source: (string) @imp)", "(export_statement source: (string) @imp)",
+                   "(call_expression function: (identifier) @fn arguments: (arguments (string) @imp))",
+                   "(call_expression function: (import) arguments: (arguments (string) @imp))"),
+    "go": ("(import_spec path: (_) @imp)",),
+    "java": ("(import_declaration) @imp",),
+    "rust": ("(use_declaration argument: (_) @imp)", "(mod_item name: (identifier) @imp)",
+             "(extern_crate_declaration name: (identifier) @imp)"),
+    "c": ("(preproc_include path: (_) @imp)",),
+    "ruby": ("(call method: (identifier) @fn arguments: (argument_list (string) @imp))",),
+    "csharp": ("(using_directive) @imp",),
+    "php": ("(namespace_use_clause) @imp",),
+}
+IMPORT_PATTERNS["typescript"] = IMPORT_PATTERNS["tsx"] = IMPORT_PATTERNS["javascript"]
+IMPORT_PATTERNS["cpp"] = IMPORT_PATTERNS["c"]
+
+COMMENT_TYPES = frozenset({"comment", "line_comment", "block_comment"})

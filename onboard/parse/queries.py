@@ -1,0 +1,43 @@
+"""Compiled tree-sitter parsers and queries, built once per language and process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from tree_sitter import Parser, Query, QueryError
+from tree_sitter_language_pack import get_language, get_parser
+
+from onboard.parse.grammar import DEFINITIONS, IMPORT_PATTERNS, REFERENCE_PATTERNS
+
+
+@lru_cache(maxsize=None)
+def parser_for(language: str) -> Parser:
+    return get_parser(language)  # type: ignore[arg-type]
+
+
+def _compile(language: str, patterns: tuple[str, ...]) -> Query | None:
+    """Join the patterns this grammar accepts into one query (one pass over the tree)."""
+    lang = get_language(language)  # type: ignore[arg-type]
+    accepted = []
+    for pattern in patterns:
+        try:
+            Query(lang, pattern)
+        except (QueryError, NameError, SyntaxError, ValueError):
+            continue
+        accepted.append(pattern)
+    return Query(lang, "\n".join(accepted)) if accepted else None
+
+
+@lru_cache(maxsize=None)
+def definition_query(language: str) -> Query | None:
+    return _compile(language, tuple(f"({node}) @def" for node in DEFINITIONS.get(language, {})))
+
+
+@lru_cache(maxsize=None)
+def reference_query(language: str) -> Query | None:
+    return _compile(language, REFERENCE_PATTERNS)
+
+
+@lru_cache(maxsize=None)
+def import_query(language: str) -> Query | None:
+    return _compile(language, IMPORT_PATTERNS.get(language, ()))
