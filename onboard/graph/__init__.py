@@ -1,1 +1,15 @@
-"""graph stage."""
+"""graph stage: imports resolved to files, reference edges, centrality, package roll-up, cycles."""
+
+from onboard.graph.build import (
+    build_file_graph,
+    find_cycles,
+    package_of,
+    pagerank,
+    personalized_pagerank,
+    reference_edges,
+    rollup,
+)
+from onboard.graph.resolve import resolve_imports
+
+__all__ = ["build_file_graph", "find_cycles", "package_of", "pagerank", "personalized_pagerank",
+           "reference_edges", "resolve_imports", "rollup"]

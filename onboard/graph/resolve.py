@@ -1,0 +1,172 @@
+"""Resolve imports to files of the repository, or to external packages.
+
+Each language names modules differently; each resolver maps an ``Import`` to candidate repo paths
+and takes the first that exists. What does not resolve is an external dependency, kept as an
+``ext:<package>`` node so maps can show what a repo leans on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sys
+from collections import defaultdict
+from typing import Callable
+
+from onboard.models import Edge, Import, ParsedFile
+
+_STDLIB = frozenset(sys.stdlib_module_names)
+_JS_SUFFIXES = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", "/index.ts", "/index.tsx", "/index.js",
+                "/index.jsx")
+
+
+class _Repo:
+    """Path lookups shared by the resolvers, computed once per graph build."""
+
+    def __init__(self, paths: set[str]) -> None:
+        self.paths = paths
+        self.by_basename: dict[str, list[str]] = defaultdict(list)
+        self.dirs: dict[str, list[str]] = defaultdict(list)
+        for path in paths:
+            self.by_basename[posixpath.basename(path)].append(path)
+            self.dirs[posixpath.dirname(path)].append(path)
+        # Python source roots: the repo root, plus every directory that holds a top-level package.
+        roots = {""}
+        for path in paths:
+            if path.endswith("/__init__.py"):
+                package_dir = posixpath.dirname(path)
+                parent = posixpath.dirname(package_dir)
+                if posixpath.join(parent, "__init__.py") not in paths:
+                    roots.add(parent)
+        self.python_roots = sorted(roots, key=len)
+
+    def first(self, candidates: list[str]) -> str | None:
+        return next((c for c in candidates if c in self.paths), None)
+
+
+def _python(imp: Import, repo: _Repo) -> list[str] | str:
+    """Paths for `import a.b` / `from .a import b` (b may be a module or a name in a)."""
+    if imp.level:
+        base = posixpath.dirname(imp.path)
+        for _ in range(imp.level - 1):
+            base = posixpath.dirname(base)
+        bases = [base]
+    else:
+        bases = list(repo.python_roots)
+    module = imp.module.replace(".", "/")
+    found: list[str] = []
+    for base in bases:
+        stem = posixpath.join(base, module) if module else base
+        target = repo.first([f"{stem}.py", f"{stem}/__init__.py", f"{stem}.pyi"])
+        if target is None:
+            continue
+        found.append(target)
+        for name in imp.names:  # `from pkg import module` also depends on pkg/module.py
+            sub = repo.first([f"{stem}/{name}.py", f"{stem}/{name}/__init__.py"])
+            if sub:
+                found.append(sub)
+        return found
+    top = imp.module.split(".")[0]
+    if not top:
+        return []
+    return f"stdlib:{top}" if top in _STDLIB else top
+
+
+def _javascript(imp: Import, repo: _Repo) -> list[str] | str:
+    if not imp.module.startswith("."):
+        parts = imp.module.split("/")
+        return "/".join(parts[:2]) if imp.module.startswith("@") else parts[0]
+    stem = posixpath.normpath(posixpath.join(posixpath.dirname(imp.path), imp.module))
+    target = repo.first([stem + suffix for suffix in _JS_SUFFIXES]
+                        + [stem.rsplit(".", 1)[0] + s for s in (".ts", ".tsx")])
+    return [target] if target else []
+
+
+def _c(imp: Import, repo: _Repo) -> list[str] | str:
+    here = posixpath.normpath(posixpath.join(posixpath.dirname(imp.path), imp.module))
+    target = repo.first([here, imp.module, f"include/{imp.module}", f"src/{imp.module}"])
+    if target is None:
+        matches = [p for p in repo.by_basename.get(posixpath.basename(imp.module), []) if p.endswith(imp.module)]
+        target = matches[0] if len(matches) == 1 else None
+    if target:
+        return [target]
+    return [] if imp.level else imp.module.split("/")[0].removesuffix(".h")
+
+
+def _go(imp: Import, repo: _Repo, module_prefix: str) -> list[str] | str:
+    if module_prefix and (imp.module == module_prefix or imp.module.startswith(module_prefix + "/")):
+        package_dir = imp.module[len(module_prefix):].strip("/")
+        return [p for p in repo.dirs.get(package_dir, []) if p.endswith(".go") and not p.endswith("_test.go")]
+    parts = imp.module.split("/")
+    return "/".join(parts[:3]) if "." in parts[0] else f"stdlib:{parts[0]}"
+
+
+def _dotted(imp: Import, repo: _Repo, extension: str) -> list[str] | str:
+    """Java `a.b.C` and C# namespaces: match the longest path suffix that names a file."""
+    parts = imp.module.rstrip(".*").split(".")
+    for size in range(len(parts), 0, -1):
+        suffix = "/".join(parts[:size]) + extension
+        matches = [p for p in repo.by_basename.get(parts[size - 1] + extension, []) if p.endswith(suffix)]
+        if matches:
+            return matches[:1]
+    return parts[0]
+
+
+def _rust(imp: Import, repo: _Repo) -> list[str] | str:
+    here = posixpath.dirname(imp.path)
+    if imp.level:  # `mod x;`
+        stem = posixpath.join(here, imp.module)
+        return [t] if (t := repo.first([f"{stem}.rs", f"{stem}/mod.rs"])) else []
+    parts = imp.module.replace("{", " ").split("::")
+    head = parts[0].strip()
+    if head in {"crate", "self", "super"}:
+        base = "src" if head == "crate" else here if head == "self" else posixpath.dirname(here)
+        for size in range(len(parts) - 1, 0, -1):
+            stem = posixpath.join(base, *[p.strip() for p in parts[1:size + 1]])
+            if target := repo.first([f"{stem}.rs", f"{stem}/mod.rs"]):
+                return [target]
+        return []
+    return "stdlib:" + head if head in {"std", "core", "alloc"} else head
+
+
+def _ruby(imp: Import, repo: _Repo) -> list[str] | str:
+    name = imp.module if imp.module.endswith(".rb") else imp.module + ".rb"
+    if imp.level:
+        return [t] if (t := repo.first([posixpath.normpath(posixpath.join(posixpath.dirname(imp.path), name))])) else []
+    return [t] if (t := repo.first([f"lib/{name}", name])) else imp.module.split("/")[0]
+
+
+def _go_module_prefix(texts: dict[str, str]) -> str:
+    for line in texts.get("go.mod", "").splitlines():
+        if line.startswith("module "):
+            return line.split()[1]
+    return ""
+
+
+def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: dict[str, str] | None = None) -> list[Edge]:
+    """File→file import edges and file→``ext:<package>`` edges, merged by (src, dst)."""
+    repo = _Repo(paths)
+    go_prefix = _go_module_prefix(texts or {})
+    resolvers: dict[str, Callable[[Import], list[str] | str]] = {
+        "python": lambda i: _python(i, repo),
+        "javascript": lambda i: _javascript(i, repo), "typescript": lambda i: _javascript(i, repo),
+        "tsx": lambda i: _javascript(i, repo),
+        "c": lambda i: _c(i, repo), "cpp": lambda i: _c(i, repo),
+        "go": lambda i: _go(i, repo, go_prefix),
+        "java": lambda i: _dotted(i, repo, ".java"), "csharp": lambda i: _dotted(i, repo, ".cs"),
+        "rust": lambda i: _rust(i, repo), "ruby": lambda i: _ruby(i, repo),
+    }
+    weights: dict[tuple[str, str, str], float] = defaultdict(float)
+    for file in parsed:
+        resolve = resolvers.get(file.language)
+        if resolve is None:
+            continue
+        for imp in file.imports:
+            target = resolve(imp)
+            if isinstance(target, str):
+                weights[(file.path, f"ext:{target}", "external")] += 1
+            else:
+                for dst in target:
+                    if dst != file.path:
+                        weights[(file.path, dst, "import")] += 1
+    return [Edge(src, dst, kind, weight) for (src, dst, kind), weight in sorted(weights.items())]
+
