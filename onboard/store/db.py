@@ -1,0 +1,206 @@
+"""The SQLite half of an index: the source of truth for files, symbols, edges and chunks.
+
+SQLite because an index must survive crashes (one transaction per (re)index), be inspectable with
+any SQLite tool, and never need pickle. File text is stored (already redacted) so answers and the
+source viewer read exactly what was indexed, never the live filesystem.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import networkx as nx
+
+from onboard.errors import IndexCorrupt, PathOutsideRepo
+from onboard.graph import build_file_graph
+from onboard.models import Chunk, Edge, Import, Reference, SkippedFile, Symbol
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, language TEXT NOT NULL, size INTEGER NOT NULL, lines INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, had_errors INTEGER NOT NULL DEFAULT 0, pagerank REAL NOT NULL DEFAULT 0,
+    redactions INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS symbols (
+    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE, name TEXT NOT NULL, qualname TEXT NOT NULL,
+    kind TEXT NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, signature TEXT NOT NULL,
+    docstring TEXT NOT NULL, parent TEXT);
+CREATE TABLE IF NOT EXISTS refs (
+    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE, name TEXT NOT NULL, line INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS imports (
+    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE, module TEXT NOT NULL, line INTEGER NOT NULL,
+    names TEXT NOT NULL, level INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS edges (src TEXT NOT NULL, dst TEXT NOT NULL, kind TEXT NOT NULL, weight REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
+    start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, symbol TEXT, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
+CREATE INDEX IF NOT EXISTS refs_path ON refs(path);
+CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
+CREATE INDEX IF NOT EXISTS edges_src ON edges(src);
+CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst);
+CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
+"""
+TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges", "chunks")
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    language: str
+    size: int
+    lines: int
+    sha256: str
+    had_errors: bool
+    pagerank: float
+    redactions: int = 0
+
+
+class IndexDB:
+    """One index's SQLite database. Readers get records; the indexer writes inside ``transaction``."""
+
+    def __init__(self, path: Path, name: str = "", create: bool = False) -> None:
+        self.path = Path(path)
+        self.name = name or self.path.parent.name
+        if not create and not self.path.exists():
+            raise IndexCorrupt(self.name, f"{self.path.name} is missing")
+        try:
+            self.conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            if create:
+                self.conn.executescript(SCHEMA)
+            self._check()
+        except sqlite3.DatabaseError as err:
+            raise IndexCorrupt(self.name, f"SQLite: {err}") from err
+
+    def _check(self) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = [t for t in TABLES if t not in tables]
+        if missing:
+            raise IndexCorrupt(self.name, f"missing tables: {', '.join(missing)}")
+        version = self.manifest().get("schema_version")
+        if version not in (None, SCHEMA_VERSION):
+            raise IndexCorrupt(self.name, f"schema version {version}, this onboard reads {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def transaction(self) -> sqlite3.Connection:
+        """``with db.transaction() as tx:`` commits all or nothing: an interrupted reindex changes nothing."""
+        return self.conn
+
+    def integrity_error(self) -> str | None:
+        """None when SQLite's quick check passes, else its complaint."""
+        try:
+            result = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as err:
+            return str(err)
+        return None if result == "ok" else result
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def _rows(self, sql: str, args: Iterable[object] = ()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, tuple(args)).fetchall()
+        except sqlite3.DatabaseError as err:
+            raise IndexCorrupt(self.name, f"SQLite: {err}") from err
+
+    def manifest(self) -> dict[str, str]:
+        return {k: v for k, v in self._rows("SELECT key, value FROM manifest")}
+
+    def files(self) -> list[FileRow]:
+        rows = self._rows("SELECT path, language, size, lines, sha256, had_errors, pagerank, redactions "
+                          "FROM files ORDER BY path")
+        return [FileRow(p, lang, size, lines, sha, bool(err), pr, red) for p, lang, size, lines, sha, err, pr, red in rows]
+
+    def file_text(self, path: str) -> str:
+        rows = self._rows("SELECT text FROM files WHERE path = ?", (path,))
+        if not rows:
+            raise PathOutsideRepo(path)
+        return rows[0][0]
+
+    def symbols(self, path: str | None = None) -> list[Symbol]:
+        sql = "SELECT name, qualname, kind, path, start_line, end_line, signature, docstring, parent FROM symbols"
+        rows = self._rows(sql + " WHERE path = ? ORDER BY start_line" if path else sql + " ORDER BY path, start_line",
+                          (path,) if path else ())
+        return [Symbol(*row) for row in rows]
+
+    def references(self, path: str | None = None) -> list[Reference]:
+        sql = "SELECT name, path, line FROM refs"
+        rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())
+        return [Reference(*row) for row in rows]
+
+    def imports(self, path: str | None = None) -> list[Import]:
+        sql = "SELECT module, path, line, names, level FROM imports"
+        rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())
+        return [Import(m, p, line, tuple(json.loads(names)), level) for m, p, line, names, level in rows]
+
+    def edges(self) -> list[Edge]:
+        return [Edge(*row) for row in self._rows("SELECT src, dst, kind, weight FROM edges")]
+
+    def chunks(self, path: str | None = None) -> list[Chunk]:
+        sql = "SELECT id, path, start_line, end_line, text, symbol FROM chunks"
+        rows = self._rows(sql + " WHERE path = ? ORDER BY start_line" if path else sql + " ORDER BY path, start_line",
+                          (path,) if path else ())
+        return [Chunk(*row) for row in rows]
+
+    def chunk_ids(self) -> set[str]:
+        return {r[0] for r in self._rows("SELECT id FROM chunks")}
+
+    def skipped(self) -> list[SkippedFile]:
+        return [SkippedFile(*row) for row in self._rows("SELECT path, reason FROM skipped ORDER BY path")]
+
+    def counts(self) -> dict[str, int]:
+        return {table: self._rows(f"SELECT COUNT(*) FROM {table}")[0][0]
+                for table in ("files", "symbols", "edges", "chunks", "skipped")}
+
+    def file_graph(self) -> nx.DiGraph:
+        attrs = {f.path: {"language": f.language, "size": f.size, "lines": f.lines, "pagerank": f.pagerank}
+                 for f in self.files()}
+        return build_file_graph(attrs, self.edges())
+
+    # -- writes (inside one transaction, by the indexer) ---------------------------------------
+
+    def put_manifest(self, tx: sqlite3.Connection, values: dict[str, object]) -> None:
+        tx.executemany("INSERT OR REPLACE INTO manifest(key, value) VALUES (?, ?)",
+                       [(k, str(v)) for k, v in values.items()])
+
+    def delete_files(self, tx: sqlite3.Connection, paths: Iterable[str]) -> None:
+        tx.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
+
+    def put_file(self, tx: sqlite3.Connection, row: FileRow, text: str, symbols: list[Symbol],
+                 refs: list[Reference], imports: list[Import], chunks: list[Chunk]) -> None:
+        tx.execute("DELETE FROM files WHERE path = ?", (row.path,))
+        tx.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (row.path, row.language, row.size, row.lines, row.sha256, int(row.had_errors), row.pagerank,
+                    row.redactions, text))
+        tx.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(s.path, s.name, s.qualname, s.kind, s.start_line, s.end_line, s.signature, s.docstring,
+                         s.parent) for s in symbols])
+        tx.executemany("INSERT INTO refs VALUES (?, ?, ?)", [(r.path, r.name, r.line) for r in refs])
+        tx.executemany("INSERT INTO imports VALUES (?, ?, ?, ?, ?)",
+                       [(i.path, i.module, i.line, json.dumps(list(i.names)), i.level) for i in imports])
+        tx.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+                       [(c.id, c.path, c.start_line, c.end_line, c.symbol, c.text) for c in chunks])
+
+    def replace_skipped(self, tx: sqlite3.Connection, skipped: list[SkippedFile]) -> None:
+        tx.execute("DELETE FROM skipped")
+        tx.executemany("INSERT OR REPLACE INTO skipped VALUES (?, ?)", [(s.path, s.reason) for s in skipped])
+
+    def replace_graph(self, tx: sqlite3.Connection, edges: list[Edge], ranks: dict[str, float]) -> None:
+        tx.execute("DELETE FROM edges")
+        tx.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)", [(e.src, e.dst, e.kind, e.weight) for e in edges])
+        tx.execute("UPDATE files SET pagerank = 0")
+        tx.executemany("UPDATE files SET pagerank = ? WHERE path = ?", [(r, p) for p, r in ranks.items()])
+
+    def iter_texts(self) -> Iterator[tuple[str, str]]:
+        yield from self.conn.execute("SELECT path, text FROM files ORDER BY path")

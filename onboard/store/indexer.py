@@ -1,0 +1,184 @@
+"""Build or refresh one index: scan → redact → parse → chunk → graph → SQLite → chroma.
+
+Incremental by content hash: only new or changed files are parsed and embedded. Crash-safe by
+ordering: SQLite is rewritten in one transaction (all or nothing), and chroma, written after it,
+is keyed by content so a half-finished embedding pass is simply resumed by the next run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock, Timeout
+
+from onboard.config import Settings
+from onboard.errors import IndexLocked, OnboardError
+from onboard.graph import build_file_graph, pagerank, reference_edges, resolve_imports
+from onboard.models import ParsedFile, SkippedFile, SourceFile
+from onboard.parse import chunk_file, parse_many
+from onboard.scan import redact, scan_repo
+from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB
+from onboard.store.vectors import VectorStore
+
+Progress = Callable[[str, int, int], None]
+DB_NAME = "index.sqlite3"
+
+
+@dataclass
+class IndexReport:
+    name: str
+    root: str
+    indexed: int = 0  # files parsed this run (new or changed)
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    files: int = 0
+    symbols: int = 0
+    edges: int = 0
+    chunks: int = 0
+    embedded: int = 0  # chunks embedded this run
+    redactions: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _lock(directory: Path, name: str) -> FileLock:
+    lock = FileLock(str(directory / ".lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as err:
+        raise IndexLocked(name) from err
+    return lock
+
+
+def _wipe(directory: Path) -> None:
+    """Remove a store but keep the directory (and the lock file inside it)."""
+    for child in directory.iterdir():
+        if child.name == ".lock":
+            continue
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def _parsed_from_db(db: IndexDB, keep: set[str]) -> list[ParsedFile]:
+    """Rebuild parse results of unchanged files from SQLite, one query per table."""
+    files = {f.path: ParsedFile(f.path, f.language, had_errors=f.had_errors) for f in db.files() if f.path in keep}
+    for symbol in db.symbols():
+        if symbol.path in files:
+            files[symbol.path].symbols.append(symbol)
+    for ref in db.references():
+        if ref.path in files:
+            files[ref.path].references.append(ref)
+    for imp in db.imports():
+        if imp.path in files:
+            files[imp.path].imports.append(imp)
+    return list(files.values())
+
+
+def build_index(root: Path | str, name: str, settings: Settings, progress: Progress | None = None,
+                rebuild: bool = False, workers: int = 2, embed: bool = True) -> IndexReport:
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise OnboardError(f"Cannot index {root}: no such directory.")
+    if not root.is_dir():
+        raise OnboardError(f"Cannot index {root}: it is a file, not a directory.")
+    root = root.resolve()
+    directory = settings.index_dir(name)
+    directory.mkdir(parents=True, exist_ok=True)
+    report = IndexReport(name, str(root))
+    notify = progress or (lambda stage, done, total: None)
+    lock = _lock(directory, name)
+    try:
+        if rebuild:
+            if settings.chroma_host:
+                VectorStore(settings, name, directory / "chroma").drop()
+            _wipe(directory)
+        (directory / "root.txt").write_text(str(root), encoding="utf-8")
+        db = IndexDB(directory / DB_NAME, name, create=True)
+        try:
+            previous_root = db.manifest().get("root")
+            if previous_root and previous_root != str(root):
+                raise OnboardError(f"Index {name!r} already holds {previous_root}. Choose another --name, "
+                                   f"or `onboard remove {name}` first.")
+            _update_sqlite(db, root, name, report, notify, workers)
+            if embed:
+                _update_vectors(db, VectorStore(settings, name, directory / "chroma"), report, notify)
+        finally:
+            db.close()
+    finally:
+        lock.release()
+    return report
+
+
+def _timed(report: IndexReport, stage: str, started: float) -> float:
+    now = time.perf_counter()
+    report.seconds[stage] = round(report.seconds.get(stage, 0.0) + now - started, 3)
+    return now
+
+
+def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress, workers: int) -> None:
+    clock = time.perf_counter()
+    scan = scan_repo(root)
+    notify("scan", len(scan.files), len(scan.files))
+    known = {f.path: f.sha256 for f in db.files()}
+    changed = [f for f in scan.files if known.get(f.path) != f.sha256]
+    current = {f.path for f in scan.files}
+    removed = sorted(set(known) - current)
+    report.indexed, report.unchanged, report.removed = len(changed), len(scan.files) - len(changed), len(removed)
+    report.skipped = scan.skipped
+    clock = _timed(report, "scan", clock)
+
+    redacted: list[tuple[SourceFile, int]] = []
+    for source in changed:
+        text, count = redact(source.text)
+        redacted.append((replace(source, text=text), count))
+        report.redactions += count
+    parsed = parse_many([s for s, _ in redacted], workers=workers)
+    notify("parse", len(parsed), len(parsed))
+    clock = _timed(report, "parse", clock)
+
+    with db.transaction() as tx:
+        db.delete_files(tx, removed)
+        for (source, count), result in zip(redacted, parsed):
+            lines = source.text.count("\n") + (0 if source.text.endswith("\n") or not source.text else 1)
+            row = FileRow(source.path, source.language, source.size, lines, source.sha256, result.had_errors, 0.0, count)
+            db.put_file(tx, row, source.text, result.symbols, result.references, result.imports,
+                        chunk_file(source.path, source.text, result.symbols))
+        clock = _timed(report, "store", clock)
+
+        all_parsed = parsed + _parsed_from_db(db, current - {s.path for s, _ in redacted})
+        texts = {"go.mod": db.file_text("go.mod")} if "go.mod" in current else {}
+        edges = resolve_imports(all_parsed, current, texts) + reference_edges(all_parsed)
+        attrs = {p.path: {} for p in all_parsed}
+        ranks = pagerank(build_file_graph(attrs, edges))
+        db.replace_graph(tx, edges, ranks)
+        db.replace_skipped(tx, scan.skipped)
+        counts = db.counts()
+        db.put_manifest(tx, {
+            "schema_version": SCHEMA_VERSION, "name": name, "root": str(root),
+            "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "vectors_complete": "false",
+        })
+        notify("graph", 1, 1)
+        _timed(report, "graph", clock)
+    report.files, report.symbols, report.edges, report.chunks = (counts["files"], counts["symbols"], counts["edges"],
+                                                                 counts["chunks"])
+
+
+def _update_vectors(db: IndexDB, vectors: VectorStore, report: IndexReport, notify: Progress) -> None:
+    """Embed chunks chroma lacks, drop those SQLite no longer has; resumes whatever a crash left."""
+    clock = time.perf_counter()
+    wanted = db.chunk_ids()
+    present = vectors.ids()
+    stale = present - wanted
+    if stale:
+        vectors.delete(sorted(stale))
+    missing = [c for c in db.chunks() if c.id not in present]
+    vectors.upsert(missing, progress=notify)
+    report.embedded = len(missing)
+    with db.transaction() as tx:
+        db.put_manifest(tx, {"vectors_complete": "true"})
+    _timed(report, "embed", clock)
