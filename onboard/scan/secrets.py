@@ -100,9 +100,11 @@ def _replacement(kind: str, secret: str) -> str:
     return f"[REDACTED:{kind}]" + "\n" * secret.count("\n")
 
 
-def _secret_span(match: re.Match[str]) -> tuple[int, int]:
-    """The part of a match to hide: the longest captured group when a pattern captures the secret
-    itself (a URL's password, a quoted key after its name), else the whole match."""
+def _secret_span(kind: str, match: re.Match[str]) -> tuple[int, int]:
+    """The part of a match to hide: a URL's password alone; for detect-secrets patterns the longest
+    captured group when it captures the secret itself (a quoted key after its name), else the match."""
+    if kind == "url-password":
+        return match.span(1)
     groups = [i for i in range(1, (match.re.groups or 0) + 1) if match.group(i) and len(match.group(i)) >= 8]
     if not groups:
         return match.span(0)
@@ -113,7 +115,7 @@ def _redact_line(line: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -
     count = 0
     for kind, pattern in patterns:
         for match in reversed(list(pattern.finditer(line))):
-            start, end = _secret_span(match)
+            start, end = _secret_span(kind, match)
             if line[start:end].startswith("[REDACTED"):
                 continue
             line = line[:start] + _replacement(kind, line[start:end]) + line[end:]

@@ -1,0 +1,128 @@
+"""`onboard index | reindex | list | remove | stats`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from onboard import api
+from onboard.cli import app
+from onboard.cli.common import (
+    ChromaHostOption,
+    ChromaPortOption,
+    HomeOption,
+    console,
+    err_console,
+    friendly_errors,
+    progress_bars,
+    settings_from,
+)
+
+
+def _print_report(report: api.IndexReport) -> None:
+    console.print(f"[green]indexed[/] [bold]{report.name}[/] ({report.root}): {report.files} files, "
+                  f"{report.symbols} symbols, {report.edges} edges, {report.chunks} chunks; "
+                  f"{report.indexed} parsed, {report.unchanged} unchanged, {report.removed} removed, "
+                  f"{report.embedded} chunks embedded, {report.redactions} secrets redacted.")
+    timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
+    console.print(f"[dim]{timing}[/]")
+    if report.skipped:
+        console.print(f"[yellow]{len(report.skipped)} files skipped[/] (see `onboard stats {report.name}`)")
+
+
+@app.command()
+def index(path: Path = typer.Argument(..., help="Repository to index."),
+          name: Optional[str] = typer.Option(None, "--name", help="Index name (default: the folder's name)."),
+          rebuild: bool = typer.Option(False, "--rebuild", help="Drop any existing index of that name first."),
+          no_embed: bool = typer.Option(False, "--no-embed", help="Skip embeddings (lexical + graph search only)."),
+          home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+          chroma_port: Optional[int] = ChromaPortOption) -> None:
+    """Index a repository: scan, parse, graph, embed."""
+    with friendly_errors(), progress_bars() as progress:
+        report = api.index_repo(path, name, settings_from(home, chroma_host, chroma_port), progress,
+                                rebuild=rebuild, embed=not no_embed)
+    _print_report(report)
+
+
+@app.command()
+def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh."),
+            all_: bool = typer.Option(False, "--all", help="Refresh every index."),
+            rebuild: bool = typer.Option(False, "--rebuild", help="Start over (fixes a damaged index)."),
+            workers: int = typer.Option(2, "--workers", min=1, help="Parallel indexes with --all."),
+            home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+            chroma_port: Optional[int] = ChromaPortOption) -> None:
+    """Refresh an index incrementally: only changed files are parsed and embedded again."""
+    settings = settings_from(home, chroma_host, chroma_port)
+    if all_ == bool(name):
+        err_console.print("[bold red]error:[/] give an index NAME or --all.")
+        raise typer.Exit(2)
+    with friendly_errors():
+        if name:
+            with progress_bars() as progress:
+                report = api.reindex(name, settings, progress, rebuild=rebuild)
+            _print_report(report)
+            return
+        results = api.reindex_all(settings, workers=workers, rebuild=rebuild)
+    failed = 0
+    for index_name, result in results.items():
+        if isinstance(result, str):
+            failed += 1
+            err_console.print(f"[bold red]{index_name}:[/] {result}")
+        else:
+            _print_report(result)
+    if not results:
+        console.print("no indexes yet: `onboard index PATH`")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_(home: Optional[Path] = HomeOption) -> None:
+    """Indexes with their size, freshness and health."""
+    infos = api.list_indexes(settings_from(home))
+    if not infos:
+        console.print("no indexes yet: `onboard index PATH`")
+        return
+    table = Table("name", "root", "files", "symbols", "chunks", "last indexed", "stale", "status")
+    for info in infos:
+        status = f"[red]{info.error}[/]" if info.error else ("ok" if info.vectors_complete else
+                                                             "[yellow]embedding incomplete: reindex[/]")
+        table.add_row(info.name, info.root, str(info.files), str(info.symbols), str(info.chunks), info.updated_at,
+                      "" if info.stale is None else str(info.stale), status)
+    console.print(table)
+
+
+@app.command()
+def remove(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+           home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+           chroma_port: Optional[int] = ChromaPortOption) -> None:
+    """Delete an index (the repository itself is not touched)."""
+    if not yes and not typer.confirm(f"Delete index {name!r}?"):
+        raise typer.Exit(1)
+    with friendly_errors():
+        api.remove_index(name, settings_from(home, chroma_host, chroma_port))
+    console.print(f"removed {name}")
+
+
+@app.command()
+def stats(name: str, home: Optional[Path] = HomeOption) -> None:
+    """Counts, languages, the most central files and what was skipped, with reasons."""
+    with friendly_errors():
+        info = api.index_stats(name, settings_from(home))
+    console.print(f"[bold]{info['name']}[/] {info['root']} (indexed {info['updated_at']}, integrity {info['integrity']})")
+    console.print(", ".join(f"{k} {v}" for k, v in info["counts"].items()))
+    console.print("languages: " + ", ".join(f"{k} {v}" for k, v in info["languages"].items()))
+    table = Table("most central files", "PageRank")
+    for path, rank in info["central"]:
+        table.add_row(path, f"{rank:.4f}")
+    console.print(table)
+    if info["parse_errors"]:
+        console.print(f"[yellow]syntax errors (indexed what parsed):[/] {', '.join(info['parse_errors'][:20])}")
+    console.print(f"secrets redacted: {info['redactions']}")
+    for reason, count in info["skipped"].items():
+        console.print(f"skipped {count}: {reason}")
+
+
