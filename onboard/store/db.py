@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import networkx as nx
 
@@ -70,6 +71,7 @@ class IndexDB:
     def __init__(self, path: Path, name: str = "", create: bool = False) -> None:
         self.path = Path(path)
         self.name = name or self.path.parent.name
+        self._lock = threading.Lock()  # one connection serves the web app's and load test's threads
         if not create and not self.path.exists():
             raise IndexCorrupt(self.name, f"{self.path.name} is missing")
         try:
@@ -110,7 +112,8 @@ class IndexDB:
 
     def _rows(self, sql: str, args: Iterable[object] = ()) -> list[sqlite3.Row]:
         try:
-            return self.conn.execute(sql, tuple(args)).fetchall()
+            with self._lock:
+                return self.conn.execute(sql, tuple(args)).fetchall()
         except sqlite3.DatabaseError as err:
             raise IndexCorrupt(self.name, f"SQLite: {err}") from err
 
@@ -202,5 +205,5 @@ class IndexDB:
         tx.execute("UPDATE files SET pagerank = 0")
         tx.executemany("UPDATE files SET pagerank = ? WHERE path = ?", [(r, p) for p, r in ranks.items()])
 
-    def iter_texts(self) -> Iterator[tuple[str, str]]:
-        yield from self.conn.execute("SELECT path, text FROM files ORDER BY path")
+    def texts(self) -> dict[str, str]:
+        return dict(self._rows("SELECT path, text FROM files"))
