@@ -1,0 +1,55 @@
+"""A compact map of the repository: its directory tree and the signatures of its central symbols.
+
+It goes first in every prompt, so Claude knows where things live even for files it was not given,
+and it is identical from question to question, which makes it a good prompt-cache prefix.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+
+from onboard.models import Symbol
+from onboard.pack.tokens import count_tokens
+from onboard.store import FileRow
+
+SIGNATURE_KINDS = frozenset({"class", "function", "method", "interface", "struct", "enum", "trait", "type", "module"})
+
+
+def directory_tree(files: list[FileRow], max_files_per_dir: int = 12) -> list[str]:
+    by_dir: dict[str, list[str]] = defaultdict(list)
+    for f in files:
+        by_dir[posixpath.dirname(f.path)].append(posixpath.basename(f.path))
+    lines = []
+    for directory in sorted(by_dir):
+        names = sorted(by_dir[directory])
+        shown = ", ".join(names[:max_files_per_dir])
+        more = f", … (+{len(names) - max_files_per_dir})" if len(names) > max_files_per_dir else ""
+        lines.append(f"{directory or '.'}/: {shown}{more}")
+    return lines
+
+
+def build_repo_map(files: list[FileRow], symbols: list[Symbol], budget: int) -> str:
+    """Tree first, then central files' signatures, cut to ``budget`` tokens at a line boundary."""
+    by_path: dict[str, list[Symbol]] = defaultdict(list)
+    for s in symbols:
+        if s.kind in SIGNATURE_KINDS and not s.name.startswith("_") or s.name == "__init__":
+            by_path[s.path].append(s)
+    lines = ["## Directory tree", *directory_tree(files), "", "## Central files and their symbols (by PageRank)"]
+    for f in sorted(files, key=lambda f: -f.pagerank):
+        if not by_path.get(f.path):
+            continue
+        lines.append(f"{f.path}:")
+        for s in by_path[f.path][:25]:
+            depth = s.qualname.count(".")
+            lines.append(f"{'  ' * (depth + 1)}{s.start_line}: {s.signature}")
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        cost = count_tokens(line) - 1
+        if used + cost > budget:
+            out.append("… (map truncated)")
+            break
+        out.append(line)
+        used += cost
+    return "\n".join(out)
