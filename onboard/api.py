@@ -5,6 +5,8 @@ Everything a shell needs is here; the stages behind it can change without the sh
 
 from __future__ import annotations
 
+from onboard.answer import RETRIEVAL_ONLY_LABEL, Answer, Citation, Conversation, ask, retrieve
+from onboard.pack import PackedContext, PackedDoc
 from onboard.store import (
     Index,
     IndexInfo,
@@ -19,5 +21,6 @@ from onboard.store import (
     stale_files,
 )
 
-__all__ = ["Index", "IndexInfo", "IndexReport", "index_repo", "index_stats", "list_indexes", "open_index",
+__all__ = ["RETRIEVAL_ONLY_LABEL", "Answer", "Citation", "Conversation", "PackedContext", "PackedDoc", "ask",
+           "retrieve", "Index", "IndexInfo", "IndexReport", "index_repo", "index_stats", "list_indexes", "open_index",
            "reindex", "reindex_all", "remove_index", "stale_files"]
