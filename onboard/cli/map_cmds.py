@@ -1,0 +1,51 @@
+"""`onboard map` (architecture maps as Mermaid, DOT or JSON) and `onboard serve` (the web app)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from onboard import api
+from onboard.cli import app
+from onboard.cli.common import HomeOption, console, friendly_errors, settings_from
+
+APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
+
+
+@app.command("map")
+def map_(name: str = typer.Argument(..., help="Index to draw."),
+         format_: str = typer.Option("mermaid", "--format", help="mermaid, dot or json."),
+         level: str = typer.Option("package", "--level", help="package or file."),
+         focus: Optional[str] = typer.Option(None, "--focus", help="Only this package's files and neighbours."),
+         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
+         home: Optional[Path] = HomeOption) -> None:
+    """Print the architecture map of an index."""
+    if format_ not in api.FORMATS or level not in ("package", "file"):
+        console.print("[bold red]error:[/] --format is mermaid, dot or json; --level is package or file.")
+        raise typer.Exit(2)
+    with friendly_errors():
+        text = api.architecture_map(api.open_index(name, settings_from(home)), level=level, fmt=format_, focus=focus)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        console.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@app.command()
+def serve(port: int = typer.Option(8501, "--port"),
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; 127.0.0.1 keeps it on this machine."),
+          home: Optional[Path] = HomeOption) -> None:
+    """Start the web app (chat, sources, maps, indexes)."""
+    env = dict(os.environ)
+    if home:
+        env["ONBOARD_HOME"] = str(home.resolve())
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", host,
+               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    console.print(f"onboard web app on http://{host}:{port} (Ctrl-C to stop)")
+    raise typer.Exit(subprocess.call(command, env=env))

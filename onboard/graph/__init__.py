@@ -9,7 +9,8 @@ from onboard.graph.build import (
     reference_edges,
     rollup,
 )
+from onboard.graph.export import to_dot, to_json, to_mermaid
 from onboard.graph.resolve import resolve_imports
 
 __all__ = ["build_file_graph", "find_cycles", "package_of", "pagerank", "personalized_pagerank",
-           "reference_edges", "resolve_imports", "rollup"]
+           "reference_edges", "resolve_imports", "rollup", "to_dot", "to_json", "to_mermaid"]

@@ -52,19 +52,21 @@ def _python(imp: Import, repo: _Repo) -> list[str] | str:
         bases = [base]
     else:
         bases = list(repo.python_roots)
-    module = imp.module.replace(".", "/")
-    found: list[str] = []
+    parts = imp.module.split(".") if imp.module else []
     for base in bases:
-        stem = posixpath.join(base, module) if module else base
-        target = repo.first([f"{stem}.py", f"{stem}/__init__.py", f"{stem}.pyi"])
-        if target is None:
-            continue
-        found.append(target)
-        for name in imp.names:  # `from pkg import module` also depends on pkg/module.py
-            sub = repo.first([f"{stem}/{name}.py", f"{stem}/{name}/__init__.py"])
-            if sub:
-                found.append(sub)
-        return found
+        # Longest prefix first: `a.b.c` may be a name inside a/b.py, or a module re-exported there.
+        for size in range(len(parts), -1 if imp.level else 0, -1):
+            stem = posixpath.join(base, *parts[:size]) if size else base
+            target = repo.first([f"{stem}.py", f"{stem}/__init__.py", f"{stem}.pyi"])
+            if target is None:
+                continue
+            found = [target]
+            if size == len(parts):  # `from pkg import module` also depends on pkg/module.py
+                for name in imp.names:
+                    sub = repo.first([f"{stem}/{name}.py", f"{stem}/{name}/__init__.py"])
+                    if sub:
+                        found.append(sub)
+            return found
     top = imp.module.split(".")[0]
     if not top:
         return []
