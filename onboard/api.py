@@ -12,6 +12,8 @@ from onboard.store import (
     Index,
     IndexInfo,
     IndexReport,
+    describe,
+    index_names,
     index_repo,
     index_stats,
     list_indexes,
@@ -23,5 +25,5 @@ from onboard.store import (
 )
 
 __all__ = ["FORMATS", "architecture_map", "map_graph", "read_source", "start_here", "RETRIEVAL_ONLY_LABEL", "Answer", "Citation", "Conversation", "PackedContext", "PackedDoc", "ask",
-           "retrieve", "Index", "IndexInfo", "IndexReport", "index_repo", "index_stats", "list_indexes", "open_index",
+           "retrieve", "Index", "IndexInfo", "IndexReport", "describe", "index_names", "index_repo", "index_stats", "list_indexes", "open_index",
            "reindex", "reindex_all", "remove_index", "stale_files"]

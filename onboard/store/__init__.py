@@ -4,6 +4,7 @@ from onboard.store.db import FileRow, IndexDB
 from onboard.store.index import (
     Index,
     IndexInfo,
+    describe,
     index_names,
     index_repo,
     index_stats,
@@ -17,6 +18,6 @@ from onboard.store.index import (
 from onboard.store.indexer import IndexReport, build_index
 from onboard.store.vectors import VectorStore
 
-__all__ = ["FileRow", "Index", "IndexDB", "IndexInfo", "IndexReport", "VectorStore", "build_index", "index_names",
+__all__ = ["FileRow", "Index", "IndexDB", "IndexInfo", "IndexReport", "VectorStore", "build_index", "describe", "index_names",
            "index_repo", "index_stats", "list_indexes", "open_index", "reindex", "reindex_all", "remove_index",
            "stale_files"]

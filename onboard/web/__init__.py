@@ -1,1 +1,1 @@
-"""web stage."""
+"""The Streamlit web app (chat, source viewer, architecture maps, indexes): a thin shell over onboard.api."""
