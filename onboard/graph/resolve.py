@@ -147,6 +147,12 @@ def _go_module_prefix(texts: dict[str, str]) -> str:
 def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: dict[str, str] | None = None) -> list[Edge]:
     """File→file import edges and file→``ext:<package>`` edges, merged by (src, dst)."""
     repo = _Repo(paths)
+    namespaces: dict[str, list[str]] = defaultdict(list)  # C#: `using A.B;` names a namespace, not a file
+    for file in parsed:
+        if file.language == "csharp":
+            for symbol in file.symbols:
+                if symbol.kind == "module" and file.path not in namespaces[symbol.qualname]:
+                    namespaces[symbol.qualname].append(file.path)
     go_prefix = _go_module_prefix(texts or {})
     resolvers: dict[str, Callable[[Import], list[str] | str]] = {
         "python": lambda i: _python(i, repo),
@@ -154,7 +160,7 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: dict[str, 
         "tsx": lambda i: _javascript(i, repo),
         "c": lambda i: _c(i, repo), "cpp": lambda i: _c(i, repo),
         "go": lambda i: _go(i, repo, go_prefix),
-        "java": lambda i: _dotted(i, repo, ".java"), "csharp": lambda i: _dotted(i, repo, ".cs"),
+        "java": lambda i: _dotted(i, repo, ".java"), "csharp": lambda i: namespaces.get(i.module) or _dotted(i, repo, ".cs"),
         "rust": lambda i: _rust(i, repo), "ruby": lambda i: _ruby(i, repo),
     }
     weights: dict[tuple[str, str, str], float] = defaultdict(float)

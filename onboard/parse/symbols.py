@@ -116,8 +116,8 @@ def build_symbols(language: str, path: str, source: bytes, nodes: list[Node]) ->
         while stack and stack[-1][0].end_byte <= node.start_byte:
             stack.pop()
         name = symbol_name(node)
-        if not name:
-            continue
+        if not name or (node.type.endswith("_specifier") and node.child_by_field_name("body") is None):
+            continue  # C's `struct cart *c` mentions a struct; only `struct cart {...}` defines it
         parent = stack[-1][1] if stack else None
         kind = _kind(language, node, parent.kind if parent else None)
         prefix = parent.qualname if parent else ""

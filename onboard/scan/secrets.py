@@ -44,6 +44,7 @@ _ASSIGNMENT = re.compile(
 )
 
 
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.\-]*")
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_+/=\-]{16,}|://[^\s/]*@")
 
 
@@ -106,8 +107,10 @@ def _secret_span(kind: str, match: re.Match[str]) -> tuple[int, int]:
     if kind == "url-password":
         return match.span(1)
     groups = [i for i in range(1, (match.re.groups or 0) + 1) if match.group(i) and len(match.group(i)) >= 8]
-    if not groups:
-        return match.span(0)
+    if not groups:  # lazy patterns (JWT) stop early: hide the rest of the token run as well
+        end = match.end(0)
+        tail = _TOKEN_TAIL.match(match.string, end)
+        return match.start(0), tail.end() if tail else end
     return match.span(max(groups, key=lambda i: len(match.group(i))))
 
 

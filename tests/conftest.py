@@ -1,0 +1,60 @@
+"""Shared fixtures: real repositories on disk, real indexes (SQLite + chroma), a real Messages API server."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from onboard import api
+from onboard.config import Settings
+from tests.fakeapi import FakeAnthropic
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "repos"
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests decide themselves whether a key, a base URL or a chroma server is configured."""
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ONBOARD_CHROMA_HOST", "ONBOARD_CHROMA_PORT",
+                 "ONBOARD_MODEL", "ONBOARD_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env(home=tmp_path / "indexes")
+
+
+@pytest.fixture
+def shop_repo(tmp_path: Path) -> Path:
+    """A small Python package (imports, classes, a syntax error), copied so tests may change it."""
+    target = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "python", target)
+    return target
+
+
+def snapshot_project(target: Path) -> Path:
+    """This project's own code and docs: a real repository whose answers we know."""
+    target.mkdir(parents=True)
+    shutil.copytree(ROOT / "onboard", target / "onboard", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("README.md", "ARCHITECTURE.md", "pyproject.toml"):
+        shutil.copy(ROOT / name, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def project_index(tmp_path_factory: pytest.TempPathFactory) -> api.Index:
+    """This project indexed once per test session, embeddings included."""
+    base = tmp_path_factory.mktemp("project")
+    settings = Settings.from_env(home=base / "indexes")
+    api.index_repo(snapshot_project(base / "onboard-src"), "onboard", settings)
+    return api.open_index("onboard", settings)
+
+
+@pytest.fixture
+def fake_anthropic():
+    with FakeAnthropic() as server:
+        yield server

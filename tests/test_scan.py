@@ -1,0 +1,98 @@
+"""scan: what gets indexed, and a clear reason for everything that does not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from onboard.scan import language_for, scan_repo
+
+
+def write(root: Path, rel: str, data: str | bytes) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+def reasons(result) -> dict[str, str]:
+    return {s.path: s.reason for s in result.skipped}
+
+
+def test_nested_gitignore_and_onboardignore(tmp_path: Path) -> None:
+    write(tmp_path, ".gitignore", "*.log\nbuild/\n")
+    write(tmp_path, "app.py", "x = 1\n")
+    write(tmp_path, "debug.log", "noise")
+    write(tmp_path, "build/out.py", "y = 2\n")
+    write(tmp_path, "pkg/.gitignore", "generated_*.py\n/local.py\n")
+    write(tmp_path, "pkg/generated_models.py", "z = 3\n")
+    write(tmp_path, "pkg/local.py", "z = 3\n")
+    write(tmp_path, "pkg/sub/local.py", "kept = True\n")
+    write(tmp_path, "pkg/keep.py", "k = 4\n")
+    write(tmp_path, ".onboardignore", "vendor/\n")
+    write(tmp_path, "vendor/lib.py", "v = 5\n")
+    paths = [f.path for f in scan_repo(tmp_path).files]
+    assert paths == ["app.py", "pkg/keep.py", "pkg/sub/local.py"]
+
+
+def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
+    write(tmp_path, "ok.py", "print('hi')\n")
+    write(tmp_path, "blob.py", b"\x00\x01\x02binary")
+    write(tmp_path, "latin.py", "name = 'caf\xe9'\n".encode("latin-1"))
+    write(tmp_path, "huge.py", "x = 1\n" * 1_000_000)
+    write(tmp_path, "app.min.js", "var a=1;" * 2000)
+    write(tmp_path, ".env", "SECRET_KEY=abc\n")
+    write(tmp_path, "deploy/id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    write(tmp_path, "logo.png", b"\x89PNG\r\n")
+    result = scan_repo(tmp_path, max_bytes=5 * 1024 * 1024)
+    why = reasons(result)
+    assert [f.path for f in result.files] == ["ok.py"]
+    assert why["blob.py"] == "binary"
+    assert why["latin.py"].startswith("not UTF-8")
+    assert why["huge.py"].startswith("too large")
+    assert why["app.min.js"] == "minified"
+    assert why[".env"].startswith("secret file")
+    assert why["deploy/id_rsa"].startswith("secret file")
+    assert why["logo.png"] == "not a source or documentation file"
+
+
+def test_symlinks_stay_inside_and_loops_end(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write(repo, "src/a.py", "a = 1\n")
+    write(tmp_path, "outside/secret.py", "leak = True\n")
+    os.symlink(repo / "src", repo / "src" / "again")  # a loop
+    os.symlink(tmp_path / "outside", repo / "escape")
+    os.symlink(repo / "missing.py", repo / "dangling.py")
+    result = scan_repo(repo)
+    assert [f.path for f in result.files] == ["src/a.py"]
+    why = reasons(result)
+    assert why["escape"] == "symlink leaves the repository"
+    assert why["dangling.py"] == "broken symlink"
+    assert why["src/again"].startswith("symlink loop")
+
+
+def test_missing_path_and_file_path_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        scan_repo(tmp_path / "nope")
+    write(tmp_path, "f.py", "")
+    with pytest.raises(NotADirectoryError):
+        scan_repo(tmp_path / "f.py")
+
+
+def test_empty_repo_and_hash(tmp_path: Path) -> None:
+    assert scan_repo(tmp_path).files == []
+    write(tmp_path, "a.py", "x = 1\n")
+    first = scan_repo(tmp_path).files[0]
+    write(tmp_path, "a.py", "x = 2\n")
+    assert scan_repo(tmp_path).files[0].sha256 != first.sha256
+
+
+@pytest.mark.parametrize(("path", "language"), [
+    ("a/b.py", "python"), ("x.tsx", "tsx"), ("x.ts", "typescript"), ("m.mjs", "javascript"), ("main.go", "go"),
+    ("A.java", "java"), ("lib.rs", "rust"), ("x.h", "c"), ("x.hpp", "cpp"), ("x.rb", "ruby"), ("P.cs", "csharp"),
+    ("README.md", "markdown"), ("Dockerfile", "dockerfile"), ("package-lock.json", None), ("x.exe", None),
+])
+def test_language_for(path: str, language: str | None) -> None:
+    assert language_for(path) == language
