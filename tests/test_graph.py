@@ -1,0 +1,108 @@
+"""graph: imports resolved to files, references, centrality, roll-ups, cycles and exports."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+
+from onboard.graph import (build_file_graph, find_cycles, pagerank, personalized_pagerank, reference_edges,
+                           resolve_imports, rollup, to_dot, to_json, to_mermaid)
+from onboard.models import Edge
+from onboard.parse import parse_file
+from onboard.scan import scan_repo
+from tests.conftest import FIXTURES, ROOT
+
+IMPORTS = [
+    ("python", "shop/cart.py", "shop/payments/gateway.py"),
+    ("python", "shop/__init__.py", "shop/cart.py"),
+    ("javascript", "src/cart.js", "src/util.js"),
+    ("typescript", "src/View.tsx", "src/cart.ts"),
+    ("typescript", "src/cart.ts", "src/model.ts"),
+    ("go", "cmd/main.go", "store/store.go"),
+    ("java", "src/main/java/com/shop/Cart.java", "src/main/java/com/shop/Item.java"),
+    ("rust", "src/main.rs", "src/cart.rs"),
+    ("c", "src/cart.c", "src/cart.h"),
+    ("cpp", "src/cart.cpp", "src/cart.hpp"),
+    ("ruby", "lib/shop/cart.rb", "lib/shop/item.rb"),
+    ("csharp", "Shop/Cart.cs", "Shop/Item.cs"),
+]
+EXTERNAL = [("python", "shop/payments/gateway.py", "ext:requests"), ("javascript", "src/cart.js", "ext:lodash"),
+            ("go", "cmd/main.go", "ext:github.com/spf13/cobra"), ("rust", "src/main.rs", "ext:serde"),
+            ("python", "shop/payments/gateway.py", "ext:stdlib:json")]
+
+
+def edges_of(language_dir: str) -> list[Edge]:
+    root = FIXTURES / language_dir
+    files = scan_repo(root).files
+    texts = {f.path: f.text for f in files}
+    return resolve_imports([parse_file(f) for f in files], set(texts), texts)
+
+
+@pytest.mark.parametrize(("language_dir", "src", "dst"), IMPORTS, ids=[i[1] for i in IMPORTS])
+def test_imports_resolve_to_repo_files(language_dir: str, src: str, dst: str) -> None:
+    assert (src, dst, "import") in {(e.src, e.dst, e.kind) for e in edges_of(language_dir)}
+
+
+@pytest.mark.parametrize(("language_dir", "src", "dst"), EXTERNAL, ids=[e[2] for e in EXTERNAL])
+def test_unresolved_imports_become_external_nodes(language_dir: str, src: str, dst: str) -> None:
+    assert (src, dst, "external") in {(e.src, e.dst, e.kind) for e in edges_of(language_dir)}
+
+
+def project_graph() -> nx.DiGraph:
+    files = [f for f in scan_repo(ROOT).files if f.path.startswith("onboard/")]
+    parsed = [parse_file(f) for f in files]
+    edges = resolve_imports(parsed, {f.path for f in files}) + reference_edges(parsed)
+    return build_file_graph({f.path: {"lines": f.text.count("\n")} for f in files}, edges)
+
+
+def test_real_repo_graph_and_centrality() -> None:
+    graph = project_graph()
+    assert graph.has_edge("onboard/store/indexer.py", "onboard/scan/__init__.py")
+    assert "reference" in graph.edges["onboard/answer/claude.py", "onboard/pack/prompt.py"]["kinds"]
+    ranks = pagerank(graph)
+    assert abs(sum(ranks.values()) - 1) < 1e-6
+    # Shared records are depended on by everything; a CLI command module by nothing.
+    assert ranks["onboard/models.py"] > ranks["onboard/cli/map_cmds.py"]
+    assert graph.nodes["ext:networkx"]["external"]
+
+
+def test_personalized_pagerank_reaches_dependencies() -> None:
+    graph = project_graph()
+    walk = personalized_pagerank(graph, {"onboard/store/indexer.py": 1.0})
+    assert walk["onboard/store/indexer.py"] == max(walk.values())
+    assert walk["onboard/store/db.py"] > walk["onboard/web/maps.py"]
+
+
+def toy() -> nx.DiGraph:
+    files = {"a/x.py": {"lines": 10}, "a/y.py": {"lines": 30}, "b/z.py": {"lines": 5}}
+    edges = [Edge("a/x.py", "b/z.py"), Edge("b/z.py", "a/x.py"), Edge("a/y.py", "a/x.py"),
+             Edge("a/y.py", "ext:requests", "external")]
+    return build_file_graph(files, edges)
+
+
+def test_rollup_and_cycles() -> None:
+    packages = rollup(toy(), "package")
+    assert set(packages.nodes) == {"a", "b", "ext:requests"}
+    assert packages.nodes["a"]["files"] == 2 and packages.nodes["a"]["lines"] == 40
+    assert find_cycles(toy()) == [["a/x.py", "b/z.py"]]
+    assert find_cycles(packages) == [["a", "b"]]
+    with pytest.raises(ValueError):
+        rollup(toy(), "galaxy")
+
+
+def test_exports_are_well_formed() -> None:
+    graph = rollup(toy(), "package")
+    dot = to_dot(graph)
+    assert dot.startswith("digraph") and dot.rstrip().endswith("}")
+    assert "subgraph cluster_external" in dot
+    assert '"a" -> "b" [weight=1, color="#c0392b"' in dot  # the cycle is red
+    mermaid = to_mermaid(graph)
+    assert mermaid.splitlines()[0] == "flowchart LR" and "subgraph external" in mermaid
+    assert "linkStyle" in mermaid
+    data = json.loads(to_json(graph))
+    assert {n["id"] for n in data["nodes"]} == {"a", "b", "ext:requests"}
+    assert data["cycles"] == [["a", "b"]]
+    assert {"source": "a", "target": "ext:requests"}.items() <= next(
+        e for e in data["edges"] if e["target"] == "ext:requests").items()

@@ -1,0 +1,111 @@
+"""parse: real definitions, imports and references from tree-sitter, for every supported language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from onboard.parse import chunk_file, parse_file, parse_many
+from onboard.scan import read_source, scan_repo
+from tests.conftest import FIXTURES, ROOT
+
+# (language dir, file, expected (kind, qualname, start_line) subset, expected import modules)
+EXPECTED = [
+    ("python", "shop/cart.py", {("class", "Cart", 6), ("method", "Cart.add", 12), ("method", "Cart.checkout", 19)},
+     {"shop.payments.gateway"}),
+    ("javascript", "src/cart.js", {("class", "Cart", 5), ("method", "Cart.label", 8)}, {"./util", "lodash"}),
+    ("typescript", "src/model.ts", {("interface", "Item", 1), ("type", "Currency", 6), ("enum", "Status", 8)}, set()),
+    ("typescript", "src/View.tsx", {("function", "CartView", 4)}, {"react", "./cart"}),
+    ("go", "store/store.go", {("struct", "Store", 6), ("interface", "Lister", 11), ("method", "Store.Add", 16),
+                              ("function", "New", 21)}, {"fmt"}),
+    ("java", "src/main/java/com/shop/Cart.java", {("class", "Cart", 7), ("method", "Cart.total", 13),
+                                                  ("interface", "Payable", 18)}, {"com.shop.Item", "java.util.List"}),
+    ("rust", "src/cart.rs", {("struct", "Cart", 2), ("trait", "Total", 6), ("method", "Cart.add", 14),
+                             ("enum", "Status", 21)}, set()),
+    ("c", "src/cart.c", {("function", "cart_add", 5)}, {"cart.h", "stdio.h"}),
+    ("cpp", "src/cart.hpp", {("module", "shop", 4), ("class", "shop.Cart", 5)}, {"vector"}),
+    ("ruby", "lib/shop/cart.rb", {("module", "Shop", 4), ("class", "Shop.Cart", 5), ("method", "Shop.Cart.add", 6)},
+     {"item", "json"}),
+    ("csharp", "Shop/Cart.cs", {("interface", "Shop.ICart", 6), ("class", "Shop.Cart", 8),
+                                ("method", "Shop.Cart.Add", 14)}, {"Shop.Models", "System.Collections.Generic"}),
+]
+
+
+def load(language_dir: str, rel: str):
+    source = read_source(FIXTURES / language_dir / rel, rel)
+    assert not hasattr(source, "reason"), source
+    return source
+
+
+@pytest.mark.parametrize(("language_dir", "rel", "symbols", "imports"), EXPECTED, ids=[e[1] for e in EXPECTED])
+def test_definitions_and_imports(language_dir: str, rel: str, symbols: set, imports: set) -> None:
+    parsed = parse_file(load(language_dir, rel))
+    found = {(s.kind, s.qualname, s.start_line) for s in parsed.symbols}
+    assert symbols <= found, found
+    assert imports <= {i.module for i in parsed.imports}
+    assert not parsed.had_errors
+    for symbol in parsed.symbols:
+        assert symbol.start_line <= symbol.end_line
+        assert symbol.signature and "\n" not in symbol.signature
+
+
+def test_signatures_docstrings_and_references() -> None:
+    parsed = parse_file(load("python", "shop/cart.py"))
+    by_name = {s.qualname: s for s in parsed.symbols}
+    assert by_name["Cart.add"].signature == "def add(self, name: str, cents: int) -> None"
+    assert by_name["Cart.add"].docstring == "Add an item."
+    assert by_name["Cart"].docstring == "A cart of priced items."
+    assert by_name["Cart.add"].parent == "Cart"
+    assert ("charge", 20) in {(r.name, r.line) for r in parsed.references}
+    relative = parse_file(load("python", "shop/__init__.py")).imports[0]
+    assert (relative.module, relative.level, relative.names) == ("cart", 1, ("Cart",))
+    go = parse_file(load("go", "store/store.go"))
+    assert next(s for s in go.symbols if s.name == "Add").docstring == "Add appends an item."
+
+
+def test_syntax_errors_still_yield_what_parses() -> None:
+    parsed = parse_file(load("python", "shop/broken.py"))
+    assert parsed.had_errors
+    names = {s.qualname for s in parsed.symbols}
+    assert {"fine", "StillFound", "StillFound.method"} <= names
+
+
+def test_non_code_files_parse_to_nothing() -> None:
+    parsed = parse_file(load("python", "README.md"))
+    assert parsed.symbols == [] and parsed.imports == [] and not parsed.had_errors
+
+
+def test_chunks_cover_every_line_once_and_stay_small() -> None:
+    for source in scan_repo(ROOT / "onboard").files:
+        parsed = parse_file(source)
+        chunks = chunk_file(source.path, source.text, parsed.symbols)
+        covered = [n for c in chunks for n in range(c.start_line, c.end_line + 1)]
+        lines = source.text.split("\n")
+        expected = len(lines) - (1 if lines[-1] == "" else 0)
+        assert covered == list(range(1, expected + 1)), source.path
+        assert len({c.id for c in chunks}) == len(chunks)
+        for chunk in chunks:
+            assert chunk.text == "\n".join(lines[chunk.start_line - 1:chunk.end_line])
+            assert len(chunk.text) < 1200 or chunk.start_line == chunk.end_line
+
+
+def test_parse_many_matches_parse_file_in_order() -> None:
+    sources = scan_repo(ROOT / "onboard").files * 2
+    assert len(sources) >= 64  # large enough to use the process pool
+    pooled = parse_many(sources, workers=2)
+    assert [p.path for p in pooled] == [s.path for s in sources]
+    assert [len(p.symbols) for p in pooled] == [len(parse_file(s).symbols) for s in sources]
+
+
+def test_this_project_parses_cleanly() -> None:
+    """A real repository: every module of onboard parses without errors and finds known symbols."""
+    parsed = {s.path: parse_file(s) for s in scan_repo(ROOT / "onboard").files}
+    assert not [p for p, r in parsed.items() if r.had_errors]
+    assert "scan_repo" in {s.name for s in parsed["scan/walker.py"].symbols}
+    assert "IndexDB.file_text" in {s.qualname for s in parsed["store/db.py"].symbols}
+
+
+def test_read_source_reports_unreadable(tmp_path: Path) -> None:
+    skipped = read_source(tmp_path / "gone.py", "gone.py")
+    assert skipped.reason.startswith("unreadable")
