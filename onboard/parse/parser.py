@@ -7,6 +7,7 @@ The parser never raises: a file that breaks the grammar still yields whatever pa
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import Iterable
 
 from tree_sitter import QueryCursor
@@ -52,10 +53,14 @@ def parse_file(src: SourceFile) -> ParsedFile:
 
 
 def parse_many(sources: Iterable[SourceFile], workers: int = 2) -> list[ParsedFile]:
-    """Parse in worker processes (tree-sitter holds the GIL); results keep the input order."""
+    """Parse in worker processes (tree-sitter holds the GIL); results keep the input order.
+
+    Workers are spawned, not forked: a fork taken while chroma's or onnxruntime's threads hold a
+    lock deadlocks the child.
+    """
     sources = list(sources)
     code = sum(1 for s in sources if s.language in DEFINITIONS)
     if workers <= 1 or code < 64:
         return [parse_file(s) for s in sources]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         return list(pool.map(parse_file, sources, chunksize=32))

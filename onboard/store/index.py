@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -183,5 +184,5 @@ def reindex_all(settings: Settings | None = None, workers: int = 2,
     names = index_names(settings)
     if workers <= 1 or len(names) <= 1:
         return {name: _reindex_one((name, settings, rebuild)) for name in names}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         return dict(zip(names, pool.map(_reindex_one, [(n, settings, rebuild) for n in names])))

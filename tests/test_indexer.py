@@ -1,0 +1,175 @@
+"""The indexer end to end on real repos: SQLite + chroma on disk, incremental, locked, crash-safe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from onboard import api
+from onboard.config import Settings
+from onboard.errors import IndexCorrupt, IndexLocked, IndexNotFound, OnboardError, PathOutsideRepo
+
+FAKE_AWS = "AKIAIOSFODNN7EXAMPLE"
+
+
+def test_full_index_records_real_symbols_edges_and_vectors(shop_repo: Path, settings: Settings) -> None:
+    (shop_repo / ".env").write_text(f"AWS_ACCESS_KEY_ID={FAKE_AWS}\n")
+    (shop_repo / "shop" / "config.py").write_text(f'AWS_KEY = "{FAKE_AWS}"\nREGION = "eu"\n')
+    report = api.index_repo(shop_repo, "shop", settings)
+    assert report.files == 7 and report.indexed == 7 and report.embedded == report.chunks > 0
+    assert {s.path: s.reason for s in report.skipped}[".env"].startswith("secret file")
+    index = api.open_index("shop", settings)
+    assert ("class", "Cart", 6) in {(s.kind, s.qualname, s.start_line) for s in index.db.symbols("shop/cart.py")}
+    edges = {(e.src, e.dst, e.kind) for e in index.db.edges()}
+    assert ("shop/cart.py", "shop/payments/gateway.py", "import") in edges
+    assert ("shop/payments/gateway.py", "ext:requests", "external") in edges
+    assert index.db.manifest()["vectors_complete"] == "true"
+    assert index.vectors.ids() == index.db.chunk_ids()
+    nearest = index.vectors.query("charge a credit card payment", 3)
+    assert index.db.chunks("shop/payments/gateway.py")[0].id in {cid for cid, _ in nearest}
+    # the secret never reaches the store or the embeddings
+    assert FAKE_AWS not in index.db.file_text("shop/config.py")
+    assert "[REDACTED:" in index.db.file_text("shop/config.py")
+    documents = index.vectors.collection.get(include=["documents"])["documents"]
+    assert not any(FAKE_AWS in d for d in documents)
+    with pytest.raises(PathOutsideRepo):
+        index.db.file_text(".env")
+
+
+def test_incremental_reindex_touches_only_what_changed(shop_repo: Path, settings: Settings) -> None:
+    api.index_repo(shop_repo, "shop", settings)
+    before = api.open_index("shop", settings)
+    untouched = {c.id for c in before.db.chunks("shop/cart.py")}
+    before.close()
+    gateway = shop_repo / "shop" / "payments" / "gateway.py"
+    gateway.write_text(gateway.read_text() + "\n\ndef refund(card: str, cents: int) -> bool:\n    return True\n")
+    (shop_repo / "shop" / "broken.py").unlink()
+    report = api.reindex("shop", settings)
+    assert (report.indexed, report.removed, report.unchanged) == (1, 1, 4)
+    assert 0 < report.embedded < report.chunks
+    index = api.open_index("shop", settings)
+    assert "refund" in {s.name for s in index.db.symbols("shop/payments/gateway.py")}
+    assert "shop/broken.py" not in {f.path for f in index.db.files()}
+    assert {c.id for c in index.db.chunks("shop/cart.py")} == untouched
+    assert index.vectors.ids() == index.db.chunk_ids()
+    assert api.reindex("shop", settings).embedded == 0  # nothing changed: nothing re-embedded
+    assert api.stale_files(index) == []
+    (shop_repo / "new.py").write_text("x = 1\n")
+    assert api.stale_files(index) == ["new.py"]
+
+
+def test_concurrent_index_is_refused_with_a_clear_message(shop_repo: Path, settings: Settings) -> None:
+    directory = settings.index_dir("shop")
+    directory.mkdir(parents=True)
+    with FileLock(str(directory / ".lock")):
+        with pytest.raises(IndexLocked, match="being \\(re\\)indexed by another process"):
+            api.index_repo(shop_repo, "shop", settings)
+
+
+def test_interrupted_sqlite_update_leaves_previous_index(shop_repo: Path, settings: Settings) -> None:
+    api.index_repo(shop_repo, "shop", settings)
+    cart = shop_repo / "shop" / "cart.py"
+    cart.write_text(cart.read_text().replace("class Cart", "class Basket"))
+
+    def interrupt(stage: str, done: int, total: int) -> None:
+        if stage == "graph":  # inside the SQLite transaction
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        api.reindex("shop", settings, progress=interrupt)
+    index = api.open_index("shop", settings)
+    assert "Cart" in {s.name for s in index.db.symbols("shop/cart.py")}  # old state, whole
+    index.close()
+    report = api.reindex("shop", settings)  # the next run does the work
+    assert report.indexed == 1
+    assert "Basket" in {s.name for s in api.open_index("shop", settings).db.symbols("shop/cart.py")}
+
+
+def test_killed_during_embedding_resumes(shop_repo: Path, settings: Settings, tmp_path: Path) -> None:
+    """A process killed mid-embedding leaves a usable index; the next run embeds only what is missing."""
+    for n in range(12):  # enough chunks for several embedding batches
+        (shop_repo / f"module_{n}.py").write_text("\n".join(
+            f"def function_{n}_{i}(value):\n    '''Compute thing {i} of module {n}.'''\n    return value * {i}\n"
+            for i in range(40)))
+    script = textwrap.dedent(f"""
+        import os
+        from onboard import api
+        from onboard.config import Settings
+        def progress(stage, done, total):
+            if stage == "embedding" and done >= 64:
+                os._exit(9)
+        api.index_repo({str(shop_repo)!r}, "shop", Settings.from_env(home={str(settings.home)!r}), progress)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 9, result.stderr
+    index = api.open_index("shop", settings)
+    assert index.db.counts()["files"] == 18
+    assert index.db.manifest()["vectors_complete"] == "false"
+    embedded = len(index.vectors.ids())
+    assert 0 < embedded < index.db.counts()["chunks"]
+    assert api.retrieve(index, "compute thing 3 of module 7", budget=4000).documents  # usable meanwhile
+    index.close()
+    report = api.reindex("shop", settings)
+    assert report.indexed == 0 and report.embedded == report.chunks - embedded
+    assert api.open_index("shop", settings).db.manifest()["vectors_complete"] == "true"
+
+
+def test_corrupt_index_names_the_fix_and_rebuild_repairs(shop_repo: Path, settings: Settings) -> None:
+    api.index_repo(shop_repo, "shop", settings)
+    db_file = settings.index_dir("shop") / "index.sqlite3"
+    for extra in db_file.parent.glob("index.sqlite3-*"):
+        extra.unlink()
+    db_file.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexCorrupt, match="onboard reindex --rebuild shop"):
+        api.open_index("shop", settings)
+    info = {i.name: i for i in api.list_indexes(settings)}["shop"]
+    assert info.error and "--rebuild" in info.error
+    report = api.reindex("shop", settings, rebuild=True)
+    assert report.files == 6
+    assert api.open_index("shop", settings).db.integrity_error() is None
+
+
+def test_errors_for_missing_things(tmp_path: Path, settings: Settings) -> None:
+    with pytest.raises(OnboardError, match="no such directory"):
+        api.index_repo(tmp_path / "nowhere", "x", settings)
+    with pytest.raises(IndexNotFound, match="onboard index PATH"):
+        api.open_index("nope", settings)
+    with pytest.raises(IndexNotFound):
+        api.reindex("nope", settings)
+    with pytest.raises(IndexNotFound):
+        api.remove_index("nope", settings)
+
+
+def test_empty_repo_and_name_clash(tmp_path: Path, shop_repo: Path, settings: Settings) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    report = api.index_repo(empty, "empty", settings)
+    assert report.files == 0 and report.chunks == 0
+    assert api.retrieve(api.open_index("empty", settings), "anything?", budget=2000).documents == []
+    with pytest.raises(OnboardError, match="already holds"):
+        api.index_repo(shop_repo, "empty", settings)
+
+
+def test_list_stats_remove_and_reindex_all(tmp_path: Path, shop_repo: Path, settings: Settings) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "main.go").write_text("package main\n\nfunc main() {}\n")
+    api.index_repo(shop_repo, "shop", settings)
+    api.index_repo(other, "other", settings, embed=False)
+    assert [i.name for i in api.list_indexes(settings)] == ["other", "shop"]
+    stats = api.index_stats("shop", settings)
+    assert stats["languages"]["python"] == 5 and stats["parse_errors"] == ["shop/broken.py"]
+    assert stats["integrity"] == "ok" and stats["central"][0][1] > 0
+    results = api.reindex_all(settings, workers=2)
+    assert set(results) == {"other", "shop"}
+    assert all(not isinstance(r, str) for r in results.values())
+    assert results["other"].embedded > 0  # the vectors skipped before are filled in
+    api.remove_index("other", settings)
+    assert [i.name for i in api.list_indexes(settings)] == ["shop"]
+    assert not os.path.exists(settings.index_dir("other"))
