@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from onboard import api
 from onboard.config import Settings
 from tests.fakeapi import FakeAnthropic
+
+# rich wraps tables and messages to the terminal; tests read them whole.
+os.environ["COLUMNS"] = "200"
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "repos"

@@ -1,0 +1,78 @@
+"""The `onboard` command line, driven as a user would: CliRunner in-process and the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from onboard.cli import app
+from onboard.config import Settings
+
+runner = CliRunner()
+
+
+def run(settings: Settings, *args: str):
+    return runner.invoke(app, [*args, "--home", str(settings.home)])
+
+
+def test_index_list_stats_map_ask_remove(shop_repo: Path, settings: Settings) -> None:
+    result = run(settings, "index", str(shop_repo), "--name", "shop")
+    assert result.exit_code == 0, result.output
+    assert "indexed shop" in result.output and "6 files" in result.output
+
+    listing = run(settings, "list")
+    assert listing.exit_code == 0 and "shop" in listing.output and "ok" in listing.output
+
+    stats = run(settings, "stats", "shop")
+    assert "shop/cart.py" in stats.output and "secrets redacted: 0" in stats.output
+    assert "syntax errors" in stats.output and "shop/broken.py" in stats.output
+
+    mapped = run(settings, "map", "shop", "--format", "json", "--level", "file")
+    assert mapped.exit_code == 0
+    graph = json.loads(mapped.stdout)
+    assert {"source": "shop/cart.py", "target": "shop/payments/gateway.py"}.items() <= next(
+        e for e in graph["edges"] if e["source"] == "shop/cart.py" and e["target"] == "shop/payments/gateway.py").items()
+    mermaid = run(settings, "map", "shop", "--format", "mermaid")
+    assert mermaid.stdout.startswith("flowchart LR")
+
+    asked = run(settings, "ask", "shop", "How does checkout charge the card?", "--budget", "4000", "--show-context")
+    assert asked.exit_code == 0, asked.output
+    assert "Retrieval-only answer" in asked.output
+    assert "shop/payments/gateway.py" in asked.output
+
+    reindexed = run(settings, "reindex", "shop")
+    assert reindexed.exit_code == 0 and "0 parsed" in reindexed.output
+
+    removed = run(settings, "remove", "shop", "--yes")
+    assert removed.exit_code == 0
+    assert "no indexes yet" in run(settings, "list").output
+
+
+def test_errors_are_one_red_line_and_exit_1(tmp_path: Path, settings: Settings) -> None:
+    missing = run(settings, "index", str(tmp_path / "nope"))
+    assert missing.exit_code == 1 and "no such directory" in missing.output
+    assert "Traceback" not in missing.output
+    unknown = run(settings, "ask", "ghost", "anything?")
+    assert unknown.exit_code == 1 and "No index named 'ghost'" in unknown.output
+    both = run(settings, "reindex")
+    assert both.exit_code == 2
+    bad_format = run(settings, "map", "ghost", "--format", "svg")
+    assert bad_format.exit_code == 2
+
+
+def test_installed_script_runs_offline(shop_repo: Path, settings: Settings) -> None:
+    """The console script a user types, in a separate process."""
+    script = shutil.which("onboard", path=str(Path(sys.executable).parent))
+    assert script, "pip install -e . puts `onboard` next to python"
+    env = {**os.environ, "ONBOARD_HOME": str(settings.home)}
+    done = subprocess.run([script, "index", str(shop_repo), "--name", "shop", "--no-embed"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    listing = subprocess.run([script, "list"], capture_output=True, text=True, env=env, timeout=120)
+    assert "shop" in listing.stdout and "embedding incomplete" in listing.stdout
