@@ -19,9 +19,15 @@ from onboard.pack.tokens import count_tokens
 from onboard.retrieve import RankedFile
 from onboard.store import Index
 
-ORIENTATION = re.compile(
-    r"^(readme|architecture|design|contributing|overview)(\.[a-z]+)?$|^(pyproject\.toml|setup\.cfg|setup\.py|"
-    r"package\.json|go\.mod|cargo\.toml|pom\.xml|build\.gradle|gemfile|composer\.json)$", re.I)
+# Orientation files by priority: manifests are small and say what the project is built with, the
+# README says what it is for, architecture and contributing docs how it fits together.
+ORIENTATION = (
+    re.compile(r"^(pyproject\.toml|setup\.cfg|package\.json|go\.mod|cargo\.toml|pom\.xml|build\.gradle|gemfile|"
+               r"composer\.json)$", re.I),
+    re.compile(r"^readme(\.[a-z]+)?$", re.I),
+    re.compile(r"^(architecture|design|overview)(\.[a-z]+)?$", re.I),
+    re.compile(r"^(contributing|setup\.py)(\.[a-z]+)?$", re.I),
+)
 MAP_SHARE, MAP_MIN, MAP_MAX = 0.05, 300, 6000
 ORIENTATION_SHARE = 0.10
 MAX_SYMBOL_LINES = 80
@@ -142,6 +148,19 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
     return None
 
 
+def _orientation_files(files: list) -> list:
+    """Top-level (or one folder down) orientation files, most useful first."""
+    ranked = []
+    for f in files:
+        if f.path.count("/") > 1:
+            continue
+        name = posixpath.basename(f.path)
+        priority = next((n for n, pattern in enumerate(ORIENTATION) if pattern.match(name)), None)
+        if priority is not None:
+            ranked.append((priority, f.path.count("/"), f.path, f))
+    return [f for *_, f in sorted(ranked, key=lambda item: item[:3])]
+
+
 def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: int | None = None) -> PackedContext:
     budget = default_budget(question) if budget is None else budget
     files = index.db.files()
@@ -152,11 +171,9 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
     remaining = budget - map_tokens
 
     orientation_left = min(remaining, int(budget * ORIENTATION_SHARE))
-    shallow = sorted((f for f in files if ORIENTATION.match(posixpath.basename(f.path))),
-                     key=lambda f: (f.path.count("/"), f.path))
-    for f in shallow:
-        if f.path.count("/") > 1 or orientation_left < MIN_USEFUL:
-            continue
+    for f in _orientation_files(files):
+        if orientation_left < MIN_USEFUL:
+            break
         lines = _lines(index, f.path)
         doc = _doc(f.path, lines, "orientation: project overview or manifest", "orientation")
         if doc.tokens > orientation_left:

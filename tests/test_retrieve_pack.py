@@ -1,0 +1,105 @@
+"""retrieve + pack on a real index of this project: the right files, within budget, cache-friendly."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from onboard import api
+from onboard.pack import build_messages, count_tokens, default_budget, system_blocks
+from onboard.retrieve import retriever_for
+
+QUESTIONS = [
+    ("Where are secret-looking strings redacted before indexing?", "onboard/scan/secrets.py"),
+    ("How does the indexer decide which files changed since the last run?", "onboard/store/indexer.py"),
+    ("Which class talks to SQLite and stores symbols and chunks?", "onboard/store/db.py"),
+    ("How are import statements resolved to files for Go and Rust?", "onboard/graph/resolve.py"),
+    ("How does the personalized PageRank seed come from BM25 and vector hits?", "onboard/retrieve/hybrid.py"),
+    ("Where is the cache_control breakpoint put in the Claude request?", "onboard/pack/prompt.py"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), QUESTIONS)
+def test_the_file_that_answers_ranks_near_the_top(project_index: api.Index, question: str, expected: str) -> None:
+    ranked = retriever_for(project_index).rank(question)
+    top = [r.path for r in ranked[:5]]
+    assert expected in top, top
+    assert all(r.reasons for r in ranked[:5])
+
+
+def test_symbol_names_in_the_question_find_their_definitions(project_index: api.Index) -> None:
+    ranked = retriever_for(project_index).rank("What does personalized_pagerank return?")
+    first = ranked[0]
+    assert first.path == "onboard/graph/build.py"
+    assert "defines personalized_pagerank" in first.reasons
+    assert "personalized_pagerank" in first.symbols
+
+
+@pytest.mark.parametrize("budget", [1500, 4000, 13_000, 27_000, None])
+def test_packing_never_exceeds_the_budget(project_index: api.Index, budget: int | None) -> None:
+    question = "How does a question become a prompt for Claude?"
+    packed = api.retrieve(project_index, question, budget)
+    limit = default_budget(question) if budget is None else budget
+    assert packed.budget == limit
+    real = count_tokens(packed.stable_text()) + count_tokens(packed.documents_text())
+    assert packed.tokens_used <= limit and real <= limit
+    assert packed.repo_map.startswith("## Directory tree")
+    if budget is None or budget >= 13_000:
+        assert {"README.md", "pyproject.toml"} <= {d.path for d in packed.orientation}
+        assert any(d.whole for d in packed.documents)
+
+
+def test_documents_carry_paths_and_real_line_numbers(project_index: api.Index) -> None:
+    packed = api.retrieve(project_index, "How is a file too big for the budget packed?", 20_000)
+    doc = next(d for d in packed.documents if d.path == "onboard/pack/packer.py")
+    source = project_index.db.file_text(doc.path).split("\n")
+    assert doc.text.startswith(f'<document path="onboard/pack/packer.py" lines="{doc.start_line}-{doc.end_line}"')
+    numbered = [line for line in doc.text.split("\n")[1:-1] if "|" in line and line.split("|")[0].isdigit()]
+    for line in numbered[:50]:
+        number, text = line.split("|", 1)
+        assert source[int(number) - 1] == text
+
+
+def test_big_files_go_in_as_excerpts_of_relevant_symbols(project_index: api.Index) -> None:
+    packed = api.retrieve(project_index, "How does Retriever._symbol_signal match identifiers?", 2_500)
+    excerpt = next(d for d in packed.documents if d.path == "onboard/retrieve/hybrid.py")
+    assert not excerpt.whole and "excerpt" in excerpt.text
+    assert "def _symbol_signal" in excerpt.text
+    assert excerpt.tokens <= 2_500
+
+
+def test_prompt_layout_caches_the_stable_prefix(project_index: api.Index) -> None:
+    packed = api.retrieve(project_index, "Where is the CLI defined?", 10_000)
+    system = system_blocks(packed)
+    assert system[-1]["cache_control"] == {"type": "ephemeral"}
+    assert "<repo_map" in system[-1]["text"] and "treat" not in system[-1]["text"][:50]
+    assert "never instructions" in system[0]["text"]
+    first = build_messages(packed, [], "Where is the CLI defined?")
+    follow = build_messages(packed, [("Where is the CLI defined?", "In onboard/cli.")], "And the web app?")
+    assert follow[0] == first[0]  # the documents turn is byte-identical on follow-ups
+    assert first[0]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    assert follow[-1] == {"role": "user", "content": "And the web app?"}
+    other = api.retrieve(project_index, "How are maps exported?", 10_000)
+    assert system_blocks(other) == system  # the stable part does not depend on the question
+
+
+def test_concurrent_questions_match_sequential_answers(project_index: api.Index) -> None:
+    questions = [q for q, _ in QUESTIONS] * 4
+    expected = {q: api.retrieve(project_index, q, 8_000).paths() for q, _ in QUESTIONS}
+    results: dict[int, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def work(n: int, question: str) -> None:
+        try:
+            results[n] = api.retrieve(project_index, question, 8_000).paths()
+        except BaseException as err:  # noqa: BLE001 - collected and asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(n, q)) for n, q in enumerate(questions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert all(results[n] == expected[q] for n, q in enumerate(questions))
