@@ -103,7 +103,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self.path.startswith("/v1/messages"):
             self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": self.path}})
             return
-        self.state.requests.append({"body": body, "headers": dict(self.headers)})
+        self.state.requests.append({"body": body, "headers": {k.lower(): v for k, v in self.headers.items()}})
         failure = self.state.next_failure()
         if failure is not None and failure.status:
             self._error(failure.status, failure.retry_after)

@@ -1,0 +1,118 @@
+"""answer: the real anthropic SDK against a real local Messages API server (JSON + SSE)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from onboard import api
+from onboard.answer import explain, stream_answer
+from onboard.answer.claude import client_for
+from onboard.config import ANSWER_RESERVE, Settings
+from onboard.pack import build_messages, system_blocks
+
+
+@pytest.fixture
+def shop_index(shop_repo: Path, settings: Settings) -> api.Index:
+    api.index_repo(shop_repo, "shop", settings)
+    return api.open_index("shop", settings)
+
+
+def claude_settings(settings: Settings, server) -> Settings:
+    return Settings.from_env(home=settings.home, api_key="sk-test-key", base_url=server.url, model="claude-test")
+
+
+def test_streamed_answer_with_citations_and_cache(shop_index: api.Index, settings: Settings, fake_anthropic) -> None:
+    config = claude_settings(settings, fake_anthropic)
+    pieces: list[str] = []
+    conversation = api.Conversation(shop_index, config, budget=6000)
+    first = conversation.ask("How does checkout charge the card?", pieces.append)
+    assert first.mode == "claude" and first.error is None
+    assert len(pieces) > 3 and "".join(pieces) == first.text
+    assert first.citations and first.citations[0].known
+    cited = first.citations[0]
+    assert cited.path in first.packed.paths() and cited.start >= 1
+    request = fake_anthropic.state.requests[0]
+    assert request["headers"]["authorization"] == "Bearer sk-test-key"
+    body = request["body"]
+    assert body["model"] == "claude-test" and body["stream"] is True
+    assert body["system"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert fake_anthropic.state.count_requests, "the prompt size is verified with count_tokens"
+    assert first.usage.cache_creation_input_tokens > 0
+
+    second = conversation.ask("And what does it return?")
+    follow = fake_anthropic.state.requests[1]["body"]
+    assert follow["system"] == body["system"]
+    assert follow["messages"][0] == body["messages"][0]
+    assert follow["messages"][1] == {"role": "assistant", "content": first.text}
+    assert follow["messages"][-1] == {"role": "user", "content": "And what does it return?"}
+    assert second.usage.cache_read_input_tokens > 0
+
+
+@pytest.mark.parametrize(("status", "message"), [
+    (401, "rejected the API key"), (429, "Rate limited"), (529, "overloaded"),
+])
+def test_api_errors_are_clear(shop_index: api.Index, settings: Settings, fake_anthropic, status: int,
+                              message: str) -> None:
+    fake_anthropic.state.fail(status, times=3)  # more than the SDK's two retries
+    answer = api.ask(shop_index, "What is a cart?", budget=3000, settings=claude_settings(settings, fake_anthropic))
+    assert answer.error and message in answer.error
+    assert answer.text == ""
+    expected_tries = 1 if status == 401 else 3
+    assert len(fake_anthropic.state.requests) == expected_tries
+
+
+def test_retry_then_success(shop_index: api.Index, settings: Settings, fake_anthropic) -> None:
+    fake_anthropic.state.fail(529, times=1)
+    answer = api.ask(shop_index, "What is a cart?", budget=3000, settings=claude_settings(settings, fake_anthropic))
+    assert answer.error is None and answer.text
+    assert len(fake_anthropic.state.requests) == 2
+
+
+def test_broken_stream_keeps_what_arrived(shop_index: api.Index, settings: Settings, fake_anthropic) -> None:
+    fake_anthropic.state.fail(0)  # break the stream mid-answer
+    pieces: list[str] = []
+    answer = api.ask(shop_index, "What is a cart?", budget=3000, on_text=pieces.append,
+                     settings=claude_settings(settings, fake_anthropic))
+    assert answer.error and "ended early" in answer.error
+    assert answer.text and answer.text == "".join(pieces)
+    assert len(answer.text) < len(fake_anthropic.state.requests[0]["body"]["messages"][0]["content"][0]["text"])
+
+
+def test_count_tokens_trims_when_the_real_prompt_is_too_big(shop_index: api.Index, settings: Settings,
+                                                            fake_anthropic) -> None:
+    config = claude_settings(settings, fake_anthropic)
+    packed = api.retrieve(shop_index, "How does checkout charge the card?", 6000)
+    assert len(packed.documents) >= 2
+    before = len(packed.documents)
+    counted = client_for(config).messages.count_tokens(
+        model=config.model, system=system_blocks(packed),
+        messages=build_messages(packed, [], packed.question)).input_tokens
+    # a window one token too small forces the check to drop the lowest-ranked documents
+    reply = stream_answer(config, packed, [], packed.question, window=ANSWER_RESERVE + counted - 1)
+    assert reply.error is None
+    assert len(packed.documents) < before
+    assert len(fake_anthropic.state.count_requests) == 1 + before - len(packed.documents) + 1
+
+
+def test_unreachable_api_is_a_clear_error(shop_index: api.Index, settings: Settings) -> None:
+    config = Settings.from_env(home=settings.home, api_key="k", base_url="http://127.0.0.1:9")
+    reply = stream_answer(config, api.retrieve(shop_index, "cart?", 2000), [], "cart?",
+                          client=client_for(config, max_retries=0, timeout=5))
+    assert reply.error and "Could not reach the Anthropic API" in reply.error
+
+
+def test_retrieval_only_without_a_key(shop_index: api.Index) -> None:
+    pieces: list[str] = []
+    answer = api.ask(shop_index, "How does checkout charge the card?", budget=4000, on_text=pieces.append)
+    assert answer.mode == "retrieval-only"
+    assert answer.text.startswith(api.RETRIEVAL_ONLY_LABEL)
+    assert "shop/payments/gateway.py" in answer.text and "shop/cart.py" in answer.text
+    assert "`Cart.checkout`" in answer.text  # the symbol the question touches, with its signature
+    assert "### Repository map" in answer.text
+    assert any(c.path == "shop/cart.py" and c.known for c in answer.citations)
+
+
+def test_explain_covers_unknown_failures() -> None:
+    assert explain(ValueError("boom")) == "The answer stream broke: boom"
