@@ -29,6 +29,7 @@ ORIENTATION = (
     re.compile(r"^(contributing|setup\.py)(\.[a-z]+)?$", re.I),
 )
 MAP_SHARE, MAP_MIN, MAP_MAX = 0.05, 300, 6000
+MAP_TAGS = 40  # the <repo_map> element around the map
 ORIENTATION_SHARE = 0.10
 MAX_SYMBOL_LINES = 80
 FILE_SHARE = 0.35  # one file may take at most this share of a budget, so small budgets keep breadth
@@ -70,7 +71,7 @@ class PackedContext:
 
     def stable_text(self) -> str:
         """Repo map and orientation files: the same for every question on this index version."""
-        parts = [f'<repo_map index="{escape(self.index_name)}">\n{self.repo_map}\n</repo_map>']
+        parts = [f'<repo_map index="{escape(self.index_name)}">\n{self.repo_map}\n</repo_map>'] if self.repo_map else []
         parts += [d.text for d in self.orientation]
         return "\n\n".join(parts)
 
@@ -164,11 +165,13 @@ def _orientation_files(files: list) -> list:
 def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: int | None = None) -> PackedContext:
     budget = default_budget(question) if budget is None else budget
     files = index.db.files()
-    map_budget = int(min(MAP_MAX, max(MAP_MIN, budget * MAP_SHARE)))
-    repo_map = build_repo_map(files, index.db.symbols(), min(map_budget, budget))
-    map_tokens = count_tokens(repo_map) + 20
-    packed = PackedContext(question, budget, repo_map, map_tokens, ranked=ranked, index_name=index.name)
-    remaining = budget - map_tokens
+    map_budget = int(min(MAP_MAX, max(MAP_MIN, budget * MAP_SHARE), budget - MAP_TAGS))
+    repo_map = build_repo_map(files, index.db.symbols(), map_budget) if map_budget > 0 else ""
+    packed = PackedContext(question, budget, repo_map, 0, ranked=ranked, index_name=index.name)
+    packed.map_tokens = count_tokens(packed.stable_text()) if repo_map else 0
+    if packed.map_tokens > budget:  # budgets this small hold no map at all
+        packed.repo_map, packed.map_tokens = "", 0
+    remaining = budget - packed.map_tokens
 
     orientation_left = min(remaining, int(budget * ORIENTATION_SHARE))
     for f in _orientation_files(files):

@@ -43,13 +43,18 @@ def build_repo_map(files: list[FileRow], symbols: list[Symbol], budget: int) -> 
         for s in by_path[f.path][:25]:
             depth = s.qualname.count(".")
             lines.append(f"{'  ' * (depth + 1)}{s.start_line}: {s.signature}")
-    out: list[str] = []
-    used = 0
-    for line in lines:
-        cost = count_tokens(line) - 1
-        if used + cost > budget:
-            out.append("… (map truncated)")
-            break
-        out.append(line)
-        used += cost
-    return "\n".join(out)
+    return _fit(lines, budget)
+
+
+def _fit(lines: list[str], budget: int) -> str:
+    """The longest prefix of ``lines`` whose text fits ``budget`` (binary search on the line count)."""
+    if count_tokens("\n".join(lines)) <= budget:
+        return "\n".join(lines)
+    low, high = 0, len(lines)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if count_tokens("\n".join(lines[:mid] + ["… (map truncated)"])) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    return "\n".join(lines[:low] + ["… (map truncated)"]) if low else ""
