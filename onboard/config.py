@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"
 CONTEXT_WINDOW = 200_000
 ANSWER_RESERVE = 8_000
 MAX_FILE_BYTES = 5 * 1024 * 1024

@@ -121,14 +121,16 @@ def rollup(graph: nx.DiGraph, level: str = "package") -> nx.DiGraph:
         attrs["lines"] += data.get("lines", 0) or 0
         attrs["size"] += data.get("size", 0) or 0
         attrs["pagerank"] += data.get("pagerank", 0.0) or 0.0
-    for src, dst, weight in graph.edges(data="weight"):
+    for src, dst, data in graph.edges(data=True):
         a, b = owner[src], owner[dst]
         if a == b:
             continue
+        kinds = set(data.get("kinds", ["import"]))
         if rolled.has_edge(a, b):
-            rolled.edges[a, b]["weight"] += weight
+            rolled.edges[a, b]["weight"] += data.get("weight", 1.0)
+            rolled.edges[a, b]["kinds"] = sorted(set(rolled.edges[a, b]["kinds"]) | kinds)
         else:
-            rolled.add_edge(a, b, weight=weight)
+            rolled.add_edge(a, b, weight=data.get("weight", 1.0), kinds=sorted(kinds))
     return rolled
 
 
@@ -136,7 +138,6 @@ def find_cycles(graph: nx.DiGraph, limit: int = 50) -> list[list[str]]:
     """Groups of nodes that import each other (strongly connected, more than one node).
 
     Only import edges count: reference edges go both ways too often to mean a design problem.
-    Package graphs from ``rollup`` carry no kinds and are taken as they are.
     """
     imports = nx.DiGraph()
     imports.add_nodes_from(_internal(graph).nodes)

@@ -27,6 +27,9 @@ def map_graph(index: Index, level: str = "package", focus: str | None = None,
     graph.remove_nodes_from([n for n, d in list(graph.nodes(data=True))
                              if not d.get("external") and d.get("language") not in CODE_LANGUAGES])
     graph = nx.relabel_nodes(graph, {n: "ext:stdlib" for n in graph if n.startswith("ext:stdlib:")})
+    # A dependency map draws imports; reference edges (name matches) serve retrieval, not design.
+    graph.remove_edges_from([(s, d) for s, d, kinds in list(graph.edges(data="kinds"))
+                             if not {"import", "external"} & set(kinds)])
     if focus:
         members = {n for n in graph if not graph.nodes[n].get("external") and package_of(n) == focus}
         keep = set(members)

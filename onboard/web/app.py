@@ -8,7 +8,7 @@ from onboard.errors import OnboardError
 from onboard.web import chat, indexes, maps, source
 from onboard.web.state import index_names, settings
 
-PAGES = {"chat": "💬 Chat", "map": "🗺️ Architecture map", "indexes": "🗂️ Indexes"}
+PAGES = {"chat": "Chat", "map": "Architecture map", "indexes": "Indexes"}
 
 
 def _int(value: str | None, default: int) -> int:
@@ -19,7 +19,7 @@ def _int(value: str | None, default: int) -> int:
 
 
 def main() -> None:
-    st.set_page_config(page_title="onboard", page_icon="🧭", layout="wide")
+    st.set_page_config(page_title="onboard", layout="wide")
     params = st.query_params
     if params.get("page") == "source":
         source.page(params.get("index", ""), params.get("path", ""), _int(params.get("start"), 1),
@@ -27,7 +27,7 @@ def main() -> None:
         return
     names = index_names()
     with st.sidebar:
-        st.title("🧭 onboard")
+        st.title("onboard")
         st.caption(f"indexes in {settings().home}")
         page = st.radio("Page", list(PAGES), format_func=PAGES.get, key="page",
                         index=list(PAGES).index(params.get("page", "chat")) if params.get("page") in PAGES else 0)

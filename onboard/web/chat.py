@@ -46,7 +46,7 @@ def page(name: str) -> None:
     st.header(f"Ask about {name}")
     if not settings().api_key:
         st.info("**Retrieval-only mode**: no ANTHROPIC_API_KEY is set, so answers list the files, symbols and map "
-                "sections Claude would receive, with why each was chosen.", icon="🔎")
+                "sections Claude would receive, with why each was chosen.")
     conversation = _conversation(name)
     for answer in conversation.turns:
         with st.chat_message("user"):

@@ -25,7 +25,7 @@ def highlighted_html(path: str, text: str, start: int, end: int) -> str:
     except ClassNotFound:
         lexer = get_lexer_for_filename("x.txt", stripnl=False)
     formatter = HtmlFormatter(linenos="inline", linenostart=first, noclasses=True, style="friendly",
-                              hl_lines=list(range(start - first + 1, end - first + 2)), hl_color="#fff3b0")
+                              hl_lines=list(range(start - first + 1, end - first + 2)))
     return highlight("\n".join(lines[first - 1:last]), lexer, formatter)
 
 

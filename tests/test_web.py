@@ -1,0 +1,115 @@
+"""Every page of the Streamlit app, run for real by streamlit.testing's AppTest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from onboard import api
+from onboard.config import Settings
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def home(project_index: api.Index, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ONBOARD_HOME", str(project_index.settings.home))
+    return project_index.settings.home
+
+
+def app(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if page:
+        at.query_params["page"] = page
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_chat_retrieval_only(home: Path) -> None:
+    at = app()
+    assert not at.exception
+    assert "Retrieval-only mode" in at.info[0].value
+    at.chat_input[0].set_value("Where are secret-looking strings redacted?").run()
+    assert not at.exception
+    text = markdown(at)
+    assert "Retrieval-only answer" in text
+    assert "[onboard/scan/secrets.py:" in text and "(?page=source&index=onboard&path=onboard%2Fscan%2Fsecrets.py" in text
+    assert at.expander and "Context sent" in at.expander[0].label
+    assert not at.dataframe[0].value.empty
+
+
+def test_chat_with_claude_streams_and_links_citations(home: Path, fake_anthropic,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    at = app()
+    assert not at.info  # no retrieval-only banner with a key
+    at.chat_input[0].set_value("How does the indexer handle a crash?").run()
+    assert not at.exception
+    text = markdown(at)
+    assert "The behaviour lives in [" in text and "?page=source&index=onboard" in text
+    assert any("cache write" in c.value for c in at.caption)
+    at.chat_input[0].set_value("And how is it resumed?").run()
+    assert [m.value for m in at.markdown].count("How does the indexer handle a crash?") == 1  # history kept
+    assert len(fake_anthropic.state.requests) == 2
+
+
+def test_source_viewer_highlights_cited_lines(home: Path) -> None:
+    at = app("source", index="onboard", path="onboard/scan/secrets.py", start="20", end="24")
+    assert not at.exception and not at.error
+    assert at.header[0].value == "onboard/scan/secrets.py"
+    html = at.get("html")[0].proto.body
+    for line in range(20, 25):  # the cited lines carry pygments' highlight background
+        assert re.search(rf'background-color: #[0-9a-f]{{6}}"><span[^>]*>{line}</span>', html)
+    assert not re.search(r'background-color: #[0-9a-f]{6}"><span[^>]*>19</span>', html)
+    assert "_SECRET_FILE_PATTERNS" in html
+
+
+@pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "onboard/../../secret.py", "not/indexed.py"])
+def test_source_viewer_refuses_paths_outside_the_index(home: Path, path: str) -> None:
+    at = app("source", index="onboard", path=path, start="1", end="2")
+    assert not at.exception
+    assert "is not a file of the indexed repository" in at.error[0].value
+    assert not at.get("html")
+
+
+def test_map_page_renders_and_drills_down(home: Path) -> None:
+    at = app("map")
+    assert not at.exception
+    chart = at.get("graphviz_chart")
+    assert chart and "digraph onboard" in chart[0].proto.spec
+    assert '"onboard/store"' in chart[0].proto.spec
+    assert len(at.get("download_button")) == 3
+    assert "Start here" in [s.value for s in at.subheader]
+    assert "**[onboard/models.py](" in markdown(at) or "?page=source" in markdown(at)
+    at.selectbox(key="map_focus").set_value("onboard/store").run()
+    spec = at.get("graphviz_chart")[0].proto.spec
+    assert '"onboard/store/indexer.py"' in spec and '"onboard/store"' not in spec
+
+
+def test_indexes_page_lists_reindexes_and_reports_corruption(tmp_path: Path, shop_repo: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(shop_repo, "shop", settings)
+    api.index_repo(shop_repo, "broken", settings, embed=False)
+    (settings.index_dir("broken") / "index.sqlite3").write_bytes(b"garbage" * 200)
+    monkeypatch.setenv("ONBOARD_HOME", str(settings.home))
+    at = app("indexes")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["name"]) == {"broken", "shop"}
+    assert any("onboard reindex --rebuild broken" in e.value for e in at.error)
+    (shop_repo / "shop" / "extra.py").write_text("def extra():\n    return 1\n")
+    at.selectbox(key="reindex_name").set_value("shop")
+    at.button(key="reindex_button").click().run()
+    assert not at.exception
+    assert "shop: 1 files parsed" in at.success[0].value
