@@ -92,7 +92,7 @@ def _element(path: str, start: int, end: int, body: str, note: str = "") -> str:
     return f'<document path="{escape(path)}" lines="{start}-{end}"{extra}>\n{body}\n</document>'
 
 
-def _doc(path: str, lines: list[str], reason: str, kind: str) -> PackedDoc:
+def whole_document(path: str, lines: list[str], reason: str, kind: str) -> PackedDoc:
     text = _element(path, 1, len(lines), _numbered(lines, 1))
     return PackedDoc(path, 1, len(lines), text, count_tokens(text), reason, True, kind)
 
@@ -178,7 +178,7 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
         if orientation_left < MIN_USEFUL:
             break
         lines = _lines(index, f.path)
-        doc = _doc(f.path, lines, "orientation: project overview or manifest", "orientation")
+        doc = whole_document(f.path, lines, "orientation: project overview or manifest", "orientation")
         if doc.tokens > orientation_left:
             doc = _head(f.path, lines, orientation_left, "orientation: project overview or manifest", "orientation")
         if doc is not None:
@@ -194,7 +194,7 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
             continue
         reason = "; ".join(dict.fromkeys(item.reasons)) or "ranked by the dependency graph"
         lines = _lines(index, item.path)
-        doc = _doc(item.path, lines, reason, "ranked")
+        doc = whole_document(item.path, lines, reason, "ranked")
         cap = min(remaining, max(int(budget * FILE_SHARE), 4 * MIN_USEFUL))
         if doc.tokens > cap:
             doc = _focused(index, item, lines, cap, reason)
