@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from onboard.answer import RETRIEVAL_ONLY_LABEL, Answer, Citation, Conversation, ask, retrieve
 from onboard.pack import PackedContext, PackedDoc
-from onboard.store.views import FORMATS, architecture_map, map_graph, read_source, start_here
+from onboard.store.views import FORMATS, LEVELS, architecture_map, map_graph, read_source, start_here, symbol_uses
 from onboard.store import (
     Index,
     IndexInfo,
@@ -24,6 +24,6 @@ from onboard.store import (
     stale_files,
 )
 
-__all__ = ["FORMATS", "architecture_map", "map_graph", "read_source", "start_here", "RETRIEVAL_ONLY_LABEL", "Answer", "Citation", "Conversation", "PackedContext", "PackedDoc", "ask",
+__all__ = ["FORMATS", "LEVELS", "architecture_map", "map_graph", "read_source", "start_here", "symbol_uses", "RETRIEVAL_ONLY_LABEL", "Answer", "Citation", "Conversation", "PackedContext", "PackedDoc", "ask",
            "retrieve", "Index", "IndexInfo", "IndexReport", "describe", "index_names", "index_repo", "index_stats", "list_indexes", "open_index",
            "reindex", "reindex_all", "remove_index", "stale_files"]

@@ -40,6 +40,9 @@ def test_index_list_stats_map_ask_remove(shop_repo: Path, settings: Settings) ->
         e for e in graph["edges"] if e["source"] == "shop/cart.py" and e["target"] == "shop/payments/gateway.py").items()
     mermaid = run(settings, "map", "shop", "--format", "mermaid")
     assert mermaid.stdout.startswith("flowchart LR")
+    symbols = run(settings, "map", "shop", "--format", "dot", "--level", "symbol", "--focus", "shop/cart.py")
+    assert symbols.exit_code == 0, symbols.output
+    assert '"shop/cart.py::Cart.checkout" -> "shop/payments/gateway.py::charge"' in symbols.stdout
 
     asked = run(settings, "ask", "shop", "How does checkout charge the card?", "--budget", "4000", "--show-context")
     assert asked.exit_code == 0, asked.output

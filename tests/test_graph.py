@@ -8,7 +8,7 @@ import networkx as nx
 import pytest
 
 from onboard.graph import (build_file_graph, find_cycles, pagerank, personalized_pagerank, reference_edges,
-                           resolve_imports, rollup, to_dot, to_json, to_mermaid)
+                           resolve_imports, rollup, symbol_graph, symbol_neighbourhood, to_dot, to_json, to_mermaid)
 from onboard.models import Edge
 from onboard.parse import parse_file
 from onboard.scan import scan_repo
@@ -106,3 +106,33 @@ def test_exports_are_well_formed() -> None:
     assert data["cycles"] == [["a", "b"]]
     assert {"source": "a", "target": "ext:requests"}.items() <= next(
         e for e in data["edges"] if e["target"] == "ext:requests").items()
+
+
+def shop_symbols() -> nx.DiGraph:
+    files = scan_repo(FIXTURES / "python").files
+    parsed = [parse_file(f) for f in files]
+    edges = resolve_imports(parsed, {f.path for f in files})
+    return symbol_graph([s for p in parsed for s in p.symbols], [r for p in parsed for r in p.references], edges)
+
+
+def test_symbol_graph_links_uses_to_definitions() -> None:
+    graph = shop_symbols()
+    # A method calls a function of an imported module, and a sibling method of its own class.
+    assert graph.has_edge("shop/cart.py::Cart.checkout", "shop/payments/gateway.py::charge")
+    assert graph.has_edge("shop/cart.py::Cart.checkout", "shop/cart.py::Cart.total")
+    assert not graph.has_edge("shop/cart.py::Cart.total", "shop/cart.py::Cart.checkout")
+    assert graph.nodes["shop/cart.py::Cart.checkout"]["kind"] == "method"
+    assert not any(graph.has_edge(n, n) for n in graph)  # a definition does not "use" its own name
+
+
+def test_symbol_graph_of_a_real_repo() -> None:
+    files = [f for f in scan_repo(ROOT).files if f.path.startswith("onboard/")]
+    parsed = [parse_file(f) for f in files]
+    edges = resolve_imports(parsed, {f.path for f in files})
+    graph = symbol_graph([s for p in parsed for s in p.symbols], [r for p in parsed for r in p.references], edges)
+    assert graph.has_edge("onboard/store/index.py::Index.symbol_graph", "onboard/graph/symbols.py::symbol_graph")
+    assert graph.has_edge("onboard/graph/symbols.py::symbol_graph", "onboard/graph/symbols.py::_resolve")
+    around = symbol_neighbourhood(graph, "onboard/graph/symbols.py")
+    assert "onboard/store/index.py::Index.symbol_graph" in around  # a caller from another file
+    assert "onboard/cli/ask_cmd.py::ask" not in around
+    assert json.loads(to_json(around))["edges"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from onboard.parse import chunk_file, parse_file, parse_many
+from onboard.parse import chunk_file, parse_file, parse_many, parser
 from onboard.scan import read_source, scan_repo
 from tests.conftest import FIXTURES, ROOT
 
@@ -90,9 +90,9 @@ def test_chunks_cover_every_line_once_and_stay_small() -> None:
             assert len(chunk.text) < 1200 or chunk.start_line == chunk.end_line
 
 
-def test_parse_many_matches_parse_file_in_order() -> None:
+def test_parse_many_matches_parse_file_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     sources = scan_repo(ROOT / "onboard").files * 2
-    assert len(sources) >= 64  # large enough to use the process pool
+    monkeypatch.setattr(parser, "MIN_POOL_BYTES", 0)  # use the process pool even for this small tree
     pooled = parse_many(sources, workers=2)
     assert [p.path for p in pooled] == [s.path for s in sources]
     assert [len(p.symbols) for p in pooled] == [len(parse_file(s).symbols) for s in sources]

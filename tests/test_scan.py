@@ -96,3 +96,19 @@ def test_empty_repo_and_hash(tmp_path: Path) -> None:
 ])
 def test_language_for(path: str, language: str | None) -> None:
     assert language_for(path) == language
+
+
+def test_deep_trees_do_not_overflow(tmp_path: Path) -> None:
+    deep = tmp_path
+    for _ in range(1100):  # deeper than Python's default recursion limit (made level by level)
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "leaf.py").write_text("x = 1\n")
+    try:
+        files = scan_repo(tmp_path).files
+        assert len(files) == 1 and files[0].path.count("/") == 1100 and files[0].path.endswith("d/leaf.py")
+    finally:  # shutil.rmtree (pytest's cleanup) recurses: take the tree down level by level, pass or fail
+        (deep / "leaf.py").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent

@@ -72,6 +72,9 @@ def test_source_viewer_highlights_cited_lines(home: Path) -> None:
         assert re.search(rf'background-color: #[0-9a-f]{{6}}"><span[^>]*>{line}</span>', html)
     assert not re.search(r'background-color: #[0-9a-f]{6}"><span[^>]*>19</span>', html)
     assert "_SECRET_FILE_PATTERNS" in html
+    uses = next(e for e in at.expander if e.label.startswith("Uses and used by"))
+    callers = " ".join(m.value for m in uses.markdown)
+    assert "onboard/scan/walker.py::" in callers and "?page=source&index=onboard&path=onboard%2Fscan%2Fwalker.py" in callers
 
 
 @pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "onboard/../../secret.py", "not/indexed.py"])

@@ -20,13 +20,14 @@ APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 @app.command("map")
 def map_(name: str = typer.Argument(..., help="Index to draw."),
          format_: str = typer.Option("mermaid", "--format", help="mermaid, dot or json."),
-         level: str = typer.Option("package", "--level", help="package or file."),
-         focus: Optional[str] = typer.Option(None, "--focus", help="Only this package's files and neighbours."),
+         level: str = typer.Option("package", "--level", help="package, file or symbol."),
+         focus: Optional[str] = typer.Option(None, "--focus", help="Only this package's files (at --level symbol: "
+                                             "this file's definitions) and their neighbours."),
          output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
          home: Optional[Path] = HomeOption) -> None:
     """Print the architecture map of an index."""
-    if format_ not in api.FORMATS or level not in ("package", "file"):
-        console.print("[bold red]error:[/] --format is mermaid, dot or json; --level is package or file.")
+    if format_ not in api.FORMATS or level not in api.LEVELS:
+        console.print("[bold red]error:[/] --format is mermaid, dot or json; --level is package, file or symbol.")
         raise typer.Exit(2)
     with friendly_errors():
         text = api.architecture_map(api.open_index(name, settings_from(home)), level=level, fmt=format_, focus=focus)

@@ -19,6 +19,9 @@ from onboard.parse.queries import definition_query, import_query, parser_for, re
 from onboard.parse.symbols import build_symbols
 
 MAX_REFERENCES_PER_FILE = 20_000
+# Starting a spawned worker (a fresh interpreter loading the grammars) costs about as much as
+# parsing a few megabytes here, so smaller repos parse faster in this process (bench/index_bench.py).
+MIN_POOL_BYTES = 8_000_000
 
 
 def _captures(query, root) -> dict:
@@ -59,8 +62,8 @@ def parse_many(sources: Iterable[SourceFile], workers: int = 2) -> list[ParsedFi
     lock deadlocks the child.
     """
     sources = list(sources)
-    code = sum(1 for s in sources if s.language in DEFINITIONS)
-    if workers <= 1 or code < 64:
+    code_bytes = sum(len(s.text) for s in sources if s.language in DEFINITIONS)
+    if workers <= 1 or code_bytes < MIN_POOL_BYTES:
         return [parse_file(s) for s in sources]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         return list(pool.map(parse_file, sources, chunksize=32))

@@ -96,7 +96,8 @@ def read_source(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> Source
 def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
     """Every indexable file under ``root``, sorted by path, and every skipped one with its reason.
 
-    Symlinks are followed only while they stay inside the repository, and each real directory is
+    Symlinked files are followed only while they stay inside the repository; symlinked directories
+    are not followed (their targets are walked under their real paths), and each real directory is
     entered once, so link loops end instead of spinning.
     """
     root = Path(root)
@@ -111,18 +112,21 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
     def inside(real: Path) -> bool:
         return real == real_root or real_root in real.parents
 
-    def walk(directory: Path, base: str, rules: list[_Rules]) -> None:
+    # An explicit stack rather than recursion: a deeply nested tree must not hit Python's recursion limit.
+    pending: list[tuple[Path, str, list[_Rules]]] = [(root, "", [])]
+    while pending:
+        directory, base, rules = pending.pop()
         real = directory.resolve()
         if real in seen_dirs:
             result.skipped.append(SkippedFile(base, "symlink loop (directory already indexed)"))
-            return
+            continue
         seen_dirs.add(real)
         rules = rules + _load_rules(directory, base)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as err:
             result.skipped.append(SkippedFile(base or ".", f"unreadable directory ({err.strerror or err})"))
-            return
+            continue
         for entry in entries:
             rel = f"{base}/{entry.name}" if base else entry.name
             try:
@@ -144,13 +148,15 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
                 if not inside(target):
                     result.skipped.append(SkippedFile(rel, "symlink leaves the repository"))
                     continue
+                if is_dir:  # its target is indexed under its real path; following it could loop
+                    result.skipped.append(SkippedFile(rel, "symlink loop or alias of a directory in the repository"))
+                    continue
             if is_dir:
-                walk(path, rel, rules)
+                pending.append((path, rel, rules))
             elif entry.name not in IGNORE_FILES:
                 read = read_source(path, rel, max_bytes)
                 (result.files if isinstance(read, SourceFile) else result.skipped).append(read)
 
-    walk(root, "", [])
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
     return result

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import networkx as nx
+
 from onboard.config import Settings
 from onboard.errors import IndexNotFound, OnboardError
+from onboard.graph import symbol_graph
 from onboard.scan import scan_repo
 from onboard.store.db import IndexDB
 from onboard.store.indexer import DB_NAME, IndexReport, Progress, build_index
@@ -37,6 +40,11 @@ class Index:
     @cached_property
     def vectors(self) -> VectorStore:
         return VectorStore(self.settings, self.name, self.directory / "chroma")
+
+    @cached_property
+    def symbol_graph(self) -> nx.DiGraph:
+        """Which definition uses which; derived from stored symbols and references on first use."""
+        return symbol_graph(self.db.symbols(), self.db.references(), self.db.edges())
 
     def close(self) -> None:
         self.db.close()

@@ -11,16 +11,22 @@ import posixpath
 import networkx as nx
 
 from onboard.errors import PathOutsideRepo
-from onboard.graph import package_of, rollup, to_dot, to_json, to_mermaid
+from onboard.graph import package_of, rollup, symbol_id, symbol_neighbourhood, to_dot, to_json, to_mermaid
 from onboard.scan import CODE_LANGUAGES
 from onboard.store.index import Index
 
 FORMATS = ("mermaid", "dot", "json")
+LEVELS = ("package", "file", "symbol")
 
 
 def map_graph(index: Index, level: str = "package", focus: str | None = None,
               include_external: bool = True) -> nx.DiGraph:
-    """The dependency graph at ``level``; ``focus`` narrows a file-level map to one package and its neighbours."""
+    """The dependency graph at ``level``; ``focus`` narrows a file-level map to one package and its neighbours.
+
+    At the "symbol" level, ``focus`` is a file: its definitions, what they use and what uses them.
+    """
+    if level == "symbol":
+        return symbol_neighbourhood(index.symbol_graph, normalise_path(focus)) if focus else index.symbol_graph.copy()
     graph = index.db.file_graph()
     # Maps show code: docs and data files have no dependencies to draw, and the standard library
     # is one box rather than forty.
@@ -54,6 +60,24 @@ def architecture_map(index: Index, level: str = "package", fmt: str = "json", fo
     if fmt == "dot":
         return to_dot(graph, size_by=size_by, title=f"{index.name}: {focus or level} dependencies")
     return to_mermaid(graph, size_by=size_by)
+
+
+def symbol_uses(index: Index, path: str) -> list[dict]:
+    """For each definition in ``path``: the definitions it uses and those that use it, as locations."""
+    graph = index.symbol_graph
+
+    def where(node: str) -> dict:
+        data = graph.nodes[node]
+        return {"id": node, "path": data["path"], "line": data["line"], "lines": data["lines"]}
+
+    rows = []
+    for symbol in index.db.symbols(normalise_path(path)):
+        node = symbol_id(symbol)
+        if node in graph and graph.degree(node):
+            rows.append({"symbol": symbol.qualname, "line": symbol.start_line,
+                         "uses": [where(n) for n in sorted(graph.successors(node))],
+                         "used_by": [where(n) for n in sorted(graph.predecessors(node))]})
+    return rows
 
 
 def start_here(index: Index, limit: int = 8) -> list[dict]:

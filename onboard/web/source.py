@@ -10,6 +10,7 @@ from pygments.util import ClassNotFound
 
 from onboard import api
 from onboard.errors import OnboardError
+from onboard.web.links import source_url
 from onboard.web.state import open_index
 
 CONTEXT_LINES = 15
@@ -43,3 +44,21 @@ def page(name: str, path: str, start: int, end: int) -> None:
             f'{highlighted_html(path, text, start, end)}</div>')
     with st.expander(f"Whole file ({total} lines)"):
         st.code(text, language=None, line_numbers=True)
+    uses_panel(name, path)
+
+
+def uses_panel(name: str, path: str) -> None:
+    """The symbol reference graph around this file: each definition's callers and callees, as links."""
+    rows = api.symbol_uses(open_index(name), path)
+    if not rows:
+        return
+
+    def links(targets: list[dict]) -> str:
+        return ", ".join(f"[{t['id']}]({source_url(name, t['path'], t['line'], t['line'] + t['lines'] - 1)})"
+                         for t in targets[:12]) + (f" and {len(targets) - 12} more" if len(targets) > 12 else "")
+
+    with st.expander(f"Uses and used by ({len(rows)} definitions)"):
+        for row in rows:
+            st.markdown(f"**{row['symbol']}** (line {row['line']})  \n"
+                        f"uses: {links(row['uses']) or '—'}  \n"
+                        f"used by: {links(row['used_by']) or '—'}")
