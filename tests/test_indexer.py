@@ -14,6 +14,7 @@ from filelock import FileLock
 from onboard import api
 from onboard.config import Settings
 from onboard.errors import IndexCorrupt, IndexLocked, IndexNotFound, OnboardError, PathOutsideRepo
+from tests.conftest import snapshot_project
 
 FAKE_AWS = "AKIAIOSFODNN7EXAMPLE"
 
@@ -62,6 +63,23 @@ def test_incremental_reindex_touches_only_what_changed(shop_repo: Path, settings
     assert api.stale_files(index) == []
     (shop_repo / "new.py").write_text("x = 1\n")
     assert api.stale_files(index) == ["new.py"]
+
+
+def test_incremental_graph_equals_a_full_rebuild(tmp_path: Path, settings: Settings) -> None:
+    """Unchanged files' references come back from SQLite as counts: the edges must not drift."""
+    repo = snapshot_project(tmp_path / "repo")
+    api.index_repo(repo, "inc", settings, embed=False)
+    packer = repo / "onboard" / "pack" / "packer.py"
+    packer.write_text(packer.read_text() + "\n\ndef uses_the_scanner(root):\n    return scan_repo(root)\n")
+    (repo / "onboard" / "web" / "maps.py").unlink()
+    api.reindex("inc", settings, embed=False)
+    api.index_repo(repo, "full", settings, embed=False)
+    incremental, full = api.open_index("inc", settings), api.open_index("full", settings)
+    edges = sorted(incremental.db.edges(), key=lambda e: (e.src, e.dst, e.kind))
+    assert edges == sorted(full.db.edges(), key=lambda e: (e.src, e.dst, e.kind))
+    assert ("onboard/pack/packer.py", "onboard/scan/walker.py", "reference") in {(e.src, e.dst, e.kind) for e in edges}
+    assert {f.path: round(f.pagerank, 9) for f in incremental.db.files()} == {
+        f.path: round(f.pagerank, 9) for f in full.db.files()}
 
 
 def test_concurrent_index_is_refused_with_a_clear_message(shop_repo: Path, settings: Settings) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from onboard.parse import chunk_file, parse_file, parse_many, parser
+from onboard.parse import chunk_file, parse_file
 from onboard.scan import read_source, scan_repo
 from tests.conftest import FIXTURES, ROOT
 
@@ -88,14 +88,6 @@ def test_chunks_cover_every_line_once_and_stay_small() -> None:
         for chunk in chunks:
             assert chunk.text == "\n".join(lines[chunk.start_line - 1:chunk.end_line])
             assert len(chunk.text) < 1200 or chunk.start_line == chunk.end_line
-
-
-def test_parse_many_matches_parse_file_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    sources = scan_repo(ROOT / "onboard").files * 2
-    monkeypatch.setattr(parser, "MIN_POOL_BYTES", 0)  # use the process pool even for this small tree
-    pooled = parse_many(sources, workers=2)
-    assert [p.path for p in pooled] == [s.path for s in sources]
-    assert [len(p.symbols) for p in pooled] == [len(parse_file(s).symbols) for s in sources]
 
 
 def test_this_project_parses_cleanly() -> None:

@@ -142,6 +142,10 @@ class IndexDB:
         rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())
         return [Reference(*row) for row in rows]
 
+    def reference_counts(self) -> list[tuple[str, str, int]]:
+        """``(path, name, uses)`` for every file: what the file graph needs, without a record per use."""
+        return [tuple(row) for row in self._rows("SELECT path, name, COUNT(*) FROM refs GROUP BY path, name")]
+
     def imports(self, path: str | None = None) -> list[Import]:
         sql = "SELECT module, path, line, names, level FROM imports"
         rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())

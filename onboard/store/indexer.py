@@ -20,7 +20,7 @@ from onboard.config import Settings
 from onboard.errors import IndexLocked, OnboardError
 from onboard.graph import build_file_graph, pagerank, reference_edges, resolve_imports
 from onboard.models import ParsedFile, SkippedFile, SourceFile
-from onboard.parse import chunk_file, parse_many
+from onboard.parse import chunk_file, parse_file
 from onboard.scan import redact, scan_repo
 from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB
 from onboard.store.vectors import VectorStore
@@ -64,14 +64,14 @@ def _wipe(directory: Path) -> None:
 
 
 def _parsed_from_db(db: IndexDB, keep: set[str]) -> list[ParsedFile]:
-    """Rebuild parse results of unchanged files from SQLite, one query per table."""
+    """Rebuild parse results of unchanged files from SQLite, one query per table.
+
+    References stay in SQLite: the graph reads them as counts (``IndexDB.reference_counts``).
+    """
     files = {f.path: ParsedFile(f.path, f.language, had_errors=f.had_errors) for f in db.files() if f.path in keep}
     for symbol in db.symbols():
         if symbol.path in files:
             files[symbol.path].symbols.append(symbol)
-    for ref in db.references():
-        if ref.path in files:
-            files[ref.path].references.append(ref)
     for imp in db.imports():
         if imp.path in files:
             files[imp.path].imports.append(imp)
@@ -79,7 +79,7 @@ def _parsed_from_db(db: IndexDB, keep: set[str]) -> list[ParsedFile]:
 
 
 def build_index(root: Path | str, name: str, settings: Settings, progress: Progress | None = None,
-                rebuild: bool = False, workers: int = 2, embed: bool = True) -> IndexReport:
+                rebuild: bool = False, embed: bool = True) -> IndexReport:
     root = Path(root).expanduser()
     if not root.exists():
         raise OnboardError(f"Cannot index {root}: no such directory.")
@@ -103,7 +103,7 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
             if previous_root and previous_root != str(root):
                 raise OnboardError(f"Index {name!r} already holds {previous_root}. Choose another --name, "
                                    f"or `onboard remove {name}` first.")
-            _update_sqlite(db, root, name, report, notify, workers)
+            _update_sqlite(db, root, name, report, notify)
             if embed:
                 _update_vectors(db, VectorStore(settings, name, directory / "chroma"), report, notify)
         finally:
@@ -119,7 +119,7 @@ def _timed(report: IndexReport, stage: str, started: float) -> float:
     return now
 
 
-def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress, workers: int) -> None:
+def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress) -> None:
     clock = time.perf_counter()
     scan = scan_repo(root)
     notify("scan", len(scan.files), len(scan.files))
@@ -136,8 +136,11 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         text, count = redact(source.text)
         redacted.append((replace(source, text=text), count))
         report.redactions += count
-    parsed = parse_many([s for s, _ in redacted], workers=workers)
-    notify("parse", len(parsed), len(parsed))
+    parsed = []
+    for done, (source, _) in enumerate(redacted, 1):
+        parsed.append(parse_file(source))
+        if done % 100 == 0 or done == len(redacted):
+            notify("parse", done, len(redacted))
     clock = _timed(report, "parse", clock)
 
     with db.transaction() as tx:
@@ -149,9 +152,11 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
                         chunk_file(source.path, source.text, result.symbols))
         clock = _timed(report, "store", clock)
 
-        all_parsed = parsed + _parsed_from_db(db, current - {s.path for s, _ in redacted})
+        unchanged = current - {s.path for s, _ in redacted}
+        all_parsed = parsed + _parsed_from_db(db, unchanged)
+        stored_uses = [row for row in db.reference_counts() if row[0] in unchanged] if unchanged else []
         texts = {"go.mod": db.file_text("go.mod")} if "go.mod" in current else {}
-        edges = resolve_imports(all_parsed, current, texts) + reference_edges(all_parsed)
+        edges = resolve_imports(all_parsed, current, texts) + reference_edges(all_parsed, stored_uses)
         attrs = {p.path: {} for p in all_parsed}
         ranks = pagerank(build_file_graph(attrs, edges))
         db.replace_graph(tx, edges, ranks)
