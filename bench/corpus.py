@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +19,22 @@ def sdist(root_name: str) -> Path:
     if not path.is_dir():
         subprocess.run(["bash", str(EVAL / "fetch_corpus.sh"), str(CORPUS)], check=True, stdout=sys.stderr)
     return path
+
+
+def pypi_sdist(requirement: str) -> Path:
+    """Any sdist from PyPI (e.g. ``django==5.2.8``), downloaded and unpacked once under .corpus/pypi."""
+    folder = CORPUS / "pypi"
+    name, version = requirement.split("==")
+    unpacked = [p for p in folder.glob(f"*-{version}") if p.is_dir() and p.name.lower().startswith(name.lower())]
+    if unpacked:
+        return unpacked[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                    requirement, "-d", str(folder)], check=True, stdout=sys.stderr)
+    archive = next(p for p in folder.glob("*.tar.gz") if p.name.lower() == f"{name.lower()}-{version}.tar.gz")
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / archive.name.removesuffix(".tar.gz")
 
 
 def questions() -> list[dict]:
