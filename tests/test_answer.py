@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from onboard import api
 from onboard.answer import explain, stream_answer
@@ -112,6 +114,9 @@ def test_retrieval_only_without_a_key(shop_index: api.Index) -> None:
     assert "`Cart.checkout`" in answer.text  # the symbol the question touches, with its signature
     assert "### Repository map" in answer.text
     assert any(c.path == "shop/cart.py" and c.known for c in answer.citations)
+    fences = [t for t in MarkdownIt().parse(answer.text) if t.type == "fence"]
+    snippets = [t for t in fences if re.search(r"^\d+\| ", t.content, re.M)]
+    assert snippets and all(t.level > 0 for t in snippets)  # each snippet renders inside its numbered item
 
 
 def test_explain_covers_unknown_failures() -> None:

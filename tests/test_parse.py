@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from onboard.models import SourceFile
 from onboard.parse import chunk_file, parse_file
 from onboard.scan import read_source, scan_repo
 from tests.conftest import FIXTURES, ROOT
@@ -62,6 +63,16 @@ def test_signatures_docstrings_and_references() -> None:
     assert (relative.module, relative.level, relative.names) == ("cart", 1, ("Cart",))
     go = parse_file(load("go", "store/store.go"))
     assert next(s for s in go.symbols if s.name == "Add").docstring == "Add appends an item."
+
+
+@pytest.mark.parametrize(("language", "path", "text", "signature"), [
+    ("python", "a.py", "def at(line: int) -> int:\n    # a comment before the body\n\n    return line\n",
+     "def at(line: int) -> int"),
+    ("c", "a.c", "int at(int line)\n/* why */\n{\n    return line;\n}\n", "int at(int line)"),
+])
+def test_signatures_leave_out_comments_before_the_body(language: str, path: str, text: str, signature: str) -> None:
+    source = SourceFile(path, Path(path), language, len(text), "", text)
+    assert parse_file(source).symbols[0].signature == signature
 
 
 def test_syntax_errors_still_yield_what_parses() -> None:

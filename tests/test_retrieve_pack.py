@@ -36,6 +36,13 @@ def test_symbol_names_in_the_question_find_their_definitions(project_index: api.
     assert "personalized_pagerank" in first.symbols
 
 
+def test_compound_names_spelled_out_in_words_find_their_definitions(project_index: api.Index) -> None:
+    """ "symbol graph" names symbol_graph as surely as the identifier would."""
+    first = retriever_for(project_index).rank("How does the symbol graph pick which definition a use means?")[0]
+    assert first.path == "onboard/graph/symbols.py"
+    assert "defines symbol_graph" in first.reasons and "symbol_graph" in first.symbols
+
+
 @pytest.mark.parametrize("budget", [1500, 4000, 13_000, 27_000, None])
 def test_packing_never_exceeds_the_budget(project_index: api.Index, budget: int | None) -> None:
     question = "How does a question become a prompt for Claude?"

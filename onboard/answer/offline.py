@@ -15,8 +15,10 @@ SNIPPET_LINES = 12
 
 
 def _snippet(index: Index, path: str, start: int, end: int) -> str:
+    """A fenced block indented as a whole, so Markdown keeps it inside its numbered item."""
     lines = index.db.file_text(path).split("\n")[start - 1:min(end, start + SNIPPET_LINES - 1)]
-    return "\n".join(f"{start + i}| {line}" for i, line in enumerate(lines))
+    body = [f"{start + i}| {line}" for i, line in enumerate(lines)]
+    return "\n".join(f"   {line}" for line in ["```text", *body, "```"])
 
 
 def retrieval_only_answer(index: Index, packed: PackedContext) -> str:
@@ -34,7 +36,7 @@ def retrieval_only_answer(index: Index, packed: PackedContext) -> str:
             parts.append(f"   - `{s.qualname}` `{doc.path}:{s.start_line}-{s.end_line}`: `{s.signature}`")
         if n <= 5 and ranking and ranking.hits:
             start, end = ranking.hits[0]
-            parts += [f"   ```text\n{_snippet(index, doc.path, start, end)}\n   ```"]
+            parts += ["", _snippet(index, doc.path, start, end)]
     if packed.orientation:
         parts += ["", "### Orientation files", *[f"- `{d.path}:{d.start_line}-{d.end_line}`" for d in packed.orientation]]
     map_head = "\n".join(packed.repo_map.split("\n")[:25])

@@ -53,6 +53,9 @@ def _kind(language: str, node: Node, parent_kind: str | None) -> str:
     return kind
 
 
+_COMMENT_STARTS = ("#", "//", "/*")
+
+
 def _signature(node: Node, source: bytes) -> str:
     """The header of a definition: everything before its body, on one line."""
     body = next((b for f in BODY_FIELDS if (b := node.child_by_field_name(f)) is not None), None)
@@ -60,7 +63,10 @@ def _signature(node: Node, source: bytes) -> str:
     header = source[node.start_byte:end].decode("utf-8", "replace")
     if body is None:
         header = header.split("\n", 1)[0]
-    header = _SPACES.sub(" ", header).strip().rstrip("{:").strip()
+    lines = header.split("\n")
+    while len(lines) > 1 and (not lines[-1].strip() or lines[-1].strip().startswith(_COMMENT_STARTS)):
+        lines.pop()  # blank lines and comments between the header and the body
+    header = _SPACES.sub(" ", "\n".join(lines)).strip().rstrip("{:").strip()
     return header[:MAX_SIGNATURE]
 
 

@@ -53,9 +53,12 @@ class Retriever:
         symbols = db.symbols()
         self.symbols_by_path: dict[str, list] = defaultdict(list)
         self.definers: dict[str, set[str]] = defaultdict(set)
+        self.compounds: dict[str, set[str]] = defaultdict(set)  # "symbolgraph" → files defining symbol_graph
         for s in symbols:
             self.symbols_by_path[s.path].append(s)
             self.definers[s.name.lower()].add(s.path)
+            if len(split_identifier(s.name)) > 1:
+                self.compounds["".join(split_identifier(s.name))].add(s.path)
         self.card_paths = sorted(self.files)
         self.card_bm25 = BM25([self._card(p) for p in self.card_paths])
         self.graph = db.file_graph()
@@ -113,17 +116,25 @@ class Retriever:
         return order
 
     def _symbol_signal(self, question: str, out: dict[str, "RankedFile"]) -> list[str]:
-        """Identifiers in the question that name a symbol: code-like words first (snake/camel case)."""
+        """Symbols the question names: as written (``resolve_redirects``), or spelled out in words
+        ("resolve redirects", "symbol graph") for a compound name, which is as specific as code."""
         order: list[str] = []
-        for word in _IDENTIFIER.findall(question):
+        words = _IDENTIFIER.findall(question)
+        spelled = ["".join(w.lower() for w in words[i:i + n]) for n in (3, 2) for i in range(len(words) - n + 1)]
+        candidates = [(key, self.compounds.get(key, set())) for key in spelled]
+        for word in words:
             codey = "_" in word or len(split_identifier(word)) > 1 or word.isupper()
             paths = self.definers.get(word.lower(), set())
-            if not paths or (not codey and len(paths) > 2) or len(paths) > 8:
+            if codey or len(paths) <= 2:
+                candidates.append((word.lower(), paths))
+        for key, paths in candidates:
+            if not paths or len(paths) > 8:
                 continue
             for path in sorted(paths, key=lambda p: -self.files[p].pagerank):
                 ranked = out.setdefault(path, RankedFile(path, 0.0))
-                names = [s.qualname for s in self.symbols_by_path[path] if s.name.lower() == word.lower()]
-                ranked.reasons.append(f"defines {names[0] if names else word}")
+                names = [s.qualname for s in self.symbols_by_path[path]
+                         if key in (s.name.lower(), "".join(split_identifier(s.name)))]
+                ranked.reasons.append(f"defines {names[0] if names else key}")
                 ranked.symbols.extend(n for n in names if n not in ranked.symbols)
                 if path not in order:
                     order.append(path)
