@@ -8,7 +8,8 @@ import pytest
 
 from onboard import api
 from onboard.pack import build_messages, count_tokens, default_budget, system_blocks
-from onboard.retrieve import retriever_for
+from onboard.pack.packer import _focused
+from onboard.retrieve import RankedFile, retriever_for
 
 QUESTIONS = [
     ("Where are secret-looking strings redacted before indexing?", "onboard/scan/secrets.py"),
@@ -74,6 +75,17 @@ def test_big_files_go_in_as_excerpts_of_relevant_symbols(project_index: api.Inde
     assert not excerpt.whole and "excerpt" in excerpt.text
     assert "def _symbol_signal" in excerpt.text
     assert excerpt.tokens <= 2_500
+
+
+def test_tight_excerpts_keep_the_most_relevant_span_wherever_it_is(project_index: api.Index) -> None:
+    """The symbol asked about sits at the end of a big file, after many weaker hits: trimming to the
+    budget must drop the weaker hits, not the lines further down."""
+    path = "onboard/retrieve/hybrid.py"
+    lines = project_index.db.file_text(path).split("\n")
+    ranked = RankedFile(path, 1.0, symbols=["retriever_for"], hits=[(a, a + 6) for a in range(1, 150, 8)])
+    excerpt = _focused(project_index, ranked, lines, 600, "test")
+    assert excerpt is not None and excerpt.tokens <= 600
+    assert "def retriever_for" in excerpt.text and "_CACHE[key] = Retriever(index)" in excerpt.text
 
 
 def test_prompt_layout_caches_the_stable_prefix(project_index: api.Index) -> None:

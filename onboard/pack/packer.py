@@ -33,6 +33,7 @@ MAP_TAGS = 40  # the <repo_map> element around the map
 ORIENTATION_SHARE = 0.10
 MAX_SYMBOL_LINES = 80
 FILE_SHARE = 0.35  # one file may take at most this share of a budget, so small budgets keep breadth
+EXCERPT_SHARE = 0.2  # an excerpt of a big file even less: its best spans come first, the tail is marginal
 MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth its tags
 
 
@@ -120,17 +121,20 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
     """A big file as the question's symbols and hit lines in full, other symbols as signatures."""
     symbols = index.db.symbols(ranked.path)
     # Whole classes would swallow the budget; their methods that matched come in on their own.
-    spans = [(s.start_line, s.end_line) for s in symbols
-             if s.qualname in ranked.symbols and s.end_line - s.start_line <= MAX_SYMBOL_LINES]
-    spans += ranked.hits
-    spans = sorted({(max(1, a), min(len(lines), b)) for a, b in spans if a <= len(lines)})
+    # Most relevant first (the symbols the question touched, then hits in retrieval order), so
+    # trimming to the budget drops the least relevant spans, not the ones further down the file.
+    order = {name: n for n, name in enumerate(ranked.symbols)}
+    touched = sorted((s for s in symbols if s.qualname in order and s.end_line - s.start_line <= MAX_SYMBOL_LINES),
+                     key=lambda s: order[s.qualname])
+    candidates = [(s.start_line, s.end_line) for s in touched] + ranked.hits
+    spans = list(dict.fromkeys((max(1, a), min(len(lines), b)) for a, b in candidates if a <= len(lines)))
 
-    def render(spans: list[tuple[int, int]]) -> str:
+    def render(spans: list[tuple[int, int]], outline: bool) -> str:
         keep: set[int] = set()
         for a, b in spans:
             keep.update(range(a, b + 1))
-        for s in symbols:  # signatures of everything else keep the file's shape visible
-            keep.add(s.start_line)
+        if outline:  # signatures of everything else keep the file's shape visible
+            keep.update(s.start_line for s in symbols)
         out, previous = [], 0
         for n in sorted(keep):
             if n - previous > 1:
@@ -138,14 +142,18 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
             out.append(f"{n}|{lines[n - 1]}")
             previous = n
         body = "\n".join(out)
-        return _element(ranked.path, 1, len(lines), body, note="excerpt: relevant symbols in full, others as signatures")
+        note = "excerpt: relevant symbols in full, others as signatures" if outline else "excerpt: relevant lines"
+        return _element(ranked.path, 1, len(lines), body, note=note)
 
-    while spans:
-        text = render(spans)
-        tokens = count_tokens(text)
-        if tokens <= budget:
-            return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (excerpt)", False)
-        spans = spans[: len(spans) // 2] if len(spans) > 1 else []
+    # When not even one span fits beside the outline, the outline goes: the lines that answer matter more.
+    for outline in (True, False):
+        kept = spans
+        while kept:
+            text = render(kept, outline)
+            tokens = count_tokens(text)
+            if tokens <= budget:
+                return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (excerpt)", False)
+            kept = kept[: len(kept) // 2] if len(kept) > 1 else []
     return None
 
 
@@ -196,8 +204,9 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
         lines = _lines(index, item.path)
         doc = whole_document(item.path, lines, reason, "ranked")
         cap = min(remaining, max(int(budget * FILE_SHARE), 4 * MIN_USEFUL))
-        if doc.tokens > cap:
-            doc = _focused(index, item, lines, cap, reason)
+        if doc.tokens > cap:  # an excerpt keeps to its smaller share unless its best span alone needs more
+            doc = (_focused(index, item, lines, min(cap, max(int(budget * EXCERPT_SHARE), 4 * MIN_USEFUL)), reason)
+                   or _focused(index, item, lines, cap, reason))
         if doc is not None and doc.tokens <= remaining:
             packed.documents.append(doc)
             included.add(item.path)
