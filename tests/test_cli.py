@@ -43,6 +43,8 @@ def test_index_list_stats_map_ask_remove(shop_repo: Path, settings: Settings) ->
     symbols = run(settings, "map", "shop", "--format", "dot", "--level", "symbol", "--focus", "shop/cart.py")
     assert symbols.exit_code == 0, symbols.output
     assert '"shop/cart.py::Cart.checkout" -> "shop/payments/gateway.py::charge"' in symbols.stdout
+    outside = run(settings, "map", "shop", "--level", "symbol", "--focus", "../secret.py")
+    assert outside.exit_code == 1 and "not a file of the indexed repository" in outside.output
 
     asked = run(settings, "ask", "shop", "How does checkout charge the card?", "--budget", "4000", "--show-context")
     assert asked.exit_code == 0, asked.output

@@ -26,7 +26,10 @@ def map_graph(index: Index, level: str = "package", focus: str | None = None,
     At the "symbol" level, ``focus`` is a file: its definitions, what they use and what uses them.
     """
     if level == "symbol":
-        return symbol_neighbourhood(index.symbol_graph, normalise_path(focus)) if focus else index.symbol_graph.copy()
+        if not focus:
+            return index.symbol_graph.copy()
+        index.db.file_text(normalise_path(focus))  # raises PathOutsideRepo for anything not indexed
+        return symbol_neighbourhood(index.symbol_graph, normalise_path(focus))
     graph = index.db.file_graph()
     # Maps show code: docs and data files have no dependencies to draw, and the standard library
     # is one box rather than forty.
