@@ -100,6 +100,15 @@ def personalized_pagerank(graph: nx.DiGraph, seeds: dict[str, float], alpha: flo
     return nx.pagerank(walk, alpha=alpha, personalization=seeds, weight="weight", tol=1e-5, max_iter=60)
 
 
+def neighbourhood(graph: nx.DiGraph, members: set[str]) -> nx.DiGraph:
+    """``members`` with everything they point to and everything that points to them."""
+    keep = set(members)
+    for node in members:
+        keep.update(graph.successors(node))
+        keep.update(graph.predecessors(node))
+    return graph.subgraph(keep).copy()
+
+
 def package_of(path: str) -> str:
     return posixpath.dirname(path) or "."
 

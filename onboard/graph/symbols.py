@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from onboard.graph.build import COMMON_NAMES, MAX_DEFINERS
+from onboard.graph.build import COMMON_NAMES, MAX_DEFINERS, neighbourhood
 from onboard.models import Edge, Reference, Symbol
 
 
@@ -91,9 +91,4 @@ def _resolve(path: str, candidates: list[Symbol], imported: dict[str, set[str]])
 
 def symbol_neighbourhood(graph: nx.DiGraph, path: str) -> nx.DiGraph:
     """The definitions of one file (and its module-level code) with what they use and what uses them."""
-    members = {n for n, p in graph.nodes(data="path") if p == path}
-    keep = set(members)
-    for node in members:
-        keep.update(graph.successors(node))
-        keep.update(graph.predecessors(node))
-    return graph.subgraph(keep).copy()
+    return neighbourhood(graph, {n for n, p in graph.nodes(data="path") if p == path})

@@ -57,8 +57,9 @@ class Retriever:
         for s in symbols:
             self.symbols_by_path[s.path].append(s)
             self.definers[s.name.lower()].add(s.path)
-            if len(split_identifier(s.name)) > 1:
-                self.compounds["".join(split_identifier(s.name))].add(s.path)
+            parts = split_identifier(s.name)
+            if len(parts) > 1:
+                self.compounds["".join(parts)].add(s.path)
         self.card_paths = sorted(self.files)
         self.card_bm25 = BM25([self._card(p) for p in self.card_paths])
         self.graph = db.file_graph()

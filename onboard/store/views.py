@@ -11,7 +11,7 @@ import posixpath
 import networkx as nx
 
 from onboard.errors import PathOutsideRepo
-from onboard.graph import package_of, rollup, symbol_id, symbol_neighbourhood, to_dot, to_json, to_mermaid
+from onboard.graph import neighbourhood, package_of, rollup, symbol_id, symbol_neighbourhood, to_dot, to_json, to_mermaid
 from onboard.scan import CODE_LANGUAGES
 from onboard.store.index import Index
 
@@ -28,8 +28,9 @@ def map_graph(index: Index, level: str = "package", focus: str | None = None,
     if level == "symbol":
         if not focus:
             return index.symbol_graph.copy()
-        index.db.file_text(normalise_path(focus))  # raises PathOutsideRepo for anything not indexed
-        return symbol_neighbourhood(index.symbol_graph, normalise_path(focus))
+        path = normalise_path(focus)
+        index.db.file_text(path)  # raises PathOutsideRepo for anything not indexed
+        return symbol_neighbourhood(index.symbol_graph, path)
     graph = index.db.file_graph()
     # Maps show code: docs and data files have no dependencies to draw, and the standard library
     # is one box rather than forty.
@@ -41,11 +42,7 @@ def map_graph(index: Index, level: str = "package", focus: str | None = None,
                              if not {"import", "external"} & set(kinds)])
     if focus:
         members = {n for n in graph if not graph.nodes[n].get("external") and package_of(n) == focus}
-        keep = set(members)
-        for node in members:
-            keep.update(graph.successors(node))
-            keep.update(graph.predecessors(node))
-        graph = graph.subgraph(keep).copy()
+        graph = neighbourhood(graph, members)
         level = "file"
     graph = rollup(graph, level)
     if not include_external:
