@@ -21,9 +21,10 @@ from onboard.store import (
     reindex,
     reindex_all,
     remove_index,
+    require_index,
     stale_files,
 )
 
 __all__ = ["FORMATS", "LEVELS", "architecture_map", "map_graph", "read_source", "start_here", "symbol_uses", "RETRIEVAL_ONLY_LABEL", "Answer", "Citation", "Conversation", "PackedContext", "PackedDoc", "ask",
            "retrieve", "Index", "IndexInfo", "IndexReport", "describe", "index_names", "index_repo", "index_stats", "list_indexes", "open_index",
-           "reindex", "reindex_all", "remove_index", "stale_files"]
+           "reindex", "reindex_all", "remove_index", "require_index", "stale_files"]

@@ -2,7 +2,7 @@
 
 Every knob has an environment variable so a team can configure onboard without flags:
 
-- ``ONBOARD_HOME``: where indexes live (default ``./indexes``).
+- ``ONBOARD_HOME``: where indexes live (default: see ``default_home``; never the current directory).
 - ``ONBOARD_CHROMA_HOST`` / ``ONBOARD_CHROMA_PORT``: use a chroma server instead of the
   embedded on-disk store.
 - ``ONBOARD_MODEL``: the Claude model that answers.
@@ -13,13 +13,48 @@ Every knob has an environment variable so a team can configure onboard without f
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from onboard.errors import InvalidIndexName
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 CONTEXT_WINDOW = 200_000
 ANSWER_RESERVE = 8_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
+
+# One plain path segment: no separators, no "..", nothing a shell or a URL must quote.
+_INDEX_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def validate_index_name(name: str) -> str:
+    """Return ``name`` if it is a safe index name, else raise InvalidIndexName.
+
+    Every path under the index home is built from a validated name, so a name typed in the CLI,
+    passed to the API or read from a web query parameter can never point outside the home.
+    """
+    if not isinstance(name, str) or not _INDEX_NAME.fullmatch(name) or name.endswith("."):
+        text = str(name)
+        looks_like_path = any(c in text for c in "/\\") or text.startswith(("~", ".")) or text in {"", ".", ".."}
+        raise InvalidIndexName(text, looks_like_path and text.strip() != "")
+    return name
+
+
+def name_for_folder(folder: Path) -> str:
+    """A valid index name derived from a repository folder's name (``My Repo!`` → ``My-Repo``)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder.name).strip("-._")[:64].rstrip("-._")
+    return name or "repo"
+
+
+def default_home() -> Path:
+    """The ``indexes/`` folder of the checkout onboard runs from (``make run``), else a per-user
+    data directory; never relative to the current directory, so every shell sees the same indexes."""
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "indexes").is_dir():
+        return _CHECKOUT / "indexes"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "onboard" / "indexes"
 
 
 @dataclass(frozen=True)
@@ -36,7 +71,7 @@ class Settings:
         """Build settings from the environment; explicit keyword overrides win (None means keep)."""
         env = os.environ
         settings = cls(
-            home=Path(env.get("ONBOARD_HOME", "indexes")).expanduser(),
+            home=Path(env["ONBOARD_HOME"]).expanduser() if env.get("ONBOARD_HOME") else default_home(),
             chroma_host=env.get("ONBOARD_CHROMA_HOST") or None,
             chroma_port=int(env.get("ONBOARD_CHROMA_PORT", "8000")),
             model=env.get("ONBOARD_MODEL", DEFAULT_MODEL),
@@ -49,4 +84,5 @@ class Settings:
         return replace(settings, **given)
 
     def index_dir(self, name: str) -> Path:
-        return self.home / name
+        """The directory of index ``name``; raises InvalidIndexName for anything but a plain name."""
+        return self.home / validate_index_name(name)

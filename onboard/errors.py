@@ -8,9 +8,24 @@ class OnboardError(Exception):
 
 
 class IndexNotFound(OnboardError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"No index named {name!r}. Create it with `onboard index PATH --name {name}` "
+    def __init__(self, name: str, home: object = None) -> None:
+        where = f" in {home}" if home is not None else ""
+        super().__init__(f"No index named {name!r}{where}. Create it with `onboard index PATH --name {name}` "
                          "or see `onboard list`.")
+        self.name = name
+
+
+class InvalidIndexName(OnboardError):
+    """A name that is not one plain path segment: it must never reach the filesystem."""
+
+    def __init__(self, name: str, looks_like_path: bool) -> None:
+        if looks_like_path:
+            message = (f"`{name}` looks like a path; index names are like `flask` (letters, digits, '.', '_', '-'). "
+                       "Give the repository's path to `onboard index PATH --name NAME`.")
+        else:
+            message = (f"{name!r} is not a valid index name: use 1-64 letters, digits, '.', '_' or '-', "
+                       "starting with a letter or digit, like `flask`.")
+        super().__init__(message)
         self.name = name
 
 

@@ -116,3 +116,43 @@ def test_indexes_page_lists_reindexes_and_reports_corruption(tmp_path: Path, sho
     at.button(key="reindex_button").click().run()
     assert not at.exception
     assert "shop: 1 files parsed" in at.success[0].value
+
+
+def test_rebuild_from_scratch_twice_keeps_working_vectors(tmp_path: Path, shop_repo: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web process holds chroma open; a rebuild must not delete the store under it (it did:
+    0 vectors after the first rebuild, a raw 'readonly database' traceback after the second)."""
+    settings = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(shop_repo, "shop", settings)
+    monkeypatch.setenv("ONBOARD_HOME", str(settings.home))
+    at = app("indexes")
+    for _ in range(2):
+        at.checkbox(key="reindex_rebuild").check()
+        at.button(key="reindex_button").click().run()
+        assert not at.exception and not at.error
+        assert "chunks embedded" in at.success[0].value
+        index = api.open_index("shop", settings)
+        assert index.vectors.count() == index.db.counts()["chunks"] > 0
+        assert api.describe("shop", settings).vectors_complete
+    assert api.retrieve(index, "checkout total").documents
+
+
+@pytest.mark.parametrize("name", ["../other-home/x", "/tmp/x", "..", "shop/../shop", "%2e%2e"])
+def test_source_viewer_index_must_be_a_name_in_this_home(tmp_path: Path, shop_repo: Path, name: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    other = Settings.from_env(home=tmp_path / "other-home")
+    api.index_repo(shop_repo, "x", other, embed=False)
+    here = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(shop_repo, "shop", here, embed=False)
+    monkeypatch.setenv("ONBOARD_HOME", str(here.home))
+    at = app("source", index=name, path="shop/cart.py", start="1", end="3")
+    assert not at.exception
+    assert at.error and ("looks like a path" in at.error[0].value or "not a valid index name" in at.error[0].value)
+    assert not at.get("html")
+
+
+def test_unexpected_failure_is_one_sentence_not_a_traceback(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "start_here", lambda index: 1 / 0)
+    at = app("map")
+    assert not at.exception
+    assert "Something went wrong (ZeroDivisionError" in at.error[0].value

@@ -8,6 +8,7 @@ from onboard.answer.citations import Citation, find_citations
 from onboard.answer.claude import OnText, Usage, stream_answer
 from onboard.answer.offline import retrieval_only_answer
 from onboard.config import Settings
+from onboard.errors import OnboardError
 from onboard.pack import PackedContext, pack_context
 from onboard.retrieve import retriever_for
 from onboard.store import Index
@@ -23,6 +24,7 @@ class Answer:
     usage: Usage = field(default_factory=Usage)
     error: str | None = None
     model: str = ""
+    notes: list[str] = field(default_factory=list)  # what limited this answer (e.g. no vectors)
 
 
 def retrieve(index: Index, question: str, budget: int | None = None) -> PackedContext:
@@ -39,27 +41,31 @@ class Conversation:
         self.settings = settings or index.settings
         self.budget = budget
         self.packed: PackedContext | None = None
+        self.notes: list[str] = []  # what limited the retrieval behind self.packed
         self.turns: list[Answer] = []
 
     def ask(self, question: str, on_text: OnText | None = None) -> Answer:
         question = question.strip()
         if not question:
-            raise ValueError("empty question")
+            raise OnboardError("The question is empty: type what you want to know, e.g. "
+                               "\"Where does a request enter the system?\"")
         if self.packed is None or not self.settings.api_key:
             # Without Claude there is no cache to keep warm: each question gets its own retrieval.
             self.packed = retrieve(self.index, question, self.budget)
+            note = retriever_for(self.index).vector_note
+            self.notes = [note] if note else []
         packed = self.packed
         if not self.settings.api_key:
-            text = retrieval_only_answer(self.index, packed)
+            text = retrieval_only_answer(self.index, packed, self.notes)
             if on_text:
                 on_text(text)
-            answer = Answer(question, text, "retrieval-only", packed, find_citations(text, packed))
+            answer = Answer(question, text, "retrieval-only", packed, find_citations(text, packed), notes=self.notes)
         else:
             history = [(t.question, t.text) for t in self.turns if t.mode == "claude"]
             reply = stream_answer(self.settings, packed, history, question, on_text)
             known = {f.path for f in self.index.db.files()}
             answer = Answer(question, reply.text, "claude", packed, find_citations(reply.text, packed, known),
-                            reply.usage, reply.error, self.settings.model)
+                            reply.usage, reply.error, self.settings.model, self.notes)
         self.turns.append(answer)
         return answer
 

@@ -6,6 +6,8 @@ packed context as a readable, clearly labelled report with snippets a newcomer c
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from onboard.pack import PackedContext
 from onboard.store import Index
 
@@ -21,8 +23,9 @@ def _snippet(index: Index, path: str, start: int, end: int) -> str:
     return "\n".join(f"   {line}" for line in ["```text", *body, "```"])
 
 
-def retrieval_only_answer(index: Index, packed: PackedContext) -> str:
-    parts = [LABEL, "", f"**Question:** {packed.question}", "",
+def retrieval_only_answer(index: Index, packed: PackedContext, notes: Sequence[str] = ()) -> str:
+    parts = [LABEL, "", *[line for note in notes for line in (f"**Note:** {note}", "")],
+             f"**Question:** {packed.question}", "",
              f"**Context packed:** {len(packed.all_documents())} documents, {packed.tokens_used:,} of "
              f"{packed.budget:,} tokens.", "", "### Files chosen, best first"]
     ranked = {r.path: r for r in packed.ranked}

@@ -13,6 +13,7 @@ app = typer.Typer(
     help="Index a repository and ask architecture questions about it.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain click help: flags read `--rebuild`, not `--rebuild <bool>`
 )
 
 # Command modules register on `app` when imported (index_cmds: index/reindex/list/remove/stats,

@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from onboard.config import Settings
+from onboard.config import Settings, default_home
 from onboard.errors import OnboardError
 
 console = Console()
 err_console = Console(stderr=True)
 
-HomeOption = typer.Option(None, "--home", help="Index home (env ONBOARD_HOME, default ./indexes).")
+HomeOption = typer.Option(None, "--home", help=f"Index home (env ONBOARD_HOME; default {default_home()}).")
 ChromaHostOption = typer.Option(None, "--chroma-host", help="Chroma server host (env ONBOARD_CHROMA_HOST).")
 ChromaPortOption = typer.Option(None, "--chroma-port", help="Chroma server port (env ONBOARD_CHROMA_PORT).")
 

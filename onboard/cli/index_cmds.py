@@ -30,7 +30,10 @@ def _print_report(report: api.IndexReport) -> None:
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     console.print(f"[dim]{timing}[/]")
     if report.skipped:
-        console.print(f"[yellow]{len(report.skipped)} files skipped[/] (see `onboard stats {report.name}`)")
+        console.print(f"[yellow]{len(report.skipped)} files skipped[/] (see `onboard stats {report.name} --skipped`)")
+    if report.files == 0:
+        err_console.print(f"[yellow]warning:[/] {report.root} has no files onboard can index (source or "
+                          "documentation); check the path, .gitignore and .onboardignore.")
 
 
 @app.command()
@@ -52,6 +55,7 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
             all_: bool = typer.Option(False, "--all", help="Refresh every index."),
             rebuild: bool = typer.Option(False, "--rebuild", help="Start over (fixes a damaged index)."),
             workers: int = typer.Option(2, "--workers", min=1, help="Parallel indexes with --all."),
+            no_embed: bool = typer.Option(False, "--no-embed", help="Skip embeddings (lexical + graph search only)."),
             home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
             chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Refresh an index incrementally: only changed files are parsed and embedded again."""
@@ -62,10 +66,10 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
     with friendly_errors():
         if name:
             with progress_bars() as progress:
-                report = api.reindex(name, settings, progress, rebuild=rebuild)
+                report = api.reindex(name, settings, progress, rebuild=rebuild, embed=not no_embed)
             _print_report(report)
             return
-        results = api.reindex_all(settings, workers=workers, rebuild=rebuild)
+        results = api.reindex_all(settings, workers=workers, rebuild=rebuild, embed=not no_embed)
     failed = 0
     for index_name, result in results.items():
         if isinstance(result, str):
@@ -82,14 +86,16 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
 @app.command("list")
 def list_(home: Optional[Path] = HomeOption) -> None:
     """Indexes with their size, freshness and health."""
-    infos = api.list_indexes(settings_from(home))
+    settings = settings_from(home)
+    infos = api.list_indexes(settings)
+    console.print(f"indexes in {settings.home}")
     if not infos:
         console.print("no indexes yet: `onboard index PATH`")
         return
     table = Table("name", "root", "files", "symbols", "chunks", "last indexed", "stale", "status")
     for info in infos:
-        status = f"[red]{info.error}[/]" if info.error else ("ok" if info.vectors_complete else
-                                                             "[yellow]embedding incomplete: reindex[/]")
+        status = (f"[red]{info.error or info.vectors_error}[/]" if info.error or info.vectors_error else
+                  "ok" if info.vectors_complete else "[yellow]embedding incomplete: reindex[/]")
         table.add_row(info.name, info.root, str(info.files), str(info.symbols), str(info.chunks), info.updated_at,
                       "" if info.stale is None else str(info.stale), status)
     console.print(table)
@@ -100,15 +106,20 @@ def remove(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do no
            home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
            chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Delete an index (the repository itself is not touched)."""
-    if not yes and not typer.confirm(f"Delete index {name!r}?"):
-        raise typer.Exit(1)
+    settings = settings_from(home, chroma_host, chroma_port)
     with friendly_errors():
-        api.remove_index(name, settings_from(home, chroma_host, chroma_port))
+        directory = api.require_index(name, settings)
+        if not yes and not typer.confirm(f"Delete index {name!r} ({directory})?"):
+            raise typer.Exit(1)
+        warnings = api.remove_index(name, settings)
+    for warning in warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}")
     console.print(f"removed {name}")
 
 
 @app.command()
-def stats(name: str, home: Optional[Path] = HomeOption) -> None:
+def stats(name: str, skipped: bool = typer.Option(False, "--skipped", help="List every skipped file and why."),
+          home: Optional[Path] = HomeOption) -> None:
     """Counts, languages, the most central files and what was skipped, with reasons."""
     with friendly_errors():
         info = api.index_stats(name, settings_from(home))
@@ -122,7 +133,15 @@ def stats(name: str, home: Optional[Path] = HomeOption) -> None:
     if info["parse_errors"]:
         console.print(f"[yellow]syntax errors (indexed what parsed):[/] {', '.join(info['parse_errors'][:20])}")
     console.print(f"secrets redacted: {info['redactions']}")
+    console.print(f"vectors: {info['vectors']}")
     for reason, count in info["skipped"].items():
         console.print(f"skipped {count}: {reason}")
+    if skipped and info["skipped_files"]:
+        table = Table("skipped file", "why")
+        for path, reason in info["skipped_files"]:
+            table.add_row(path, reason)
+        console.print(table)
+    elif info["skipped"]:
+        console.print(f"[dim]`onboard stats {name} --skipped` lists each file.[/]")
 
 

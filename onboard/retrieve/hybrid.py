@@ -45,6 +45,7 @@ class Retriever:
 
     def __init__(self, index: Index) -> None:
         self.index = index
+        self.vector_note: str | None = None  # why the last ranking went without (some) vectors
         db = index.db
         self.files = {f.path: f for f in db.files()}
         self.chunks = db.chunks()
@@ -97,10 +98,16 @@ class Retriever:
         return order
 
     def _vector_signal(self, question: str, out: dict[str, "RankedFile"]) -> list[str]:
+        embedded = self.index.db.manifest().get("vectors_complete") == "true"
         try:
             hits = self.index.vectors.query(question, PER_SIGNAL * 2)
-        except Exception:  # noqa: BLE001 - lexical and graph signals still answer without vectors
+        except Exception as err:  # noqa: BLE001 - lexical and graph signals still answer without vectors
+            self.vector_note = (f"Answered without vectors: {err}" if embedded else
+                                "Answered without vectors: this index is not embedded yet "
+                                f"(`onboard reindex {self.index.name}` embeds it).")
             return []
+        self.vector_note = None if embedded else (
+            f"Vectors are incomplete, so some passages may be missed (`onboard reindex {self.index.name}`).")
         order: list[str] = []
         for chunk_id, distance in hits:
             chunk = self.chunk_by_id.get(chunk_id)  # ids SQLite does not know are leftovers: ignore

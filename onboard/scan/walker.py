@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,53 @@ ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_mod
 IGNORE_FILES = (".gitignore", ".onboardignore")
 MINIFIED_LINE = 5000
 MINIFIED_AVERAGE = 500
+BUNDLED_LANGUAGES = frozenset({"javascript", "css", "json", "html", "typescript"})
+ELIDED_KEEP = 200  # characters kept of a line too long to index in an otherwise normal file
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
+_SPECIAL = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+            (stat.S_ISBLK, "block device"))
+
+
+class NotRegularFile(OSError):
+    """Raised instead of opening a FIFO, socket or device: reading one can block forever."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"special file ({kind}), never opened")
+
+
+def _special_kind(mode: int) -> str | None:
+    return next((kind for test, kind in _SPECIAL if test(mode)), "not a regular file" if not stat.S_ISREG(mode) else None)
+
+
+def read_regular(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, at most ``limit``; anything else raises NotRegularFile.
+
+    The file is opened non-blocking and checked on the open descriptor, so a FIFO that replaces a
+    file between listing and reading cannot hang the scan either.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        kind = _special_kind(os.fstat(fd).st_mode)
+        if kind:
+            raise NotRegularFile(kind)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read() if limit is None else handle.read(limit)
+    finally:
+        os.close(fd)
+
+
+def display_name(name: str) -> str:
+    """A file name as text that SQLite and a terminal accept, even when it is not valid UTF-8."""
+    return os.fsencode(name).decode("utf-8", errors="replace")
+
+
+def _valid_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # os.scandir decodes undecodable bytes to surrogates
+        return False
 
 
 @dataclass
@@ -50,7 +98,7 @@ def _load_rules(directory: Path, base: str) -> list[_Rules]:
     rules = []
     for name in IGNORE_FILES:
         try:
-            lines = (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = read_regular(directory / name).decode("utf-8", errors="replace").splitlines()
         except OSError:
             continue
         rules.append(_Rules(base, pathspec.GitIgnoreSpec.from_lines(lines)))
@@ -61,11 +109,38 @@ def _format_size(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{size / 1024:.0f} KB"
 
 
-def _is_minified(text: str) -> bool:
+def _is_minified(text: str, language: str) -> bool:
+    """Mostly one huge line, in any language; or, for web assets, any huge line (a bundle)."""
     lines = text.count("\n") + 1
     if len(text) / lines > MINIFIED_AVERAGE:
         return True
-    return any(len(line) > MINIFIED_LINE for line in text.splitlines())
+    return language in BUNDLED_LANGUAGES and any(len(line) > MINIFIED_LINE for line in text.split("\n"))
+
+
+def _elide_long_lines(text: str) -> str:
+    """Shorten the rare huge line (a data blob) of an otherwise ordinary file; the line stays, so
+    line numbers hold, and says how much was left out."""
+    if not any(len(line) > MINIFIED_LINE for line in text.split("\n")):
+        return text
+    return "\n".join(line if len(line) <= MINIFIED_LINE else
+                     f"{line[:ELIDED_KEEP]} … [{len(line) - ELIDED_KEEP:,} characters not indexed]"
+                     for line in text.split("\n"))
+
+
+def _decode(data: bytes) -> tuple[str | None, str | None]:
+    """(text, None) or (None, why not): UTF-8 (with or without BOM), or UTF-16/32 with a BOM."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), None
+            except UnicodeDecodeError:
+                return None, f"not valid {codec.upper()} (it starts with a {codec.upper()} byte order mark)"
+    if b"\0" in data[:8192]:
+        return None, "binary"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as err:
+        return None, f"not UTF-8 (bad byte at offset {err.start})"
 
 
 def read_source(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> SourceFile | SkippedFile:
@@ -79,18 +154,19 @@ def read_source(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> Source
         size = path.stat().st_size
         if size > max_bytes:
             return SkippedFile(rel, f"too large ({_format_size(size)} > {_format_size(max_bytes)})")
-        data = path.read_bytes()
+        data = read_regular(path, max_bytes + 1)
+    except NotRegularFile as err:
+        return SkippedFile(rel, str(err))
     except OSError as err:
         return SkippedFile(rel, f"unreadable ({err.strerror or err})")
-    if b"\0" in data[:8192]:
-        return SkippedFile(rel, "binary")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return SkippedFile(rel, f"not UTF-8 (bad byte at offset {err.start})")
-    if language in {"javascript", "css", "json", "html", "typescript"} and text and _is_minified(text):
+    if len(data) > max_bytes:  # it grew between stat and read
+        return SkippedFile(rel, f"too large (> {_format_size(max_bytes)})")
+    text, problem = _decode(data)
+    if text is None:
+        return SkippedFile(rel, problem or "unreadable")
+    if text and _is_minified(text, language):
         return SkippedFile(rel, "minified")
-    return SourceFile(rel, path, language, len(data), hashlib.sha256(data).hexdigest(), text)
+    return SourceFile(rel, path, language, len(data), hashlib.sha256(data).hexdigest(), _elide_long_lines(text))
 
 
 def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
@@ -129,11 +205,17 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
             continue
         for entry in entries:
             rel = f"{base}/{entry.name}" if base else entry.name
+            if not _valid_utf8(entry.name):
+                result.skipped.append(SkippedFile(display_name(rel), "file name is not valid UTF-8 (rename it to "
+                                                                     "index it)"))
+                continue
             try:
                 is_dir = entry.is_dir()
                 is_link = entry.is_symlink()
+                special = None if is_dir or entry.is_file() else _special_kind(entry.stat().st_mode)
             except OSError as err:
-                result.skipped.append(SkippedFile(rel, f"unreadable ({err.strerror or err})"))
+                result.skipped.append(SkippedFile(rel, "broken symlink" if entry.is_symlink() else
+                                                  f"unreadable ({err.strerror or err})"))
                 continue
             if is_dir and entry.name in ALWAYS_SKIPPED_DIRS:
                 continue
@@ -153,6 +235,8 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
                     continue
             if is_dir:
                 pending.append((path, rel, rules))
+            elif special:
+                result.skipped.append(SkippedFile(rel, f"special file ({special}), never opened"))
             elif entry.name not in IGNORE_FILES:
                 read = read_source(path, rel, max_bytes)
                 (result.files if isinstance(read, SourceFile) else result.skipped).append(read)

@@ -13,11 +13,12 @@ from onboard.store.index import (
     reindex,
     reindex_all,
     remove_index,
+    require_index,
     stale_files,
 )
 from onboard.store.indexer import IndexReport, build_index
 from onboard.store.vectors import VectorStore
 
 __all__ = ["FileRow", "Index", "IndexDB", "IndexInfo", "IndexReport", "VectorStore", "build_index", "describe", "index_names",
-           "index_repo", "index_stats", "list_indexes", "open_index", "reindex", "reindex_all", "remove_index",
+           "index_repo", "index_stats", "list_indexes", "open_index", "reindex", "reindex_all", "remove_index", "require_index",
            "stale_files"]

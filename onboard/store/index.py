@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -12,13 +11,23 @@ from pathlib import Path
 
 import networkx as nx
 
-from onboard.config import Settings
-from onboard.errors import IndexNotFound, OnboardError
+from onboard.config import Settings, name_for_folder, validate_index_name
+from onboard.errors import IndexCorrupt, IndexNotFound, InvalidIndexName, OnboardError
 from onboard.graph import symbol_graph
 from onboard.scan import scan_repo
 from onboard.store.db import IndexDB
-from onboard.store.indexer import DB_NAME, IndexReport, Progress, build_index
-from onboard.store.vectors import VectorStore
+from onboard.store.indexer import (
+    CHROMA_DIR,
+    DB_NAME,
+    ROOT_COPY,
+    IndexReport,
+    Progress,
+    build_index,
+    index_lock,
+    is_our_index,
+    wipe,
+)
+from onboard.store.vectors import VectorStore, drop_vectors, release_local
 
 
 @dataclass
@@ -30,8 +39,11 @@ class Index:
     db: IndexDB
 
     @property
-    def root(self) -> Path:
-        return Path(self.db.manifest().get("root", ""))
+    def root(self) -> Path | None:
+        """The repository this index was built from; None when the manifest does not say (a first
+        index killed early), never the current directory."""
+        root = self.db.manifest().get("root")
+        return Path(root) if root else None
 
     @property
     def directory(self) -> Path:
@@ -39,7 +51,8 @@ class Index:
 
     @cached_property
     def vectors(self) -> VectorStore:
-        return VectorStore(self.settings, self.name, self.directory / "chroma")
+        """The chroma collection, opened read-only: a missing or damaged store raises IndexCorrupt."""
+        return VectorStore(self.settings, self.name, self.directory / CHROMA_DIR, create=False)
 
     @cached_property
     def symbol_graph(self) -> nx.DiGraph:
@@ -61,6 +74,7 @@ class IndexInfo:
     stale: int | None = None  # files changed, added or removed on disk since the last index
     vectors_complete: bool = False
     error: str | None = None  # set when the index cannot be read; says how to fix it
+    vectors_error: str | None = None  # set when the vectors are damaged or unreachable; says how to fix it
 
 
 def _settings(settings: Settings | None) -> Settings:
@@ -71,23 +85,56 @@ def open_index(name: str, settings: Settings | None = None) -> Index:
     settings = _settings(settings)
     path = settings.index_dir(name) / DB_NAME
     if not path.exists():
-        raise IndexNotFound(name)
+        raise IndexNotFound(name, settings.home)
     return Index(name, settings, IndexDB(path, name))
+
+
+def _valid(name: str) -> bool:
+    try:
+        validate_index_name(name)
+        return True
+    except InvalidIndexName:
+        return False
 
 
 def index_names(settings: Settings | None = None) -> list[str]:
     home = _settings(settings).home
-    return sorted(p.parent.name for p in home.glob(f"*/{DB_NAME}")) if home.exists() else []
+    return sorted(p.parent.name for p in home.glob(f"*/{DB_NAME}") if _valid(p.parent.name)) if home.exists() else []
 
 
 def stale_files(index: Index) -> list[str]:
-    """Paths whose content on disk differs from the index (changed, new or deleted)."""
+    """Paths whose content on disk differs from the index (changed, new or deleted).
+
+    Without a recorded root there is nothing to compare with: every indexed file counts as stale
+    (the current directory is never scanned in its place).
+    """
     root = index.root
-    if not root.is_dir():
+    if root is None or not root.is_dir():
         return sorted(f.path for f in index.db.files())
     on_disk = {f.path: f.sha256 for f in scan_repo(root).files}
     indexed = {f.path: f.sha256 for f in index.db.files()}
     return sorted(p for p in on_disk.keys() | indexed.keys() if on_disk.get(p) != indexed.get(p))
+
+
+def vectors_error(index: Index, deep: bool = False) -> str | None:
+    """Why the vectors of a fully embedded index cannot be used, with the fix; None when they can.
+
+    The quick check (for `list`) looks for the embedded store's database or reaches the server; the
+    deep one (for `stats`) also counts the vectors against the chunks they should cover.
+    """
+    if index.db.manifest().get("vectors_complete") != "true":
+        return None
+    fix = f"run `onboard reindex --rebuild {index.name}`"
+    chroma = index.directory / CHROMA_DIR
+    try:
+        if not deep and not index.settings.chroma_host:
+            return None if (chroma / "chroma.sqlite3").is_file() else f"vectors damaged (chroma folder missing): {fix}"
+        have, expected = index.vectors.count(), index.db.counts()["chunks"]
+    except IndexCorrupt:
+        return f"vectors damaged: {fix}"
+    except OnboardError as err:
+        return str(err)
+    return None if have >= expected else f"vectors damaged ({have:,} of {expected:,} chunks): {fix}"
 
 
 def describe(name: str, settings: Settings | None = None, check_stale: bool = True) -> IndexInfo:
@@ -98,9 +145,10 @@ def describe(name: str, settings: Settings | None = None, check_stale: bool = Tr
     try:
         manifest = index.db.manifest()
         counts = index.db.counts()
+        damaged = vectors_error(index)
         return IndexInfo(name, manifest.get("root", ""), counts["files"], counts["symbols"], counts["chunks"],
                          manifest.get("updated_at", ""), len(stale_files(index)) if check_stale else None,
-                         manifest.get("vectors_complete") == "true")
+                         manifest.get("vectors_complete") == "true" and damaged is None, vectors_error=damaged)
     except OnboardError as err:
         return IndexInfo(name, error=str(err))
     finally:
@@ -117,36 +165,67 @@ def index_stats(name: str, settings: Settings | None = None) -> dict:
     try:
         files = index.db.files()
         error = index.db.integrity_error()
+        skipped = index.db.skipped()
         return {
             "name": name,
-            "root": str(index.root),
+            "root": str(index.root or "(not recorded)"),
             "updated_at": index.db.manifest().get("updated_at", ""),
             "counts": index.db.counts(),
             "languages": dict(Counter(f.language for f in files).most_common()),
             "central": [(f.path, round(f.pagerank, 4)) for f in sorted(files, key=lambda f: -f.pagerank)[:10]],
             "parse_errors": [f.path for f in files if f.had_errors],
             "redactions": sum(f.redactions for f in files),
-            "skipped": Counter(s.reason.split(" (")[0] for s in index.db.skipped()),
+            "skipped": Counter(s.reason.split(" (")[0] for s in skipped),
+            "skipped_files": [(s.path, s.reason) for s in skipped],
             "integrity": error or "ok",
+            "vectors": vectors_error(index, deep=True) or (
+                "ok" if index.db.manifest().get("vectors_complete") == "true" else "incomplete: run `onboard reindex`"),
         }
     finally:
         index.close()
 
 
-def remove_index(name: str, settings: Settings | None = None) -> None:
+def require_index(name: str, settings: Settings | None = None) -> Path:
+    """The directory of an existing index of ours (damaged or not); raises a message with the fix."""
     settings = _settings(settings)
     directory = settings.index_dir(name)
-    if not (directory / DB_NAME).exists() and not directory.exists():
-        raise IndexNotFound(name)
-    if settings.chroma_host:
-        VectorStore(settings, name, directory / "chroma").drop()
-    shutil.rmtree(directory)
+    if not directory.is_dir() or directory.is_symlink():
+        raise IndexNotFound(name, settings.home)
+    if not is_our_index(directory):
+        raise OnboardError(f"{directory} is not an onboard index; onboard leaves it alone.")
+    return directory
+
+
+def remove_index(name: str, settings: Settings | None = None) -> list[str]:
+    """Delete index ``name``: only the entries onboard wrote, only while no index run holds its lock.
+
+    Returns warnings (vectors left on an unreachable chroma server, foreign files left in place).
+    """
+    settings = _settings(settings)
+    directory = require_index(name, settings)
+    warnings = []
+    lock = index_lock(directory, name)
+    try:
+        try:
+            drop_vectors(settings, name, directory / CHROMA_DIR)
+        except OnboardError as err:
+            warnings.append(f"the vectors on the chroma server were not deleted ({err}); the index is removed anyway.")
+        release_local(directory / CHROMA_DIR)
+        foreign = wipe(directory)
+    finally:
+        lock.release()
+    if foreign:
+        warnings.append(f"left {', '.join(foreign)} in {directory}: onboard did not create them.")
+    else:
+        wipe(directory, keep=frozenset())
+        directory.rmdir()
+    return warnings
 
 
 def index_repo(path: Path | str, name: str | None = None, settings: Settings | None = None,
                progress: Progress | None = None, rebuild: bool = False, embed: bool = True) -> IndexReport:
     path = Path(path).expanduser()
-    name = name or path.resolve().name
+    name = validate_index_name(name) if name is not None else name_for_folder(path.resolve())
     return build_index(path, name, _settings(settings), progress, rebuild=rebuild, embed=embed)
 
 
@@ -156,14 +235,14 @@ def reindex(name: str, settings: Settings | None = None, progress: Progress | No
     settings = _settings(settings)
     directory = settings.index_dir(name)
     if not directory.exists():
-        raise IndexNotFound(name)
+        raise IndexNotFound(name, settings.home)
     root = _recorded_root(directory, name)
     return build_index(root, name, settings, progress, rebuild=rebuild, embed=embed)
 
 
 def _recorded_root(directory: Path, name: str) -> str:
     """The repo root from the manifest; a damaged database keeps a copy in ``root.txt``."""
-    copy = directory / "root.txt"
+    copy = directory / ROOT_COPY
     if copy.exists():
         return copy.read_text(encoding="utf-8").strip()
     db = IndexDB(directory / DB_NAME, name)
@@ -177,20 +256,21 @@ def _recorded_root(directory: Path, name: str) -> str:
     return root
 
 
-def _reindex_one(args: tuple[str, Settings, bool]) -> IndexReport | str:
-    name, settings, rebuild = args
+def _reindex_one(args: tuple[str, Settings, bool, bool]) -> IndexReport | str:
+    name, settings, rebuild, embed = args
     try:
-        return reindex(name, settings, rebuild=rebuild)
+        return reindex(name, settings, rebuild=rebuild, embed=embed)
     except OnboardError as err:
         return str(err)
 
 
-def reindex_all(settings: Settings | None = None, workers: int = 2,
-                rebuild: bool = False) -> dict[str, IndexReport | str]:
+def reindex_all(settings: Settings | None = None, workers: int = 2, rebuild: bool = False,
+                embed: bool = True) -> dict[str, IndexReport | str]:
     """Every index, ``workers`` at a time in separate processes; a failure is reported, not fatal."""
     settings = _settings(settings)
     names = index_names(settings)
+    jobs = [(name, settings, rebuild, embed) for name in names]
     if workers <= 1 or len(names) <= 1:
-        return {name: _reindex_one((name, settings, rebuild)) for name in names}
+        return {name: _reindex_one(job) for name, job in zip(names, jobs)}
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        return dict(zip(names, pool.map(_reindex_one, [(n, settings, rebuild) for n in names])))
+        return dict(zip(names, pool.map(_reindex_one, jobs)))

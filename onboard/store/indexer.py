@@ -23,10 +23,16 @@ from onboard.models import ParsedFile, SkippedFile, SourceFile
 from onboard.parse import chunk_file, parse_file
 from onboard.scan import redact, scan_repo
 from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB
-from onboard.store.vectors import VectorStore
+from onboard.store.vectors import VectorStore, drop_vectors
 
 Progress = Callable[[str, int, int], None]
 DB_NAME = "index.sqlite3"
+CHROMA_DIR = "chroma"
+ROOT_COPY = "root.txt"
+LOCK_NAME = ".lock"
+# What an index directory of ours holds; anything else in it is not ours and is never deleted.
+INDEX_ENTRIES = frozenset({DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", CHROMA_DIR, ROOT_COPY,
+                           LOCK_NAME})
 
 
 @dataclass
@@ -46,8 +52,9 @@ class IndexReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _lock(directory: Path, name: str) -> FileLock:
-    lock = FileLock(str(directory / ".lock"), timeout=0)
+def index_lock(directory: Path, name: str) -> FileLock:
+    """Hold the index's lock or raise IndexLocked: one writer (index, reindex, remove) at a time."""
+    lock = FileLock(str(directory / LOCK_NAME), timeout=0)
     try:
         lock.acquire()
     except Timeout as err:
@@ -55,12 +62,27 @@ def _lock(directory: Path, name: str) -> FileLock:
     return lock
 
 
-def _wipe(directory: Path) -> None:
-    """Remove a store but keep the directory (and the lock file inside it)."""
+def is_our_index(directory: Path) -> bool:
+    """An index directory of ours has our database or the root copy the indexer writes first (or,
+    after a run killed at its very start, only our lock file)."""
+    if not directory.is_dir():
+        return False
+    names = {child.name for child in directory.iterdir()}
+    return bool({DB_NAME, ROOT_COPY} & names) or names == {LOCK_NAME}
+
+
+def wipe(directory: Path, keep: frozenset[str] = frozenset({LOCK_NAME})) -> list[str]:
+    """Delete the entries of an index directory that are ours (never anything else); return the
+    names of entries that were left because they are not ours."""
+    foreign = []
     for child in directory.iterdir():
-        if child.name == ".lock":
+        if child.name in keep:
+            continue
+        if child.name not in INDEX_ENTRIES or child.is_symlink():
+            foreign.append(child.name)
             continue
         shutil.rmtree(child) if child.is_dir() else child.unlink()
+    return sorted(foreign)
 
 
 def _parsed_from_db(db: IndexDB, keep: set[str]) -> list[ParsedFile]:
@@ -87,16 +109,17 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
         raise OnboardError(f"Cannot index {root}: it is a file, not a directory.")
     root = root.resolve()
     directory = settings.index_dir(name)
+    if directory.is_symlink() or (directory.exists() and any(directory.iterdir()) and not is_our_index(directory)):
+        raise OnboardError(f"{directory} exists and is not an onboard index; choose another --name.")
     directory.mkdir(parents=True, exist_ok=True)
     report = IndexReport(name, str(root))
     notify = progress or (lambda stage, done, total: None)
-    lock = _lock(directory, name)
+    lock = index_lock(directory, name)
     try:
-        if rebuild:
-            if settings.chroma_host:
-                VectorStore(settings, name, directory / "chroma").drop()
-            _wipe(directory)
-        (directory / "root.txt").write_text(str(root), encoding="utf-8")
+        if rebuild:  # vectors go through chroma's own client: a running web app keeps a working store
+            dropped = drop_vectors(settings, name, directory / CHROMA_DIR)
+            wipe(directory, keep=frozenset({LOCK_NAME, CHROMA_DIR}) if dropped else frozenset({LOCK_NAME}))
+        (directory / ROOT_COPY).write_text(str(root), encoding="utf-8")
         db = IndexDB(directory / DB_NAME, name, create=True)
         try:
             previous_root = db.manifest().get("root")
@@ -105,7 +128,7 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
                                    f"or `onboard remove {name}` first.")
             _update_sqlite(db, root, name, report, notify)
             if embed:
-                _update_vectors(db, VectorStore(settings, name, directory / "chroma"), report, notify)
+                _update_vectors(db, VectorStore(settings, name, directory / CHROMA_DIR), report, notify)
         finally:
             db.close()
     finally:

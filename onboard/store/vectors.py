@@ -8,6 +8,7 @@ what makes an interrupted reindex harmless.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -39,20 +40,68 @@ def _client(settings: Settings, path: Path):
                                f"({err}). Start it with `chroma run --host {settings.chroma_host} "
                                f"--port {settings.chroma_port} --path DIR` or unset ONBOARD_CHROMA_HOST.") from err
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(path.resolve()), settings=chroma_settings)
+
+
+def release_local(path: Path) -> None:
+    """Stop and forget this process's embedded chroma system for ``path``.
+
+    chroma keeps one system per directory for the life of the process (a class-level cache), so a
+    folder deleted under it leaves a client that writes nowhere ("readonly database"). Before an
+    embedded store's folder is deleted, its system must go too; chroma has no public call for
+    one directory, only for all of them (``clear_system_cache``), which would break other indexes
+    this process holds open.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    identifier = str(path.resolve())
+    system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # noqa: BLE001 - a damaged store may fail to stop; it is forgotten either way
+            pass
+
+
+def drop_vectors(settings: Settings, name: str, path: Path) -> bool:
+    """Delete an index's vectors through the client this process already holds, so a rebuild in a
+    running web app keeps a working store. Returns False when the embedded store was unreadable
+    and its folder was deleted instead. A chroma server that cannot be reached raises OnboardError.
+    """
+    if settings.chroma_host:
+        VectorStore(settings, name, path).drop()
+        return True
+    if not path.exists():
+        return True
+    try:
+        VectorStore(settings, name, path).drop()
+        return True
+    except Exception:  # noqa: BLE001 - a damaged store is removed whole instead
+        release_local(path)
+        shutil.rmtree(path, ignore_errors=True)
+        return False
 
 
 class VectorStore:
-    def __init__(self, settings: Settings, name: str, path: Path) -> None:
+    """One index's chroma collection. Writers create it; readers (``create=False``) never do, so a
+    deleted store is reported as damaged instead of silently answering from an empty one."""
+
+    def __init__(self, settings: Settings, name: str, path: Path, create: bool = True) -> None:
         self.name = name
+        if not create and not settings.chroma_host and not (path / "chroma.sqlite3").is_file():
+            raise IndexCorrupt(name, "vectors damaged: the chroma folder is missing")
         try:
             self.client = _client(settings, path)
-            self.collection = self.client.get_or_create_collection(
-                collection_name(name), embedding_function=OfflineMiniLM(), metadata={"hnsw:space": "cosine"})
+            if create:
+                self.collection = self.client.get_or_create_collection(
+                    collection_name(name), embedding_function=OfflineMiniLM(), metadata={"hnsw:space": "cosine"})
+            else:
+                self.collection = self.client.get_collection(collection_name(name), embedding_function=OfflineMiniLM())
         except OnboardError:
             raise
         except Exception as err:  # noqa: BLE001 - a broken store shows up as many exception types
-            raise IndexCorrupt(name, f"chroma store: {err}") from err
+            raise IndexCorrupt(name, f"vectors damaged: {err}") from err
 
     def count(self) -> int:
         return self.collection.count()
@@ -83,4 +132,7 @@ class VectorStore:
         return list(zip(result["ids"][0], result["distances"][0]))
 
     def drop(self) -> None:
-        self.client.delete_collection(self.collection.name)
+        try:
+            self.client.delete_collection(self.collection.name)
+        except Exception as err:  # noqa: BLE001 - chroma raises several kinds; the message is what matters
+            raise OnboardError(f"Could not delete the vectors of {self.name!r} ({err}).") from err

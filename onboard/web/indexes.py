@@ -25,14 +25,14 @@ def page() -> None:
     if infos:
         rows = [{"name": i.name, "repository": i.root, "files": i.files, "symbols": i.symbols, "chunks": i.chunks,
                  "last indexed": i.updated_at, "stale files": i.stale,
-                 "status": i.error or ("ok" if i.vectors_complete else "embedding incomplete: reindex")}
+                 "status": i.error or i.vectors_error or ("ok" if i.vectors_complete else "embedding incomplete: reindex")}
                 for i in infos]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     else:
         st.info("No indexes yet. Add a repository below, or run `onboard index PATH`.")
     for info in infos:
-        if info.error:
-            st.error(f"**{info.name}**: {info.error}")
+        if info.error or info.vectors_error:
+            st.error(f"**{info.name}**: {info.error or info.vectors_error}")
     if infos:
         chosen = st.selectbox("Index", [i.name for i in infos], key="reindex_name")
         rebuild = st.checkbox("Rebuild from scratch", key="reindex_rebuild",
