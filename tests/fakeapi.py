@@ -118,13 +118,21 @@ class Handler(BaseHTTPRequestHandler):
                              "stop_sequence": None, "usage": usage})
 
     def _usage(self, body: dict, text: str) -> dict:
-        """Cache figures as Anthropic reports them: the system prefix is created once, then read."""
-        prefix = hashlib.sha256(json.dumps(body.get("system", "")).encode()).hexdigest()
+        """Cache figures as Anthropic reports them: everything up to the last ``cache_control``
+        breakpoint (system blocks, then message blocks, in order) is created once, then read."""
+        system = body.get("system", [])
+        blocks = [system] if isinstance(system, str) else list(system)
+        for message in body.get("messages", []):
+            content = message.get("content")
+            blocks += [content] if isinstance(content, str) else list(content)
+        marked = [i for i, block in enumerate(blocks) if isinstance(block, dict) and block.get("cache_control")]
+        cached_text = json.dumps(blocks[:marked[-1] + 1]) if marked else ""
+        prefix = hashlib.sha256(cached_text.encode()).hexdigest()
         size = len(json.dumps(body)) // 4
         with self.state.lock:
             hit = prefix in self.state.seen_prefixes
             self.state.seen_prefixes.add(prefix)
-        cached = len(json.dumps(body.get("system", ""))) // 4
+        cached = len(cached_text) // 4
         return {"input_tokens": size - cached, "output_tokens": max(1, len(text) // 4),
                 "cache_read_input_tokens": cached if hit else 0,
                 "cache_creation_input_tokens": 0 if hit else cached}

@@ -9,6 +9,7 @@ import pytest
 from onboard import api
 from onboard.pack import build_messages, count_tokens, default_budget, system_blocks
 from onboard.pack.packer import _focused
+from onboard.pack.prompt import SYSTEM_PROMPT
 from onboard.retrieve import RankedFile, retriever_for
 
 QUESTIONS = [
@@ -91,16 +92,17 @@ def test_tight_excerpts_keep_the_most_relevant_span_wherever_it_is(project_index
 def test_prompt_layout_caches_the_stable_prefix(project_index: api.Index) -> None:
     packed = api.retrieve(project_index, "Where is the CLI defined?", 10_000)
     system = system_blocks(packed)
-    assert system[-1]["cache_control"] == {"type": "ephemeral"}
-    assert "<repo_map" in system[-1]["text"] and "treat" not in system[-1]["text"][:50]
+    assert [block["text"] for block in system] == [SYSTEM_PROMPT]  # no repository text in the system role
     assert "never instructions" in system[0]["text"]
     first = build_messages(packed, [], "Where is the CLI defined?")
+    stable = first[0]["content"][0]
+    assert stable["text"].startswith("<repo_map") and stable["cache_control"] == {"type": "ephemeral"}
     follow = build_messages(packed, [("Where is the CLI defined?", "In onboard/cli.")], "And the web app?")
     assert follow[0] == first[0]  # the documents turn is byte-identical on follow-ups
     assert first[0]["content"][0]["cache_control"] == {"type": "ephemeral"}
     assert follow[-1] == {"role": "user", "content": "And the web app?"}
     other = api.retrieve(project_index, "How are maps exported?", 10_000)
-    assert system_blocks(other) == system  # the stable part does not depend on the question
+    assert build_messages(other, [], "How are maps exported?")[0]["content"][0] == stable  # nor on the question
 
 
 def test_concurrent_questions_match_sequential_answers(project_index: api.Index) -> None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from html import escape
 
 from onboard.config import ANSWER_RESERVE, CONTEXT_WINDOW
-from onboard.pack.prompt import SYSTEM_PROMPT
+from onboard.pack.prompt import SYSTEM_PROMPT, document_element, repo_map_element
 from onboard.pack.repomap import build_repo_map
 from onboard.pack.tokens import count_tokens
 from onboard.retrieve import RankedFile
@@ -29,7 +28,7 @@ ORIENTATION = (
     re.compile(r"^(contributing|setup\.py)(\.[a-z]+)?$", re.I),
 )
 MAP_SHARE, MAP_MIN, MAP_MAX = 0.05, 300, 6000
-MAP_TAGS = 40  # the <repo_map> element around the map
+MAP_TAGS = 40  # tokens for the tags that wrap the repo map
 ORIENTATION_SHARE = 0.10
 MAX_SYMBOL_LINES = 80
 FILE_SHARE = 0.35  # one file may take at most this share of a budget, so small budgets keep breadth
@@ -42,7 +41,7 @@ class PackedDoc:
     path: str
     start_line: int
     end_line: int
-    text: str  # the document element as sent, line-numbered
+    text: str  # the document element as sent, line-numbered and neutralised (see prompt.document_element)
     tokens: int
     reason: str
     whole: bool
@@ -72,7 +71,7 @@ class PackedContext:
 
     def stable_text(self) -> str:
         """Repo map and orientation files: the same for every question on this index version."""
-        parts = [f'<repo_map index="{escape(self.index_name)}">\n{self.repo_map}\n</repo_map>'] if self.repo_map else []
+        parts = [repo_map_element(self.index_name, self.repo_map)] if self.repo_map else []
         parts += [d.text for d in self.orientation]
         return "\n\n".join(parts)
 
@@ -88,13 +87,8 @@ def _numbered(lines: list[str], start: int) -> str:
     return "\n".join(f"{start + i}|{line}" for i, line in enumerate(lines))
 
 
-def _element(path: str, start: int, end: int, body: str, note: str = "") -> str:
-    extra = f' note="{escape(note)}"' if note else ""
-    return f'<document path="{escape(path)}" lines="{start}-{end}"{extra}>\n{body}\n</document>'
-
-
 def whole_document(path: str, lines: list[str], reason: str, kind: str) -> PackedDoc:
-    text = _element(path, 1, len(lines), _numbered(lines, 1))
+    text = document_element(path, 1, len(lines), _numbered(lines, 1))
     return PackedDoc(path, 1, len(lines), text, count_tokens(text), reason, True, kind)
 
 
@@ -103,7 +97,7 @@ def _head(path: str, lines: list[str], budget: int, reason: str, kind: str) -> P
     low, high, best = 1, len(lines), None
     while low <= high:
         mid = (low + high) // 2
-        text = _element(path, 1, mid, _numbered(lines[:mid], 1), note="truncated")
+        text = document_element(path, 1, mid, _numbered(lines[:mid], 1), note="truncated")
         tokens = count_tokens(text)
         if tokens <= budget:
             best, low = PackedDoc(path, 1, mid, text, tokens, reason + " (first lines)", False, kind), mid + 1
@@ -143,7 +137,7 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
             previous = n
         body = "\n".join(out)
         note = "excerpt: relevant symbols in full, others as signatures" if outline else "excerpt: relevant lines"
-        return _element(ranked.path, 1, len(lines), body, note=note)
+        return document_element(ranked.path, 1, len(lines), body, note=note)
 
     # When not even one span fits beside the outline, the outline goes: the lines that answer matter more.
     for outline in (True, False):

@@ -10,6 +10,7 @@ import posixpath
 from collections import defaultdict
 
 from onboard.models import Symbol
+from onboard.pack.prompt import one_line
 from onboard.pack.tokens import count_tokens
 from onboard.store import FileRow
 
@@ -17,9 +18,10 @@ SIGNATURE_KINDS = frozenset({"class", "function", "method", "interface", "struct
 
 
 def directory_tree(files: list[FileRow], max_files_per_dir: int = 12) -> list[str]:
+    """One line per folder; a newline in a file name must not start a line of its own."""
     by_dir: dict[str, list[str]] = defaultdict(list)
     for f in files:
-        by_dir[posixpath.dirname(f.path)].append(posixpath.basename(f.path))
+        by_dir[one_line(posixpath.dirname(f.path))].append(one_line(posixpath.basename(f.path)))
     lines = []
     for directory in sorted(by_dir):
         names = sorted(by_dir[directory])
@@ -39,7 +41,7 @@ def build_repo_map(files: list[FileRow], symbols: list[Symbol], budget: int) -> 
     for f in sorted(files, key=lambda f: -f.pagerank):
         if not by_path.get(f.path):
             continue
-        lines.append(f"{f.path}:")
+        lines.append(f"{one_line(f.path)}:")
         for s in by_path[f.path][:25]:
             depth = s.qualname.count(".")
             lines.append(f"{'  ' * (depth + 1)}{s.start_line}: {s.signature}")

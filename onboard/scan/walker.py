@@ -110,11 +110,14 @@ def _format_size(size: int) -> str:
 
 
 def _is_minified(text: str, language: str) -> bool:
-    """Mostly one huge line, in any language; or, for web assets, any huge line (a bundle)."""
-    lines = text.count("\n") + 1
-    if len(text) / lines > MINIFIED_AVERAGE:
+    """A file that is little more than a few huge lines, in any language; for web assets (where
+    bundlers emit them) any huge line or a high average line length is enough. A huge line inside
+    an ordinary source file is elided instead (``_elide_long_lines``), so the file's code stays."""
+    lines = text.split("\n")
+    bundled = language in BUNDLED_LANGUAGES
+    if len(text) / len(lines) > MINIFIED_AVERAGE and (bundled or sum(1 for line in lines if line.strip()) <= 3):
         return True
-    return language in BUNDLED_LANGUAGES and any(len(line) > MINIFIED_LINE for line in text.split("\n"))
+    return bundled and any(len(line) > MINIFIED_LINE for line in lines)
 
 
 def _elide_long_lines(text: str) -> str:

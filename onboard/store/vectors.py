@@ -39,6 +39,8 @@ def _client(settings: Settings, path: Path):
             raise OnboardError(f"Cannot reach the chroma server at {settings.chroma_host}:{settings.chroma_port} "
                                f"({err}). Start it with `chroma run --host {settings.chroma_host} "
                                f"--port {settings.chroma_port} --path DIR` or unset ONBOARD_CHROMA_HOST.") from err
+    if not (path / "chroma.sqlite3").is_file():  # deleted under this process: its cached system writes nowhere
+        release_local(path)
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path.resolve()), settings=chroma_settings)
 

@@ -1,0 +1,255 @@
+"""Adversarial cases: names that are paths, special files, bad file names, odd encodings, damaged
+vectors, clumsy CLI use. Each test failed before its fix; together they are the bar for pointing
+onboard at a company's code."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+from typer.testing import CliRunner
+
+from onboard import api
+from onboard.cli import app
+from onboard.config import Settings, default_home
+from onboard.errors import IndexLocked, IndexNotFound, InvalidIndexName, OnboardError
+from onboard.scan import scan_repo
+from tests.conftest import free_port
+
+runner = CliRunner()
+
+
+def cli(settings: Settings, *args: str, stdin: str | None = None):
+    return runner.invoke(app, [*args, "--home", str(settings.home)], input=stdin)
+
+
+def victim_dir(tmp_path: Path) -> Path:
+    """A user's directory that onboard must never touch."""
+    victim = tmp_path / "precious"
+    (victim / "src").mkdir(parents=True)
+    (victim / "src" / "work.py").write_text("def work():\n    return 42\n")
+    return victim
+
+
+# -- 1. names are names, never paths ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["/abs/dir", "../x", "~/src/flask", "a/b", "..", ".", "", "x\\y", ".hidden",
+                                  "name with space", "ümlaut", "x" * 65])
+def test_a_path_or_odd_string_is_not_an_index_name(settings: Settings, name: str) -> None:
+    with pytest.raises(InvalidIndexName):
+        settings.index_dir(name)
+    with pytest.raises(InvalidIndexName):
+        api.open_index(name, settings)
+
+
+def test_remove_and_rebuild_with_a_path_for_a_name_touch_nothing(tmp_path: Path, shop_repo: Path,
+                                                                 settings: Settings) -> None:
+    victim = victim_dir(tmp_path)
+    for name in (str(victim), f"../{victim.name}", "../../" + victim.name):
+        removed = cli(settings, "remove", name, "-y")
+        assert removed.exit_code == 1 and "looks like a path" in removed.output
+        rebuilt = cli(settings, "index", str(shop_repo), "--name", name, "--rebuild", "--no-embed")
+        assert rebuilt.exit_code == 1 and "index names are like `flask`" in rebuilt.output
+    assert (victim / "src" / "work.py").read_text() == "def work():\n    return 42\n"
+
+
+def test_open_index_outside_the_home_is_refused(tmp_path: Path, shop_repo: Path, settings: Settings) -> None:
+    other = Settings.from_env(home=tmp_path / "other" / "home")
+    api.index_repo(shop_repo, "x", other, embed=False)
+    relative = os.path.relpath(other.index_dir("x"), settings.home)
+    with pytest.raises(InvalidIndexName, match="looks like a path"):
+        api.open_index(relative, settings)
+    with pytest.raises(InvalidIndexName):
+        api.open_index(str(other.index_dir("x")), settings)
+
+
+def test_remove_deletes_only_what_onboard_wrote(tmp_path: Path, shop_repo: Path, settings: Settings) -> None:
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    notes = settings.index_dir("shop") / "my-notes.txt"
+    notes.write_text("mine")
+    warnings = api.remove_index("shop", settings)
+    assert notes.read_text() == "mine" and any("my-notes.txt" in w for w in warnings)
+    assert not (settings.index_dir("shop") / "index.sqlite3").exists()
+    assert "shop" not in api.index_names(settings)
+
+
+def test_remove_refuses_a_folder_that_is_not_an_index(settings: Settings) -> None:
+    folder = settings.home / "photos"
+    folder.mkdir(parents=True)
+    (folder / "cat.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(OnboardError, match="is not an onboard index"):
+        api.remove_index("photos", settings)
+    assert (folder / "cat.jpg").exists()
+    refused = cli(settings, "index", str(folder), "--name", "photos", "--rebuild", "--no-embed")
+    assert refused.exit_code == 1 and (folder / "cat.jpg").exists()
+
+
+def test_remove_waits_for_a_running_index(shop_repo: Path, settings: Settings) -> None:
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    with FileLock(str(settings.index_dir("shop") / ".lock")):
+        with pytest.raises(IndexLocked):
+            api.remove_index("shop", settings)
+    assert api.open_index("shop", settings).db.counts()["files"] == 6
+
+
+def test_default_name_of_an_oddly_named_folder_is_valid(tmp_path: Path, settings: Settings) -> None:
+    repo = tmp_path / "My Repo (v2)!"
+    repo.mkdir()
+    (repo / "a.py").write_text("x = 1\n")
+    assert api.index_repo(repo, None, settings, embed=False).name == "My-Repo-v2"
+
+
+# -- 4-7. odd repositories -----------------------------------------------------------------------------
+
+def finishes(function, seconds: float = 30.0):
+    """Run ``function`` in a thread; fail (instead of hanging the suite) if it blocks."""
+    result: dict = {}
+    thread = threading.Thread(target=lambda: result.setdefault("value", function()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{function} hung"
+    return result["value"]
+
+
+def test_fifo_socket_and_device_are_skipped_never_opened(tmp_path: Path, settings: Settings) -> None:
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pkg" / "mod.py").write_text("def f():\n    return 1\n")
+    os.mkfifo(repo / "pkg" / "pipe.py")
+    os.mkfifo(repo / ".onboardignore")  # even an ignore file that is a FIFO
+    os.symlink(repo / "pkg" / "pipe.py", repo / "link_to_pipe.py")
+    os.symlink("/dev/zero", repo / "zero.py")  # leaves the repo, and is a device
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(repo / "pkg" / "server.sock"))
+        result = finishes(lambda: scan_repo(repo))
+        reasons = {s.path: s.reason for s in result.skipped}
+        assert [f.path for f in result.files] == ["pkg/mod.py"]
+        assert reasons["pkg/pipe.py"] == "special file (FIFO), never opened"
+        assert reasons["link_to_pipe.py"] == "special file (FIFO), never opened"
+        report = finishes(lambda: api.index_repo(repo, "odd", settings, embed=False))
+        assert report.files == 1
+        listed = subprocess.run([str(Path(sys.executable).parent / "onboard"), "list", "--home", str(settings.home)],
+                                capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0 and "odd" in listed.stdout
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_reason(tmp_path: Path, settings: Settings) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "good.py").write_text("def good():\n    return 1\n")
+    for raw in (b"caf\xe9.py", b"dir\xff"):
+        path = os.path.join(os.fsencode(repo), raw)
+        if raw.startswith(b"dir"):
+            os.mkdir(path)
+            path = os.path.join(path, b"inner.py")
+        with open(path, "w") as handle:
+            handle.write("x = 1\n")
+    report = api.index_repo(repo, "names", settings, embed=False)
+    assert report.files == 1
+    skipped = dict(api.index_stats("names", settings)["skipped_files"])
+    assert skipped["caf\ufffd.py"].startswith("file name is not valid UTF-8")
+    assert skipped["dir\ufffd"].startswith("file name is not valid UTF-8")
+
+
+def test_huge_lines_in_any_language_and_utf16(tmp_path: Path, settings: Settings) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "blob.py").write_text("DATA = '" + "a" * 2_000_000 + "'\n")
+    (repo / "table.py").write_text("def before():\n    return 1\n\nROW = '" + "b9" * 10_000 + "'\n\n"
+                                   "def after():\n    return 2\n")
+    (repo / "wide.py").write_bytes("def wide():\n    return 'ü'\n".encode("utf-16"))
+    (repo / "wide_be.md").write_bytes(b"\xfe\xff" + "# Title\n".encode("utf-16-be"))
+    report = api.index_repo(repo, "lines", settings, embed=False)
+    index = api.open_index("lines", settings)
+    skipped = dict(api.index_stats("lines", settings)["skipped_files"])
+    assert skipped["blob.py"] == "minified"
+    table = index.db.file_text("table.py")
+    assert table.count("\n") == 7 and "characters not indexed]" in table and len(table) < 2_000
+    assert {s.name for s in index.db.symbols("table.py")} >= {"before", "after"}
+    assert "return 'ü'" in index.db.file_text("wide.py") and "wide" in {s.name for s in index.db.symbols("wide.py")}
+    assert index.db.file_text("wide_be.md").startswith("# Title")
+    assert max(len(c.text) for c in index.db.chunks()) < 20_000
+    assert report.files == 3
+
+
+def test_stale_check_never_scans_the_current_directory(tmp_path: Path, shop_repo: Path, settings: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    with sqlite3.connect(settings.index_dir("shop") / "index.sqlite3") as db:  # as a first index killed early
+        db.execute("DELETE FROM manifest WHERE key = 'root'")
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    for i in range(50):
+        (cwd / f"m{i}.py").write_text("x = 1\n")
+    monkeypatch.chdir(cwd)
+    info = api.describe("shop", settings)
+    assert info.stale == 6  # every indexed file, none of the 50 in the current directory
+
+
+def test_default_home_does_not_depend_on_the_current_directory(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    first = Settings.from_env().home
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env().home == first == default_home() and first.is_absolute()
+
+
+# -- 10. honest status -------------------------------------------------------------------------------
+
+def test_deleted_vectors_are_reported_and_answers_say_so(shop_repo: Path, settings: Settings) -> None:
+    import shutil
+
+    api.index_repo(shop_repo, "shop", settings)
+    assert api.describe("shop", settings).vectors_complete
+    shutil.rmtree(settings.index_dir("shop") / "chroma")
+    info = api.describe("shop", settings)
+    assert not info.vectors_complete and "onboard reindex --rebuild shop" in info.vectors_error
+    assert "vectors damaged" in api.index_stats("shop", settings)["vectors"]
+    listed = cli(settings, "list")
+    assert "vectors damaged" in listed.output
+    answer = api.ask(api.open_index("shop", settings), "How is the cart total computed?", settings=settings)
+    assert "Answered without vectors" in answer.text and answer.notes
+    assert answer.packed.documents  # lexical and graph search still answer
+    api.reindex("shop", settings)
+    assert api.describe("shop", settings).vectors_complete
+
+
+def test_unreachable_chroma_server_is_reported_and_remove_still_works(shop_repo: Path, settings: Settings) -> None:
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    with sqlite3.connect(settings.index_dir("shop") / "index.sqlite3") as db:
+        db.execute("UPDATE manifest SET value = 'true' WHERE key = 'vectors_complete'")
+    down = Settings.from_env(home=settings.home, chroma_host="127.0.0.1", chroma_port=free_port())
+    info = api.describe("shop", down)
+    assert "chroma server" in info.vectors_error and not info.vectors_complete
+    warnings = api.remove_index("shop", down)
+    assert warnings and "not deleted" in warnings[0]
+    assert not settings.index_dir("shop").exists()
+
+
+# -- 12. CLI manners ---------------------------------------------------------------------------------
+
+def test_cli_manners(tmp_path: Path, shop_repo: Path, settings: Settings) -> None:
+    assert cli(settings, "index", str(shop_repo), "--name", "shop", "--no-embed").exit_code == 0
+    for question in ("", "   ", "\n\t"):
+        empty = cli(settings, "ask", "shop", question)
+        assert empty.exit_code == 1 and "The question is empty" in empty.output and "Traceback" not in empty.output
+    missing = cli(settings, "remove", "ghost", stdin="y\n")
+    assert missing.exit_code == 1 and "No index named 'ghost' in " + str(settings.home) in missing.output
+    assert "Delete index" not in missing.output  # said before asking
+    (tmp_path / "empty").mkdir()
+    empty_repo = cli(settings, "index", str(tmp_path / "empty"), "--no-embed")
+    assert "has no files onboard can index" in empty_repo.output
+    (shop_repo / "logo.png").write_bytes(b"\x89PNG")
+    assert cli(settings, "reindex", "shop", "--no-embed").exit_code == 0
+    stats = cli(settings, "stats", "shop", "--skipped")
+    assert "logo.png" in stats.output and "not a source or documentation file" in stats.output
+    listing = cli(settings, "list")
+    assert f"indexes in {settings.home}" in listing.output
+    for command in ("index", "reindex", "remove", "ask", "stats"):
+        assert "<bool>" not in cli(settings, command, "--help").output
