@@ -5,17 +5,20 @@ Screenshots land in test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
 
 from onboard import api
+from onboard.config import Settings
 from tests.conftest import ROOT, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -39,31 +42,41 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
     raise TimeoutError(url)
 
 
-@pytest.fixture
-def served_app(project_index: api.Index):
+def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("ONBOARD_REQUIRE_BROWSER"):
             pytest.fail("chromium is required here (ONBOARD_REQUIRE_BROWSER): apt-get install chromium")
         pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
+
+
+@contextlib.contextmanager
+def serve(home: Path, with_claude: bool) -> Iterator[str]:
+    """The real web app (and, with Claude, the local Messages API server) as subprocesses."""
     api_port, app_port = free_port(), free_port()
-    env = {**os.environ, "ONBOARD_HOME": str(project_index.settings.home), "ANTHROPIC_API_KEY": "sk-browser-test",
-           "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{api_port}"}
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "tests.fakeapi", "--port", str(api_port)], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
-        subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                          str(app_port), "--server.address", "127.0.0.1", "--server.headless", "true",
-                          "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
-    ]
+    env = {**os.environ, "ONBOARD_HOME": str(home)}
+    commands = [[sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(app_port),
+                 "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]]
+    if with_claude:
+        env.update(ANTHROPIC_API_KEY="sk-browser-test", ANTHROPIC_BASE_URL=f"http://127.0.0.1:{api_port}")
+        commands.append([sys.executable, "-m", "tests.fakeapi", "--port", str(api_port)])
+    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                 for command in commands]
     try:
-        wait_for(f"http://127.0.0.1:{api_port}/", processes[0])
-        wait_for(f"http://127.0.0.1:{app_port}/_stcore/health", processes[1])
+        if with_claude:
+            wait_for(f"http://127.0.0.1:{api_port}/", processes[1])
+        wait_for(f"http://127.0.0.1:{app_port}/_stcore/health", processes[0])
         yield f"http://127.0.0.1:{app_port}"
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def served_app(project_index: api.Index):
+    require_chromium()
+    with serve(project_index.settings.home, with_claude=True) as url:
+        yield url
 
 
 def test_ask_follow_citation_and_open_map(served_app: str) -> None:
@@ -99,4 +112,33 @@ def test_ask_follow_citation_and_open_map(served_app: str) -> None:
         expect(svg).to_be_visible(timeout=90_000)
         assert page.locator("g.node").count() > 3
         page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=True)
+        browser.close()
+
+
+def test_rebuild_from_scratch_twice_in_the_browser(tmp_path: Path, shop_repo: Path) -> None:
+    """The server holds chroma open while the Indexes page rebuilds: vectors must survive, and no
+    traceback may reach the page (a second rebuild used to show chroma's 'readonly database')."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    settings = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(shop_repo, "shop", settings)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(settings.home, with_claude=False) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/?page=chat", wait_until="domcontentloaded")
+        page.get_by_placeholder("Ask how this codebase works…").fill("How is the cart total computed?")
+        page.get_by_placeholder("Ask how this codebase works…").press("Enter")
+        expect(page.get_by_text("Retrieval-only answer").first).to_be_visible(timeout=120_000)  # chroma now open
+        page.goto(url + "/?page=indexes", wait_until="domcontentloaded")
+        page.get_by_text("Rebuild from scratch").click(timeout=90_000)
+        for attempt in range(2):
+            page.get_by_role("button", name="Reindex").click()
+            expect(page.get_by_text("chunks embedded")).to_have_count(1, timeout=180_000)
+            index = api.open_index("shop", settings)
+            assert index.vectors.count() == index.db.counts()["chunks"] > 0, f"rebuild {attempt + 1}"
+        page.screenshot(path=str(ARTIFACTS / "rebuild.png"), full_page=True)
+        body = page.inner_text("body")
+        assert "Traceback" not in body and "readonly" not in body
         browser.close()
