@@ -17,7 +17,8 @@ def sdist(root_name: str) -> Path:
     """The unpacked sdist ``root_name`` (e.g. flask-3.1.1), fetched on first use."""
     path = CORPUS / "src" / root_name
     if not path.is_dir():
-        subprocess.run(["bash", str(EVAL / "fetch_corpus.sh"), str(CORPUS)], check=True, stdout=sys.stderr)
+        subprocess.run(["bash", str(EVAL / "fetch_corpus.sh"), str(CORPUS), "dev.jsonl", "dev_large.jsonl"],
+                       check=True, stdout=sys.stderr)
     return path
 
 
@@ -37,5 +38,5 @@ def pypi_sdist(requirement: str) -> Path:
     return folder / archive.name.removesuffix(".tar.gz")
 
 
-def questions() -> list[dict]:
-    return [json.loads(line) for line in (EVAL / "dev.jsonl").read_text().splitlines() if line.strip()]
+def questions(set_name: str = "dev.jsonl") -> list[dict]:
+    return [json.loads(line) for line in (EVAL / set_name).read_text().splitlines() if line.strip()]

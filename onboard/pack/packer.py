@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import threading
 from dataclasses import dataclass, field
 
 from onboard.config import ANSWER_RESERVE, CONTEXT_WINDOW
@@ -34,6 +35,12 @@ MAX_SYMBOL_LINES = 80
 FILE_SHARE = 0.35  # one file may take at most this share of a budget, so small budgets keep breadth
 EXCERPT_SHARE = 0.2  # an excerpt of a big file even less: its best spans come first, the tail is marginal
 MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth its tags
+SMALL_FILE_TOKENS, SMALL_SHARE = 800, 0.01  # files this small go in whole wherever they rank
+TOP_WHOLE, TOP_WHOLE_PER = 2, 20_000  # the best-ranked files go whole when they fit their share: 2, or one per 20k
+CHARS_PER_TOKEN_MAX = 8  # no text packs more characters into a token: a safe bound before counting
+CHARS_PER_TOKEN_MIN = 3  # code rarely packs fewer: an estimate that errs towards fitting, checked by the count
+OUTLINE_LINE_TOKENS = 12  # a signature line, roughly, to size an outline before rendering it
+_CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 @dataclass
@@ -111,43 +118,86 @@ def _lines(index: Index, path: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, reason: str) -> PackedDoc | None:
-    """A big file as the question's symbols and hit lines in full, other symbols as signatures."""
-    symbols = index.db.symbols(ranked.path)
-    # Whole classes would swallow the budget; their methods that matched come in on their own.
-    # Most relevant first (the symbols the question touched, then hits in retrieval order), so
-    # trimming to the budget drops the least relevant spans, not the ones further down the file.
-    order = {name: n for n, name in enumerate(ranked.symbols)}
-    touched = sorted((s for s in symbols if s.qualname in order and s.end_line - s.start_line <= MAX_SYMBOL_LINES),
-                     key=lambda s: order[s.qualname])
-    candidates = [(s.start_line, s.end_line) for s in touched] + ranked.hits
-    spans = list(dict.fromkeys((max(1, a), min(len(lines), b)) for a, b in candidates if a <= len(lines)))
+def _innermost(symbols: list, line: int) -> object | None:
+    """The smallest definition around ``line`` that is not a big class (its methods are the unit)."""
+    around = [s for s in symbols if s.start_line <= line <= s.end_line
+              and not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
+    return min(around, key=lambda s: s.end_line - s.start_line, default=None)
 
-    def render(spans: list[tuple[int, int]], outline: bool) -> str:
-        keep: set[int] = set()
-        for a, b in spans:
-            keep.update(range(a, b + 1))
-        if outline:  # signatures of everything else keep the file's shape visible
-            keep.update(s.start_line for s in symbols)
+
+def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list[tuple[int, int]]:
+    """Line spans worth showing, most relevant first, each a whole definition where there is one:
+    the symbols the question touched, the definitions around the lines that matched, then the
+    definitions of this file those call (so a method comes with the helpers it needs)."""
+    by_qualname = {s.qualname: s for s in symbols}
+    chosen = [by_qualname[q] for q in ranked.symbols if q in by_qualname]
+    chosen = [s for s in chosen if not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
+    spans = [(s.start_line, s.end_line) for s in chosen]
+    for a, b in ranked.hits:
+        around = _innermost(symbols, a) or _innermost(symbols, b)
+        if around is not None:
+            chosen.append(around)
+            spans.append((around.start_line, around.end_line))
+        else:  # module-level code between definitions: the lines themselves
+            spans.append((a, b))
+    by_name: dict[str, list] = {}
+    for s in symbols:
+        if s.kind != "class" or s.end_line - s.start_line <= MAX_SYMBOL_LINES:
+            by_name.setdefault(s.name, []).append(s)
+    for s in list(dict.fromkeys(chosen)):
+        body = "\n".join(lines[s.start_line - 1:s.end_line])
+        for name in dict.fromkeys(_CALLED.findall(body)):
+            spans += [(c.start_line, c.end_line) for c in by_name.get(name, []) if c is not s]
+    return list(dict.fromkeys((max(1, a), min(len(lines), b)) for a, b in spans if a <= len(lines)))
+
+
+def _outline(symbols: list, budget: int) -> set[int]:
+    """Signature lines that keep the file's shape visible: all definitions, or only the top-level
+    ones when all would take more than a third of the excerpt."""
+    for level in (symbols, [s for s in symbols if s.parent is None]):
+        if len(level) * OUTLINE_LINE_TOKENS <= budget // 3:
+            return {s.start_line for s in level}
+    return set()
+
+
+def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, reason: str) -> PackedDoc | None:
+    """A big file as the definitions that matter in full (never cut in half), others as signatures.
+
+    Spans are added most relevant first while they fit, so a tight budget drops the least relevant
+    definitions, wherever they sit in the file.
+    """
+    symbols = index.db.symbols(ranked.path)
+    spans = _relevant_spans(symbols, ranked, lines)
+
+    def render(keep: set[int], outline: bool) -> str:
         out, previous = [], 0
         for n in sorted(keep):
             if n - previous > 1:
                 out.append("…")
             out.append(f"{n}|{lines[n - 1]}")
             previous = n
-        body = "\n".join(out)
-        note = "excerpt: relevant symbols in full, others as signatures" if outline else "excerpt: relevant lines"
-        return document_element(ranked.path, 1, len(lines), body, note=note)
+        note = "excerpt: relevant definitions in full, others as signatures" if outline else "excerpt: relevant lines"
+        return document_element(ranked.path, 1, len(lines), "\n".join(out), note=note)
 
-    # When not even one span fits beside the outline, the outline goes: the lines that answer matter more.
-    for outline in (True, False):
-        kept = spans
-        while kept:
-            text = render(kept, outline)
+    outline = _outline(symbols, budget)
+    for use_outline in ((True, False) if outline else (False,)):
+        keep = set(outline) if use_outline else set()
+        total, added = count_tokens(render(keep, use_outline)), []
+        for a, b in spans:
+            span = set(range(a, b + 1)) - keep
+            cost = sum(len(lines[n - 1]) + 6 for n in span) // CHARS_PER_TOKEN_MIN + 2 if span else 0
+            if span and total + cost <= budget:
+                keep |= span
+                total += cost
+                added.append(span)
+            elif not added:  # the most relevant definition must be there: try without the outline, or a bigger budget
+                break
+        while added:  # the estimate adds spans one by one; the exact count decides
+            text = render(keep, use_outline)
             tokens = count_tokens(text)
             if tokens <= budget:
                 return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (excerpt)", False)
-            kept = kept[: len(kept) // 2] if len(kept) > 1 else []
+            keep -= added.pop()
     return None
 
 
@@ -164,11 +214,30 @@ def _orientation_files(files: list) -> list:
     return [f for *_, f in sorted(ranked, key=lambda item: item[:3])]
 
 
+_MAPS: dict[tuple[str, str, int], str] = {}
+_MAPS_LOCK = threading.Lock()
+MAPS_KEPT = 64
+
+
+def _repo_map(index: Index, files: list, budget: int) -> str:
+    """The repo map for this index version and budget, built once: it reads every symbol of the index."""
+    key = (str(index.directory), index.db.manifest().get("updated_at", ""), budget)
+    with _MAPS_LOCK:
+        if key in _MAPS:
+            return _MAPS[key]
+    text = build_repo_map(files, index.db.symbols(), budget)
+    with _MAPS_LOCK:
+        if len(_MAPS) >= MAPS_KEPT:
+            _MAPS.pop(next(iter(_MAPS)))
+        _MAPS[key] = text
+    return text
+
+
 def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: int | None = None) -> PackedContext:
     budget = default_budget(question) if budget is None else budget
     files = index.db.files()
     map_budget = int(min(MAP_MAX, max(MAP_MIN, budget * MAP_SHARE), budget - MAP_TAGS))
-    repo_map = build_repo_map(files, index.db.symbols(), map_budget) if map_budget > 0 else ""
+    repo_map = _repo_map(index, files, map_budget) if map_budget > 0 else ""
     packed = PackedContext(question, budget, repo_map, 0, ranked=ranked, index_name=index.name)
     packed.map_tokens = count_tokens(packed.stable_text()) if repo_map else 0
     if packed.map_tokens > budget:  # budgets this small hold no map at all
@@ -189,20 +258,48 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
             remaining -= doc.tokens
 
     included = set(packed.paths())
-    for item in ranked:
+    small = max(SMALL_FILE_TOKENS, int(budget * SMALL_SHARE))
+    upgrades: list[tuple[int | None, RankedFile, list[str], str]] = []  # (excerpt's position or None, ...)
+    for rank, item in enumerate(ranked):  # breadth: every candidate that fits, big ones as excerpts
         if remaining < MIN_USEFUL:
             break
         if item.path in included:
             continue
         reason = "; ".join(dict.fromkeys(item.reasons)) or "ranked by the dependency graph"
         lines = _lines(index, item.path)
-        doc = whole_document(item.path, lines, reason, "ranked")
         cap = min(remaining, max(int(budget * FILE_SHARE), 4 * MIN_USEFUL))
-        if doc.tokens > cap:  # an excerpt keeps to its smaller share unless its best span alone needs more
+        whole_limit = cap if rank < max(TOP_WHOLE, budget // TOP_WHOLE_PER) else min(cap, small)
+        doc = None
+        if sum(len(line) for line in lines) <= whole_limit * CHARS_PER_TOKEN_MAX:  # cheap test before counting
+            doc = whole_document(item.path, lines, reason, "ranked")
+            doc = doc if doc.tokens <= whole_limit else None
+        if doc is None:  # an excerpt keeps to its smaller share unless its best definition alone needs more
             doc = (_focused(index, item, lines, min(cap, max(int(budget * EXCERPT_SHARE), 4 * MIN_USEFUL)), reason)
-                   or _focused(index, item, lines, cap, reason))
-        if doc is not None and doc.tokens <= remaining:
+                   or _focused(index, item, lines, cap, reason)
+                   or (_focused(index, item, lines, remaining, reason) if rank < TOP_WHOLE else None))
+            if doc is None or doc.tokens > remaining:
+                upgrades.append((None, item, lines, reason))
+                continue
+            upgrades.append((len(packed.documents), item, lines, reason))
+        if doc.tokens <= remaining:
             packed.documents.append(doc)
             included.add(item.path)
             remaining -= doc.tokens
+    # depth: budget left turns excerpts whole, and adds whole the files that had nothing to excerpt, best first
+    for position, item, lines, reason in upgrades:
+        if remaining < MIN_USEFUL:
+            break
+        if item.path in included and position is None:
+            continue
+        held = packed.documents[position].tokens if position is not None else 0
+        if sum(len(line) for line in lines) > (remaining + held) * CHARS_PER_TOKEN_MAX:
+            continue
+        whole = whole_document(item.path, lines, reason, "ranked")
+        if whole.tokens - held <= remaining:
+            if position is None:
+                packed.documents.append(whole)
+                included.add(item.path)
+            else:
+                packed.documents[position] = whole
+            remaining -= whole.tokens - held
     return packed

@@ -49,7 +49,9 @@ def encoding() -> tiktoken.Encoding:
         return tiktoken.get_encoding(ENCODING)
 
 
+@lru_cache(maxsize=16384)
 def raw_tokens(text: str) -> int:
+    """Cached: packing counts the same files, spans and map prefixes again for every question."""
     return len(encoding().encode(text, disallowed_special=()))
 
 

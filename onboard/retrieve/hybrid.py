@@ -1,12 +1,16 @@
 """Rank the files of an index for a question.
 
-Four independent signals, each good at something the others miss:
+Independent signals, each good at something the others miss:
 - BM25 over chunks (exact words and split identifiers in the code),
 - BM25 over file "cards" (path, symbol names, docstrings: what a file is about),
 - vector search in chroma (paraphrases: "ASCII-only encoding" ~ ``ensure_ascii``),
-- symbol names written in the question (``resolve_redirects``) → the files defining them.
-They are fused by weighted reciprocal rank, then a personalized PageRank seeded by the fused hits
-walks the dependency graph, so the files an answer *depends on* surface too.
+- symbol names written in the question (``resolve_redirects``) → the files defining them,
+- cues from the question's code (``cues.py``): paths and traceback frames, names called in snippets,
+  strings and messages the code defines.
+They are fused by weighted reciprocal rank and weighed by each file's role (implementation first,
+unless the question asks about tests, docs or examples), then a personalized PageRank seeded by the
+fused hits walks the dependency graph, so the files an answer *depends on* surface too. Files no
+signal reached follow by centrality, so a large budget can always be filled by rank.
 """
 
 from __future__ import annotations
@@ -20,14 +24,24 @@ import numpy as np
 
 from onboard.graph import personalized_pagerank
 from onboard.retrieve.bm25 import BM25
+from onboard.retrieve.cues import Cues, read_cues
+from onboard.retrieve.lookup import CueIndex
 from onboard.retrieve.terms import split_identifier, terms
+from onboard.scan.roles import file_role
 from onboard.store import Index
 
 RRF_K = 20
-WEIGHTS = {"chunks": 1.0, "cards": 0.7, "vectors": 0.8, "symbols": 1.2}
+WEIGHTS = {"chunks": 1.0, "cards": 0.7, "vectors": 0.8, "symbols": 1.2, "paths": 2.0, "code": 1.0,
+           "literals": 1.2}
+# Roles a question does not ask about weigh less: a test or a vendored copy rarely holds the answer.
+ROLE_WEIGHTS = {"source": 1.0, "test": 0.5, "fixture": 0.3, "docs": 0.7, "example": 0.5, "vendored": 0.1,
+                "generated": 0.2}
+ASKED_ROLE_WEIGHT = 1.5  # a question about tests, docs or examples puts them first
 GRAPH_WEIGHT = 0.3
 SEEDS = 15
 PER_SIGNAL = 60
+WIDE_SIGNAL = 150  # the lexical signals reach further down: a 200k budget holds a hundred files or more
+TAIL_SCORE = 0.01  # files no signal reached, by centrality, below every file a signal did reach
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
 
@@ -64,6 +78,12 @@ class Retriever:
         self.card_paths = sorted(self.files)
         self.card_bm25 = BM25([self._card(p) for p in self.card_paths])
         self.graph = db.file_graph()
+        self.roles = {path: file_role(path) for path in self.files}
+        self.cue_index = CueIndex(self.files, self.chunks)
+
+    def role_weight(self, path: str, asked: set[str]) -> float:
+        role = self.roles.get(path, "source")
+        return ASKED_ROLE_WEIGHT if role in asked or (role == "fixture" and "test" in asked) else ROLE_WEIGHTS[role]
 
     def _card(self, path: str) -> list[str]:
         words = terms(path) * 3
@@ -76,7 +96,7 @@ class Retriever:
     def _chunk_signal(self, query: list[str], out: dict[str, "RankedFile"]) -> list[str]:
         scores = self.chunk_bm25.scores(query)
         best: dict[str, float] = {}
-        for i in np.argsort(-scores)[: PER_SIGNAL * 3]:
+        for i in np.argsort(-scores)[: WIDE_SIGNAL * 3]:
             if scores[i] <= 0:
                 break
             chunk = self.chunks[i]
@@ -85,14 +105,14 @@ class Retriever:
             if chunk.symbol and chunk.symbol not in ranked.symbols:
                 ranked.symbols.append(chunk.symbol)
             best[chunk.path] = best.get(chunk.path, 0.0) + float(scores[i]) * (1.0 if chunk.path not in best else 0.15)
-        order = sorted(best, key=best.get, reverse=True)[:PER_SIGNAL]
+        order = sorted(best, key=best.get, reverse=True)[:WIDE_SIGNAL]
         for path in order[:PER_SIGNAL]:
             out[path].reasons.append("words match the code")
         return order
 
     def _card_signal(self, query: list[str], out: dict[str, "RankedFile"]) -> list[str]:
         scores = self.card_bm25.scores(query)
-        order = [self.card_paths[i] for i in np.argsort(-scores)[:PER_SIGNAL] if scores[i] > 0]
+        order = [self.card_paths[i] for i in np.argsort(-scores)[:WIDE_SIGNAL] if scores[i] > 0]
         for path in order[:10]:
             out.setdefault(path, RankedFile(path, 0.0)).reasons.append("path, symbol names or docstrings match")
         return order
@@ -123,46 +143,86 @@ class Retriever:
                 ranked.symbols.append(chunk.symbol)
         return order
 
-    def _symbol_signal(self, question: str, out: dict[str, "RankedFile"]) -> list[str]:
-        """Symbols the question names: as written (``resolve_redirects``), or spelled out in words
-        ("resolve redirects", "symbol graph") for a compound name, which is as specific as code."""
-        order: list[str] = []
+    def _touch(self, out: dict[str, "RankedFile"], path: str, reason: str, name: str | None = None) -> None:
+        ranked = out.setdefault(path, RankedFile(path, 0.0))
+        ranked.reasons.append(reason)
+        if name:
+            key = name.lower()
+            names = [s.qualname for s in self.symbols_by_path[path]
+                     if key in (s.name.lower(), "".join(split_identifier(s.name)))]
+            ranked.symbols.extend(n for n in names if n not in ranked.symbols)
+
+    def _definers(self, key: str) -> list[str]:
+        paths = self.definers.get(key, set()) or self.compounds.get(key, set())
+        return sorted(paths, key=lambda p: -self.files[p].pagerank) if 0 < len(paths) <= 8 else []
+
+    def _symbol_signal(self, question: str, cues: Cues, out: dict[str, "RankedFile"]) -> list[str]:
+        """Symbols the question names: as written (``resolve_redirects``), spelled out in words for a
+        compound name ("symbol graph"), or called in its code (``ax.set_xlim(...)``). A plain word
+        ("extra", "read") counts only where the question uses it as code: in prose it names nothing."""
         words = _IDENTIFIER.findall(question)
         spelled = ["".join(w.lower() for w in words[i:i + n]) for n in (3, 2) for i in range(len(words) - n + 1)]
-        candidates = [(key, self.compounds.get(key, set())) for key in spelled]
+        keys = [key for key in spelled if key in self.compounds]
+        code = {name.lower() for name in cues.code_names + cues.frames}
         for word in words:
             codey = "_" in word or len(split_identifier(word)) > 1 or word.isupper()
-            paths = self.definers.get(word.lower(), set())
-            if codey or len(paths) <= 2:
-                candidates.append((word.lower(), paths))
-        for key, paths in candidates:
-            if not paths or len(paths) > 8:
-                continue
-            for path in sorted(paths, key=lambda p: -self.files[p].pagerank):
-                ranked = out.setdefault(path, RankedFile(path, 0.0))
+            if codey or word.lower() in code:
+                keys.append(word.lower())
+        keys += [name.lower() for name in cues.frames + cues.code_names]
+        order: list[str] = []
+        for key in dict.fromkeys(keys):
+            for path in self._definers(key):
                 names = [s.qualname for s in self.symbols_by_path[path]
                          if key in (s.name.lower(), "".join(split_identifier(s.name)))]
-                ranked.reasons.append(f"defines {names[0] if names else key}")
-                ranked.symbols.extend(n for n in names if n not in ranked.symbols)
+                self._touch(out, path, f"defines {names[0] if names else key}", key)
                 if path not in order:
                     order.append(path)
         return order
 
+    def _path_signal(self, cues: Cues, out: dict[str, "RankedFile"]) -> list[str]:
+        """Files the question names by path, module or traceback frame."""
+        order: list[str] = []
+        for cue in cues.paths:
+            for path in self.cue_index.files_for_path(cue):
+                if path not in order:
+                    order.append(path)
+                    self._touch(out, path, f"named in the question ({cue})")
+        return order
+
+    def _literal_signal(self, cues: Cues, out: dict[str, "RankedFile"]) -> list[str]:
+        """Files that define a string, flag or setting the question quotes, or emit its message."""
+        order: list[str] = []
+        for literal in cues.literals:
+            for path in self.cue_index.files_for_literal(literal):
+                if path not in order:
+                    order.append(path)
+                    self._touch(out, path, f"defines the string {literal!r}")
+        for path, _ in self.cue_index.files_for_messages(cues):
+            if path not in order:
+                order.append(path)
+                self._touch(out, path, "emits a message quoted in the question")
+        return order
+
     # -- fusion -----------------------------------------------------------------------------------
 
-    def rank(self, question: str, limit: int = 200) -> list[RankedFile]:
+    def rank(self, question: str, limit: int = 400) -> list[RankedFile]:
         out: dict[str, RankedFile] = {}
         query = terms(question)
+        cues = read_cues(question)
         signals = {
             "chunks": self._chunk_signal(query, out),
             "cards": self._card_signal(query, out),
             "vectors": self._vector_signal(question, out),
-            "symbols": self._symbol_signal(question, out),
+            "symbols": self._symbol_signal(question, cues, out),
+            "paths": self._path_signal(cues, out),
+            "literals": self._literal_signal(cues, out),
         }
         fused: dict[str, float] = defaultdict(float)
         for signal, order in signals.items():
             for rank, path in enumerate(order):
                 fused[path] += WEIGHTS[signal] / (RRF_K + rank + 1)
+        for path in fused:
+            fused[path] *= self.role_weight(path, cues.roles)
         seeds = dict(sorted(fused.items(), key=lambda kv: -kv[1])[:SEEDS])
         walk = personalized_pagerank(self.graph, seeds) if seeds else {}
         top_fused = max(fused.values(), default=1.0)
@@ -171,14 +231,30 @@ class Retriever:
             if path not in self.files:
                 continue
             ranked = out.setdefault(path, RankedFile(path, 0.0))
-            graph_part = walk.get(path, 0.0) / top_walk
+            graph_part = walk.get(path, 0.0) / top_walk * self.role_weight(path, cues.roles)
             ranked.score = fused.get(path, 0.0) / top_fused + GRAPH_WEIGHT * graph_part
             if path not in fused and graph_part > 0.05:
                 neighbours = [s for s in seeds if self.graph.has_edge(s, path) or self.graph.has_edge(path, s)]
                 ranked.reasons.append("linked in the dependency graph to " + (", ".join(neighbours[:2]) or "the hits"))
         ranked_files = [r for r in out.values() if r.path in self.files and r.score > 0]
         ranked_files.sort(key=lambda r: (-r.score, r.path))
-        return ranked_files[:limit]
+        ranked_files = ranked_files[:limit]
+        for r in ranked_files:
+            role = self.roles[r.path]
+            if role != "source":
+                r.reasons.append(f"role: {role}")
+        return ranked_files + self._tail(ranked_files, cues, limit - len(ranked_files))
+
+    def _tail(self, ranked: list[RankedFile], cues: Cues, room: int) -> list[RankedFile]:
+        """Files no signal reached, most central first (by role), so a big budget fills by rank."""
+        if room <= 0:
+            return []
+        seen = {r.path for r in ranked}
+        rest = sorted((p for p in self.files if p not in seen),
+                      key=lambda p: (-self.files[p].pagerank * self.role_weight(p, cues.roles), p))[:room]
+        top = max((self.files[p].pagerank for p in rest), default=1.0) or 1.0
+        return [RankedFile(p, TAIL_SCORE * self.files[p].pagerank / top, ["central in the dependency graph"])
+                for p in rest]
 
 
 _CACHE: dict[tuple[str, str], Retriever] = {}

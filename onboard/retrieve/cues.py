@@ -1,0 +1,89 @@
+"""What a real question points at, beyond its words: paths, traceback frames, code, strings.
+
+Issue reports and questions about large repositories are long and full of generic words; what
+localises them is the code inside: a path or module in a traceback, a method called in a snippet
+(``ax.set_xlim(...)``), a setting or message the code defines (``autodoc_typehints``, "no number is
+assigned for table"), a command-line flag (``--collect-only``). These cues are read here; the
+retriever resolves them against the index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_FRAME = re.compile(r'File "([^"\n]+)", line (\d+)(?:, in ([A-Za-z_][A-Za-z0-9_]*))?')
+_PATH = re.compile(r"(?<![\w/.-])((?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\.[A-Za-z0-9]{1,5})\b")
+_FILE = re.compile(r"(?<![\w/.-])([A-Za-z_][A-Za-z0-9_-]*\.(?:py|pyx|js|jsx|ts|tsx|go|rs|java|rb|c|cc|cpp|h|hpp|cs|"
+                   r"kt|swift|php|scala|toml|cfg|ini|yaml|yml|json|md|rst))\b")
+_DOTTED = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+_CALL = re.compile(r"(?:\.|\b)([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_ATTRIBUTE = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)")
+_FENCED = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.S)
+_INLINE = re.compile(r"`([^`\n]+)`")
+_PROMPT_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]:|\$)\s?(.*)$", re.M)
+_QUOTED = re.compile(r"""(?<![A-Za-z0-9])(?:'([^'\n]{3,120})'|"([^"\n]{3,120})"|“([^”\n]{3,120})”)""")
+_FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|--[A-Za-z][A-Za-z0-9]+)\b")
+_SETTING = re.compile(r"\b([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]{3,})\b")
+_WORDS = re.compile(r"[a-z0-9]+")
+
+_ROLE_INTENT = {
+    "test": re.compile(r"\b(tests?|testing|tested|pytest|unittest|fixtures?|test suite)\b", re.I),
+    "fixture": re.compile(r"\b(fixtures?|test data|testdata)\b", re.I),
+    "docs": re.compile(r"\b(docs?|documentation|documented|readme|changelog|tutorial|guide|docstrings?)\b", re.I),
+    "example": re.compile(r"\b(examples?|demos?|samples?|gallery|tutorials?)\b", re.I),
+}
+_CODE_STOP = frozenset({"print", "len", "str", "int", "float", "list", "dict", "set", "tuple", "range", "type",
+                        "isinstance", "super", "self", "return", "import", "from", "def", "class", "lambda", "if",
+                        "for", "while", "with", "assert", "np", "pd", "plt", "os", "sys", "re", "array", "object"})
+
+
+@dataclass
+class Cues:
+    paths: list[str] = field(default_factory=list)  # file paths or module paths (a/b/c.py, a/b/c)
+    frames: list[str] = field(default_factory=list)  # function names of traceback frames
+    code_names: list[str] = field(default_factory=list)  # names called or accessed in code snippets
+    literals: list[str] = field(default_factory=list)  # quoted strings, flags, setting-like names
+    roles: set[str] = field(default_factory=set)  # file roles the question asks about (tests, docs, examples)
+    text_words: str = ""  # the question's words, lowercased and single-spaced, for phrase matching
+
+
+def code_text(question: str) -> str:
+    """The parts of a question that are code: fenced blocks, inline code, prompt lines, frames."""
+    parts = _FENCED.findall(question) + _INLINE.findall(question) + _PROMPT_LINE.findall(question)
+    return "\n".join(parts)
+
+
+def _module_paths(dotted: str) -> list[str]:
+    """``pkg.mod.attr`` → ``pkg/mod/attr``, ``pkg/mod`` (the attribute may be a symbol, not a module)."""
+    parts = dotted.split(".")
+    return ["/".join(parts[:n]) for n in range(len(parts), 1, -1)]
+
+
+def read_cues(question: str) -> Cues:
+    cues = Cues()
+    for path, _, function in _FRAME.findall(question):
+        cues.paths.append(path.replace("\\", "/"))
+        if function and function != "<module>":
+            cues.frames.append(function)
+    cues.paths += [p for p in _PATH.findall(question) if "://" not in p]
+    cues.paths += _FILE.findall(question)
+    code = code_text(question)
+    for dotted in _DOTTED.findall(code) + _DOTTED.findall(" ".join(_INLINE.findall(question))):
+        if len(dotted.split(".")) >= 3 or dotted.split(".")[0] not in _CODE_STOP:
+            cues.paths += _module_paths(dotted)
+    names = _CALL.findall(code) + _ATTRIBUTE.findall(code) + [m for m in _INLINE.findall(question)
+                                                               if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", m)]
+    cues.code_names = [n for n in dict.fromkeys(names) if n not in _CODE_STOP and len(n) > 2]
+    quoted = [next(g for g in groups if g) for groups in _QUOTED.findall(question)]
+    cues.literals = list(dict.fromkeys([q.strip() for q in quoted] + _FLAG.findall(question) +
+                                       _SETTING.findall(question)))
+    cues.paths = list(dict.fromkeys(cues.paths))
+    cues.roles = {role for role, pattern in _ROLE_INTENT.items() if pattern.search(question)}
+    cues.text_words = " ".join(_WORDS.findall(question.lower()))
+    return cues
+
+
+def phrase_words(text: str) -> list[str]:
+    """Words of a message as they would be matched in a question (placeholders like %s drop out)."""
+    return _WORDS.findall(re.sub(r"%\(?\w*\)?[sdrif]|\{[^}]*\}", " ", text.lower()))

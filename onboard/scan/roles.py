@@ -1,0 +1,69 @@
+"""What part a file plays in its repository: implementation, tests, docs, examples, or someone else's code.
+
+Ranking needs this: on large repositories vendored assets (``static/jquery-3.5.1.js``) and tests outrank the
+implementation a question is about. The rules follow the conventions GitHub Linguist encodes in its
+``vendor.yml`` and ``generated.rb`` (vendor and third-party folders, minified and versioned library files,
+protobuf and parser-table output, lock files) plus the usual test, docs and example layouts. They are written
+here as data because no maintained Python package ships Linguist's lists; they look at the path only, so a
+role costs nothing at query time and never needs the file's text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+ROLES = ("source", "test", "fixture", "docs", "example", "vendored", "generated")
+
+_VENDOR_DIRS = frozenset({"vendor", "vendors", "vendored", "_vendor", "third_party", "third-party", "thirdparty",
+                          "3rdparty", "extern", "externals", "bower_components", "node_modules", "site-packages",
+                          "jspm_packages", "Pods", "Carthage", "deps"})
+_STATIC_DIRS = frozenset({"static", "assets", "public", "_static", "lib", "libs", "js", "css"})
+# Well-known browser libraries that projects copy into their static folders.
+_LIBRARIES = re.compile(r"^(jquery|underscore|backbone|bootstrap|lodash|d3|angular|react(-dom)?|vue|moment|"
+                        r"modernizr|require|mathjax|highlight|prism|popper|select2|chosen|knockout|handlebars|"
+                        r"mustache|raphael|leaflet|three|socket\.io|codemirror|ace|fontawesome|font-awesome|"
+                        r"normalize|doctools|searchtools|sphinx_highlight|language_data)([.-].*)?\.(js|css)$", re.I)
+_VERSIONED = re.compile(r"[.-]v?\d+\.\d+(\.\d+)?([.-][a-z0-9]+)*\.(js|css)$", re.I)
+_MINIFIED = re.compile(r"[.-]min\.(js|css|mjs)$|\.bundle\.js$|\.pack\.js$", re.I)
+_GENERATED_NAMES = re.compile(r"(_pb2(_grpc)?\.pyi?|\.pb\.go|_pb\.(js|ts|d\.ts)|\.pb\.(cc|h)|_grpc\.pb\.go|"
+                              r"parsetab\.py|lextab\.py|_parsetab\.py|\.g\.dart|\.designer\.cs|\.generated\.\w+|"
+                              r"_generated\.\w+|\.lock|-lock\.(json|yaml)|^go\.sum)$", re.I)
+_GENERATED_DIRS = frozenset({"generated", "__generated__", "gen", "autogen", "_build", "build", "dist", "target"})
+_LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock",
+                         "cargo.lock", "composer.lock", "gemfile.lock", "uv.lock", "go.sum", "npm-shrinkwrap.json"})
+_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "test_suite", "testsuite",
+                        "unittests", "unit_tests", "integration_tests", "e2e"})
+_TEST_NAMES = re.compile(r"^(test_.*|.*_tests?\.\w+|.*\.(test|spec)\.\w+|conftest\.py|.*Tests?\.(java|cs|kt|scala)|"
+                         r".*_spec\.rb|tests?\.py)$")
+_FIXTURE_DIRS = frozenset({"fixtures", "fixture", "testdata", "test_data", "test-data", "roots", "snapshots",
+                           "__snapshots__", "cassettes", "mocks", "__mocks__", "baseline_images", "data"})
+_DOC_DIRS = frozenset({"doc", "docs", "documentation", "man", "website", "site", "_docs"})
+_DOC_EXTENSIONS = frozenset({".md", ".rst", ".txt", ".adoc", ".asciidoc", ".textile", ".org", ".ipynb"})
+_EXAMPLE_DIRS = frozenset({"example", "examples", "samples", "sample", "demo", "demos", "tutorial", "tutorials",
+                           "gallery", "galleries", "cookbook", "benchmarks", "benchmark", "bench", "asv_bench"})
+
+
+@lru_cache(maxsize=65536)
+def file_role(path: str) -> str:
+    """The role of a repository-relative path: one of ``ROLES``."""
+    parts = PurePosixPath(path).parts
+    folders, name = [p.lower() for p in parts[:-1]], parts[-1] if parts else ""
+    lower = name.lower()
+    if any(f in _VENDOR_DIRS for f in folders) or _MINIFIED.search(lower):
+        return "vendored"
+    if any(f in _STATIC_DIRS for f in folders) and (_LIBRARIES.match(lower) or _VERSIONED.search(lower)):
+        return "vendored"
+    if lower in _LOCK_FILES or _GENERATED_NAMES.search(name) or any(f in _GENERATED_DIRS for f in folders[:1]):
+        return "generated"
+    in_tests = any(f in _TEST_DIRS for f in folders)
+    if in_tests and any(f in _FIXTURE_DIRS for f in folders):
+        return "fixture"
+    if in_tests or _TEST_NAMES.match(name):
+        return "test"
+    if any(f in _EXAMPLE_DIRS for f in folders):
+        return "example"
+    if any(f in _DOC_DIRS for f in folders) or PurePosixPath(lower).suffix in _DOC_EXTENSIONS:
+        return "docs"
+    return "source"

@@ -1,0 +1,166 @@
+"""Retrieval on the kind of questions large repositories get: roles, tracebacks, settings, messages,
+flags, code snippets; and packing that keeps definitions whole. Each test indexes a small real
+repository written here, so the file that must win is known."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from onboard import api
+from onboard.config import Settings
+from onboard.pack import pack_context
+from onboard.retrieve import retriever_for
+from onboard.retrieve.cues import read_cues
+from onboard.scan.roles import file_role
+
+FILLER = "\n".join(f"def helper_{i}(value):\n    \"\"\"Convert the value for the table.\"\"\"\n    return value + {i}\n"
+                   for i in range(40))
+
+
+@pytest.mark.parametrize(("path", "role"), [
+    ("src/pkg/core.py", "source"),
+    ("pkg/tests/test_core.py", "test"),
+    ("tests/roots/test-ext/conf.py", "fixture"),
+    ("lib/matplotlib/tests/baseline_images/a.svg", "fixture"),
+    ("core_test.go", "test"),
+    ("web/app.spec.ts", "test"),
+    ("sphinx/themes/basic/static/jquery-3.5.1.js", "vendored"),
+    ("sphinx/themes/basic/static/underscore-1.13.1.js", "vendored"),
+    ("app/static/app.min.js", "vendored"),
+    ("third_party/zlib/zlib.h", "vendored"),
+    ("pkg/api_pb2.py", "generated"),
+    ("pycparser/yacctab.py", "source"),
+    ("pkg/parsetab.py", "generated"),
+    ("poetry.lock", "generated"),
+    ("docs/usage.rst", "docs"),
+    ("CHANGES.md", "docs"),
+    ("examples/basic/app.py", "example"),
+    ("galleries/examples/lines.py", "example"),
+])
+def test_file_roles_follow_the_usual_conventions(path: str, role: str) -> None:
+    assert file_role(path) == role
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+@pytest.fixture
+def large_like(tmp_path: Path, settings: Settings) -> api.Index:
+    """Implementation, tests that repeat its words, a vendored library, settings, messages and flags."""
+    repo = write(tmp_path / "proj", {
+        "proj/__init__.py": "from proj.tables import number_tables\n",
+        "proj/tables.py": "from proj.numbering import assign\n\n\ndef number_tables(doc):\n"
+                          "    \"\"\"Give each table in the document its number.\"\"\"\n"
+                          "    for table in doc.tables:\n        assign(table)\n" + FILLER,
+        "proj/numbering.py": "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef assign(node):\n"
+                             "    if node.number is None:\n"
+                             "        log.warning('no number is assigned for %s: %s', node.kind, node.id)\n"
+                             "    return node.number\n" + FILLER,
+        "proj/config.py": "def setup(app):\n    app.add_config_value('autodoc_typehints', 'signature', True)\n"
+                          "    app.add_config_value('numfig', False, 'env')\n" + FILLER,
+        "proj/cli.py": "import argparse\n\n\ndef parser():\n    p = argparse.ArgumentParser()\n"
+                       "    p.add_argument('--collect-only', action='store_true')\n    return p\n" + FILLER,
+        "proj/deep/inner/render.py": "def render_axis(ax, limits):\n    ax.set_xlim(*limits)\n    return ax\n",
+        "proj/axes.py": "class Axes:\n    def set_xlim(self, left=None, right=None):\n        self.xlim = (left, right)\n"
+                        "        return self.xlim\n" + FILLER,
+        "tests/test_tables.py": "from proj.tables import number_tables\n\n" + "\n".join(
+            f"def test_number_tables_{i}():\n    \"\"\"Each table in the document gets its number.\"\"\"\n"
+            f"    assert number_tables(doc_with_tables({i}))\n" for i in range(30)),
+        "proj/themes/static/jquery-3.5.1.js": "function numberTables(doc) { /* table number document */ }\n" * 40,
+    })
+    api.index_repo(repo, "proj", settings, embed=False)
+    return api.open_index("proj", settings)
+
+
+def top(index: api.Index, question: str, n: int = 3) -> list[str]:
+    return [r.path for r in retriever_for(index).rank(question)[:n]]
+
+
+def test_implementation_outranks_tests_and_vendored_copies(large_like: api.Index) -> None:
+    ranked = top(large_like, "How does each table in the document get its number?", 10)
+    assert ranked[0] == "proj/tables.py"
+    assert ranked.index("proj/tables.py") < ranked.index("tests/test_tables.py")
+    assert "proj/themes/static/jquery-3.5.1.js" not in ranked[:5]
+    asked = top(large_like, "Which tests check that each table in the document gets its number?", 1)
+    assert asked == ["tests/test_tables.py"]
+    why = next(r for r in retriever_for(large_like).rank("tables tests") if r.path == "tests/test_tables.py")
+    assert "role: test" in why.reasons
+
+
+def test_traceback_frames_find_the_file_even_from_site_packages(large_like: api.Index) -> None:
+    question = ("Crash when rendering:\n```\nTraceback (most recent call last):\n"
+                '  File "/usr/lib/python3.11/site-packages/proj/deep/inner/render.py", line 2, in render_axis\n'
+                "TypeError: bad limits\n```")
+    ranked = retriever_for(large_like).rank(question)
+    assert ranked[0].path == "proj/deep/inner/render.py"
+    assert any("named in the question" in reason for reason in ranked[0].reasons)
+
+
+def test_a_setting_defined_by_a_string_finds_the_file_that_registers_it(large_like: api.Index) -> None:
+    ranked = retriever_for(large_like).rank("autodoc_typehints = 'description' has no effect on overloads")
+    assert ranked[0].path == "proj/config.py"
+    assert "defines the string 'autodoc_typehints'" in ranked[0].reasons
+
+
+def test_a_quoted_message_finds_the_file_that_emits_it(large_like: api.Index) -> None:
+    ranked = retriever_for(large_like).rank("Since upgrading I get WARNING: no number is assigned for table: id3")
+    assert ranked[0].path == "proj/numbering.py"
+
+
+def test_a_command_line_flag_finds_its_definition(large_like: api.Index) -> None:
+    assert top(large_like, "Running with --collect-only still executes fixtures", 1) == ["proj/cli.py"]
+
+
+def test_a_method_called_in_a_snippet_finds_its_definition(large_like: api.Index) -> None:
+    question = "Limits are ignored:\n```python\nfig, ax = plt.subplots()\nax.set_xlim(0, 1)\n```"
+    ranked = retriever_for(large_like).rank(question)
+    assert "proj/axes.py" in [r.path for r in ranked[:2]]
+    assert "Axes.set_xlim" in next(r for r in ranked if r.path == "proj/axes.py").symbols
+
+
+def test_cues_read_from_a_realistic_issue() -> None:
+    cues = read_cues("`xr.where(cond, x, y, keep_attrs=True)` fails in xarray/core/computation.py\n"
+                     "Setting `numfig = True` prints \"no number is assigned\" with --collect-only.")
+    assert "xarray/core/computation.py" in cues.paths and "where" in cues.code_names
+    assert {"no number is assigned", "--collect-only", "keep_attrs"} <= set(cues.literals)
+    assert read_cues("How are the tests organised?").roles == {"test"}
+
+
+def test_excerpts_keep_whole_definitions_and_what_they_call(tmp_path: Path, settings: Settings) -> None:
+    long_body = "\n".join(f"    step_{i} = normalise(value, {i})" for i in range(120))
+    repo = write(tmp_path / "big", {"big/engine.py": FILLER + "\n\ndef normalise(value, n):\n    return value * n\n\n\n"
+                                    f"def transform_everything(value):\n{long_body}\n    return value\n\n" + FILLER})
+    api.index_repo(repo, "big", settings, embed=False)
+    index = api.open_index("big", settings)
+    question = "What does transform_everything do with the value?"
+    ranked = retriever_for(index).rank(question)
+    for budget in (4_000, 13_000):
+        packed = pack_context(index, ranked, question, budget)
+        doc = next(d for d in packed.documents if d.path == "big/engine.py")
+        held = {int(n) for n in re.findall(r"^(\d+)\|", doc.text, re.M)}
+        symbols = {s.name: s for s in index.db.symbols("big/engine.py")}
+        whole = symbols["transform_everything"]
+        assert set(range(whole.start_line, whole.end_line + 1)) <= held  # never cut in half
+        callee = symbols["normalise"]
+        assert set(range(callee.start_line, callee.end_line + 1)) <= held  # what it calls comes along
+        assert packed.tokens_used <= budget
+
+
+def test_a_large_budget_fills_with_many_files_by_rank(tmp_path: Path, settings: Settings) -> None:
+    files = {f"pkg/mod_{i}.py": f"def table_{i}(value):\n    return value\n" + FILLER for i in range(60)}
+    repo = write(tmp_path / "wide", files)
+    api.index_repo(repo, "wide", settings, embed=False)
+    index = api.open_index("wide", settings)
+    ranked = retriever_for(index).rank("How is the table value converted?")
+    assert len(ranked) == 60  # files no signal reached follow by centrality
+    small, large = (pack_context(index, ranked, "How is the table value converted?", b) for b in (13_000, 150_000))
+    assert len(large.documents) == 60 > len(small.documents)
+    assert large.tokens_used <= 150_000
