@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from onboard.models import SourceFile
+from onboard.parse import parse_file
 from onboard.scan import is_secret_file, redact
 
 FAKE_AWS = "AKIAIOSFODNN7EXAMPLE"
@@ -37,12 +41,125 @@ def test_private_key_block_keeps_line_count() -> None:
     assert text.split("\n")[5] == "b = 2"
 
 
+PUNCTUATED = "Vt5$kL9#pQ2!x"
+RANDOM = "q8Ws2Lr7Tz4Nv1Xc6Yb3"
+
+
+@pytest.mark.parametrize(("line", "secret"), [
+    (f"password = '{PUNCTUATED}'", PUNCTUATED),
+    (f'connect(host="db", password="{PUNCTUATED}", timeout=5)', PUNCTUATED),
+    (f"# admin password: {PUNCTUATED} (rotate it)", PUNCTUATED),
+    (f"  password: {PUNCTUATED}", PUNCTUATED),  # YAML, unquoted
+    (f"password = {PUNCTUATED}", PUNCTUATED),  # INI
+    (f"spring.datasource.password={PUNCTUATED}", PUNCTUATED),  # .properties
+    (f"ENV DB_PASSWORD {PUNCTUATED}", PUNCTUATED),  # Dockerfile, legacy form
+    (f"export DB_PASSWORD='{PUNCTUATED}'", PUNCTUATED),
+    (f"mysqldump -u root --password='{PUNCTUATED}' app", PUNCTUATED),
+    (f"signing_key: {RANDOM}", RANDOM),
+    (f'ENCRYPTION_KEY = "{RANDOM}"', RANDOM),
+    (f"api_secret={RANDOM}", RANDOM),
+    (f"    client-key-data: LS0tLS1CRUdJTi{RANDOM}==", RANDOM),
+    (f"    token: abc123.{RANDOM[:16]}", RANDOM[:16]),
+    (f"<password>{PUNCTUATED}</password>", PUNCTUATED),
+    (f'<add key="StorageAccountKey" value="{RANDOM}" />', RANDOM),
+    (f"password: str = '{PUNCTUATED}'", PUNCTUATED),
+    (f"'api_key' => env('API_KEY', '{RANDOM}'),", RANDOM),
+    (f"source.setPassword(\"{PUNCTUATED}\");", PUNCTUATED),
+    (f"cache: redis://:{RANDOM}@cache.internal:6379/0", RANDOM),
+    (f'curl -H "Authorization: Bearer {RANDOM}" https://api.internal', RANDOM),
+    ('curl -H "Authorization: Basic ZGVwbG95OlZ0NSRrTDkjcFEyIXg=" https://api.internal', "ZGVwbG95OlZ0NSRr"),
+    ("GITHUB_TOKEN=github_pat_11ABCDEFG0" + RANDOM + "_" + RANDOM * 3, RANDOM),
+    ("//registry.npmjs.org/:_authToken=npm_" + RANDOM + "a1B2c3D4e5F6g7H8", RANDOM),
+    ("HF_TOKEN=hf_" + "qWeRtYuIoPaSdFgHjKlZxCvBnMqWeRtYuI", "qWeRtYuIoPaSdFgHjKlZxCvBnM"),
+    ('OPENAI_API_KEY="sk-proj-' + RANDOM * 2 + '"', RANDOM),
+    ("SLACK_BOT_TOKEN=xoxb-123456789012-1234567890123-" + RANDOM, RANDOM),
+])
+def test_secrets_in_the_forms_real_repositories_hold_them(line: str, secret: str) -> None:
+    text, count = redact(f"before = 1\n{line}\nafter = 2\n")
+    assert count >= 1 and secret not in text
+    assert text.startswith("before = 1\n") and text.endswith("\nafter = 2\n")
+
+
+def test_only_the_value_goes_and_the_name_stays() -> None:
+    text, _ = redact(f"  password: {PUNCTUATED}\nsource.setPassword(\"{PUNCTUATED}\");\n")
+    assert text == "  password: [REDACTED:assigned-secret]\nsource.setPassword(\"[REDACTED:assigned-secret]\");\n"
+
+
+def test_a_name_line_then_a_value_line() -> None:
+    """Kubernetes env entries and web.xml params put the name and the value on two lines."""
+    source = (f"- name: DB_PASSWORD\n  value: \"{PUNCTUATED}\"\n"
+              f"<param-name>db.password</param-name>\n<param-value>{RANDOM}</param-value>\n"
+              "- name: LOG_LEVEL\n  value: debug2x\n")
+    text, count = redact(source)
+    assert count == 2 and PUNCTUATED not in text and RANDOM not in text and "value: debug2x" in text
+
+
+def test_putty_key_material_goes_and_its_headers_stay() -> None:
+    private = [RANDOM * 3, RANDOM * 2]
+    source = ("PuTTY-User-Key-File-2: ssh-rsa\nPublic-Lines: 1\nAAAAB3NzaC1yc2E\nPrivate-Lines: 2\n"
+              + "\n".join(private) + "\nPrivate-MAC: 0f1e2d\n")
+    text, count = redact(source)
+    assert count == 1 and RANDOM not in text
+    assert text.count("\n") == source.count("\n") and "Private-MAC: 0f1e2d" in text
+
+
+def test_a_lone_begin_marker_swallows_no_code() -> None:
+    """A string literal with a BEGIN marker and no END line: the key lines go, every function stays."""
+    body = [RANDOM * 3 + "+/", RANDOM * 3 + "=="]
+    source = ('KEY = """-----BEGIN OPENSSH PRIVATE KEY-----\n' + "\n".join(body) + '\n"""\n\n'
+              'MARKER = "-----BEGIN RSA PRIVATE KEY-----\\n"\n\n'
+              + "".join(f"def check_{i}(key):\n    return load(key) is not None\n\n\n" for i in range(5)))
+    text, count = redact(source)
+    assert count == 1 and RANDOM not in text and text.count("\n") == source.count("\n")
+    assert 'MARKER = "-----BEGIN RSA PRIVATE KEY-----\\n"' in text
+    parsed = parse_file(SourceFile("keys.py", Path("keys.py"), "python", len(text), "", text))
+    assert not parsed.had_errors
+    assert [s.name for s in parsed.symbols if s.kind == "function"] == [f"check_{i}" for i in range(5)]
+
+
+def test_key_material_on_the_marker_line_goes() -> None:
+    line = '"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIE' + RANDOM + '\\n-----END PRIVATE KEY-----\\n",'
+    text, count = redact(line)
+    assert count == 1 and RANDOM not in text
+    assert text == '"private_key": "-----BEGIN PRIVATE KEY-----[REDACTED:private-key]-----END PRIVATE KEY-----\\n",'
+
+
 @pytest.mark.parametrize("line", [
     'password = request.form["password"]',
     "def check_password(self, password: str) -> bool:",
     'TOKEN_HEADER = "Authorization"',
     "verify_ssl_certificates_for_every_request_in_session = True",
     'url = "https://example.com/path"',
+    'READ_ONLY_PASSWORD = os.environ["READ_ONLY_PASSWORD"]',
+    'password = os.environ.get("DB_PASSWORD", "")',
+    "token = tokens[0]",
+    "password=password,",
+    "api_key: process.env.API_KEY,",
+    'tokenizer = "cl100k_base"',
+    'pad_token = "[PAD]"',
+    "secret_name: billing-db-credentials",
+    "password_min_length: 12",
+    'return sql.Open("postgres", "host=db user=app password="+password+" dbname=app")',
+    'DATABASE_URL = "postgres://user:pass@localhost:5432/app"',
+    'proxy = "http://u:p@proxy.internal:3128"',
+    'password = "${DB_PASSWORD}"',
+    "DB_PASSWORD: ${{ secrets.DB_PASSWORD }}",
+    'api_key = "<your-api-key>"',
+    'PASSWORD = "changeme123"',
+    'if password == "":',
+    'parser.add_argument("--password", help="the password to use")',
+    "password: The password to log in with.",
+    "WHERE password = :password AND user_id = :user_id",
+    'headers = {"Authorization": f"Bearer {token}"}',
+    "Authorization: Bearer YOUR_ACCESS_TOKEN",
+    'KEY_BEGIN = "-----BEGIN RSA PRIVATE KEY-----"',
+    'print(f"password={password!r}")',
+    """user = User(username='scolvin', password='password1')""",
+    '"client-key-data": TEST_DATA_BASE64,',
+    """match=r'^Unauthorized: The "Authorization" token is invalid\\.$'""",
+    "twitch: fixed broken client-integrity token decoding+parsing",
+    """MultiHostUrl('https://foo.com:123,foo:bar@bar.com/path')""",
+    'cookie.split("; ").find(item=>item.startsWith("auth-token="))?.split("=")[1]',
 ])
 def test_ordinary_code_is_left_alone(line: str) -> None:
     assert redact(line) == (line, 0)

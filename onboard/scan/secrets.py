@@ -2,59 +2,163 @@
 
 Two lines of defence: secret *files* are never read (``is_secret_file``), and secret-looking
 *strings* inside ordinary files are replaced before anything is stored, embedded or sent
-(``redact``). Token formats come from the `detect-secrets` plugins so that list stays
-maintained upstream; a few patterns it lacks (private key blocks, Anthropic keys, passwords
-assigned in code) are added here. Redaction never changes the line count, because answers cite
-line numbers.
+(``redact``). Only the secret is replaced, never the code around it: names and keys stay, so the
+index still reads as code, and every line keeps its number, because answers cite line numbers.
+
+Where the rules come from:
+
+* token formats: every regex detector of `detect-secrets` (AWS, GitHub, GitLab, Slack, Stripe,
+  JWT, ...), so that list stays maintained upstream, plus the few formats it lacks, each marked
+  with the gitleaks rule it follows;
+* secret-sounding names (``password``, ``api_key``, ...): `detect-secrets`' KeywordDetector word
+  list, widened with names it misses (``token``, ``signing_key``, ``client-key-data``, ...), and
+  its false-positive filters (templated and sequential values);
+* written here, because no line-based detector reports the secret itself: private key blocks and
+  PuTTY keys (detect-secrets flags only the marker line), a password in a URL (its detector hides
+  the whole URL), ``name:``/``value:`` pairs on two lines, Dockerfile ``ENV NAME value``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fnmatch
 import importlib
-import math
 import pkgutil
 import re
-from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath
+from urllib.parse import unquote
+
+from detect_secrets.filters.heuristic import is_sequential_string, is_templated_secret
+from detect_secrets.plugins.keyword import DENYLIST
 
 _SECRET_FILE_PATTERNS = (
     ".env", ".env.*", "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.asc",
-    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", "_netrc", ".npmrc", ".pypirc",
+    "*.ppk", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", "_netrc", ".npmrc", ".pypirc",
     ".htpasswd", "credentials", "credentials.json", "*.credentials.json", "service-account*.json",
     "secrets.yml", "secrets.yaml", "*.tfstate", "*.kdbx", ".git-credentials",
 )
 _ALLOWED = (".env.example", ".env.sample", ".env.template", ".env.dist")
 
-# detect-secrets detectors that flag data which is not a secret in source code.
+# detect-secrets detectors replaced by the context rules below (private keys, URL passwords), or
+# that flag data which is no secret (public IP addresses).
 _NOISY_DETECTORS = {"IPPublicDetector", "PrivateKeyDetector", "BasicAuthDetector"}
 
-_EXTRA_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("private-key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"),
-    ("anthropic-key", r"sk-ant-[A-Za-z0-9_\-]{20,}"),
-    ("url-password", r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@'\"]+:([^\s@/'\"]{3,})@"),
-    ("google-api-key", r"AIza[0-9A-Za-z_\-]{35}"),
+# Token formats detect-secrets 1.5 lacks or finds in one file type only (each after a gitleaks rule).
+_EXTRA_TOKENS: tuple[tuple[str, str], ...] = (
+    ("anthropic-key", r"sk-ant-[A-Za-z0-9_\-]{20,}"),  # anthropic-api-key
+    ("openai-token", r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}"),  # openai-api-key, new key shapes
+    ("google-api-key", r"AIza[0-9A-Za-z_\-]{35}"),  # gcp-api-key
+    ("github-token", r"github_pat_[A-Za-z0-9_]{22,}"),  # github-fine-grained-pat
+    ("npm-tokens", r"\bnpm_[A-Za-z0-9]{36}"),  # npm-access-token (detect-secrets: .npmrc lines only)
+    ("huggingface-token", r"\bhf_[A-Za-z]{34}"),  # huggingface-access-token
+    ("slack-token", r"\bxox[abeoprs]-[A-Za-z0-9\-]{10,}|\bxapp-\d-[A-Za-z0-9\-]{10,}"),  # slack-*-token
 )
 
-# `password = "hunter2-long-value"`: a quoted literal assigned to a secret-sounding name.
-_ASSIGNMENT = re.compile(
-    r"""(?i)(?:pass(?:word|wd)?|secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|private[_-]?key|client[_-]?secret)"""
-    r"""[\w.\-]*["']?\s*(?::=|=>|[:=])\s*[bru]?(["'])([^"'\s]{8,})\1"""
+# Names whose value is a secret: detect-secrets' KeywordDetector list (``api_?key``, ``password``,
+# ``secret``, ...) with ``_?`` widened to the separators of YAML, .properties and kubeconfig, plus:
+_MORE_KEYWORDS = (
+    "token", "passphrase", "credentials?",
+    r"(?:secret|access|signing|encryption|master|app|consumer|hmac|jwt|webhook|session|license)[-_.]?key",
 )
+_KEYWORD = "(?:{})".format("|".join([k.replace("_?", "[-_.]?") for k in DENYLIST] + list(_MORE_KEYWORDS)))
+# Every keyword holds one of these, so a cheap literal search finds the names worth a closer look.
+_KEYWORD_CORE = re.compile(r"pass|pwd|secret|token|key|credential|contrase")
+# A name (lowercased) ends with the keyword: ``tokenizer``, ``password_field`` and ``secret_name``
+# hold no secret; a suffix that still names the secret may follow (``client-key-data``, ``PASSWORD2``).
+_SECRET_NAME = re.compile(rf"{_KEYWORD}(?:[-_.]?(?:data|value|base|b64|base64|\d+))?(?![\w.\-])")
+_NAME_CHARS = re.compile(r"[\w.\-]*")
+_DASHES = re.compile(r"-*")
 
+_QUOTED = r"""[bru]{0,2}@?(?P<q>["'`])(?P<quoted>.*?)(?P=q)"""
+# An unquoted value ends at whitespace, a quote, or a ``&name=`` that starts the next URL parameter.
+_UNQUOTED = r"""(?P<bare>(?:[^\s"'`&]|&(?!\w+=))+)"""
 
+# What may follow a secret name, each with what must come right before it (None: anything; looked
+# for in the ``BEFORE_WINDOW`` characters before the name, which keeps long lines linear).
+BEFORE_WINDOW = 40
+_AFTER_NAME: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...] = (
+    # `password = "..."`, `api_key: ...`, `"token": "..."`, `PASSWORD=...`, `password := ...`,
+    # `"secret" => ...`, `password: str = "..."` (a type annotation: short, and `=` stands apart),
+    # `# the password is ...`, `if token == "..."`, `setPassword("...")`, and the default in
+    # `api_key = env("API_KEY", "...")`
+    (None, re.compile(
+        rf"""["'\]]{{0,2}}(?:\s*:\s*[A-Za-z_][\w.\[\], |]{{0,40}}?\s=\s|\s*(?::=|=>|===?|!==?|=|:)|\s+is)\s*"""
+        rf"""(?:{_QUOTED}|[\w.:>$-]+\([^,()]*,\s*(?P<dq>["'])(?P<default>.*?)(?P=dq)|{_UNQUOTED})"""
+        rf"""|\((?P<cq>["'])(?P<called>.*?)(?P=cq)""")),
+    # Dockerfile `ENV PASSWORD value`, command lines `--password value`
+    (re.compile(r"(?:^\s*(?:env|arg)\s+|--)$"), re.compile(rf"\s+(?:{_QUOTED}|{_UNQUOTED})")),
+    # XML `<password>...</password>`, `<add key="DbPassword" value="..."/>`
+    (re.compile(r"<[\w.\-:]*$"), re.compile(r">(?P<text>[^<]+)</")),
+    (re.compile(r"\b(?:name|key)=[\"']$"), re.compile(r"""["']\s+value=(?P<aq>["'])(?P<attr>[^"']*)(?P=aq)""")),
+)
+_VALUE_GROUPS = ("quoted", "called", "default", "attr", "bare", "text")  # quoted ones first
+# Two-line pairs: `- name: DB_PASSWORD` then `value: ...` (Kubernetes, ECS), `<param-name>` then `<param-value>`.
+_BEFORE_NAME_LINE = re.compile(r"""(?:\bname["']?\s*[:=]\s*["']?|<(?:param-)?name>)$""")
+_VALUE_LINE = re.compile(
+    rf"""\bvalue["']?\s*[:=]\s*(?:{_QUOTED}|{_UNQUOTED})|<(?:param-)?value>(?P<text>[^<]+)</""", re.IGNORECASE)
+# `scheme://user:password@host` and `redis://:password@host`: only the password goes.
+_URL_PASSWORD = re.compile(r"://[^\s:/@'\"]*:([^\s:/@'\"]+)@")
+# HTTP credentials: `Authorization: Bearer <token>`, `Basic <base64 of user:password>`.
+_AUTH_HEADER = re.compile(r"\bbearer\s+(?P<bearer>[\w.~+/\-]{16,}=*)|\bbasic\s+(?P<basic>[\w+/]{8,}={0,2})")
+
+# Private key blocks: key material on the marker's own line (JSON's "-----BEGIN...-----\nMIIE...\n"),
+# body lines (maybe quoted in source: `"MIIE...\n" +`), `Proc-Type:` style headers, the END marker.
+_KEY_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_INLINE = re.compile(r"(?:\\[rn]|[A-Za-z0-9+/=])+")
+_KEY_BODY = re.compile(r"""\s*["']?(?P<material>[A-Za-z0-9+/=]+)(?:\\n)?["']?\s*[+,]?\s*""")
+_KEY_HEADER = re.compile(r"\s*[A-Z][\w-]*: \S.*")
+# PuTTY's `.ppk` format is no PEM block: `Private-Lines: N`, then N lines of key material.
+_PUTTY = re.compile(r"\s*Private-Lines: *(\d+)\s*")
+MIN_KEY_RUN = 16  # key material on a marker's line, or in a block with no END marker, is this long
+
+# Cheap pre-filter, run once over the whole text as bytes: rules for names run only on lines that
+# hold a keyword (or a URL, an auth header), token formats only on lines with a run of 16 token
+# characters holding a digit (every format has one but Hugging Face's, which has its prefix found).
+# One search per word: sre scans fast for one literal, not for an alternation of them.
+_NAME_HINTS = tuple(re.compile(re.escape(word)) for word in (
+    b"pass", b"pwd", b"secret", b"token", b"key", b"credential", b"contrase", b"bearer", b"basic", b"://"))
+_TOKEN_HINTS = (re.compile(b"hf_"),)
+_RUN_TABLE = bytes(ord("a") if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_+/=-")
+                   else ord("\n") if c == ord("\n") else ord(" ") for c in range(256))
+_RUN = b"a" * MIN_KEY_RUN
+_DIGIT = re.compile(rb"\d")
+_RUN_END = re.compile(rb"[^a]")
+
+# Values that are examples, not secrets. Letters-only values are never taken: a secret of fewer
+# than ~30 random characters almost surely holds a digit or a symbol; names and words do not.
+_PLACEHOLDER = re.compile(r"example|change.?me|placeholder|dummy|redacted|your|xxxx|\*\*\*|<|>|^[\W_]*$"
+                          r"|(?<![a-z])(?:test|fake|mock|sample)(?![a-z])", re.IGNORECASE)
+# Stock words that, with digits and punctuation around them, make the stand-ins of tests and docs:
+# `password1`, `pass%20pass`, `secret123`, `abc123`, `admin:admin`.
+_STOCK_WORDS = re.compile(r"(?:pass|password|passwd|pwd|pw|secret|test|user|admin|root|guest|demo|default"
+                          r"|token|key|abc|xyz|foo|bar|baz|qwerty|letmein)+", re.IGNORECASE)
+_NON_LETTERS = re.compile(r"[^A-Za-z]")
+_TEMPLATE = re.compile(r"\{\{|\$\{|%\(|%s\b|#\{|\{\d*\}|\{[A-Za-z_]")  # `{{ x }}`, `${X}`, `%(x)s`, `{x!r}`
+# `user.password`, `cfg::Token`, `TEST_DATA_BASE64`, `os.environ[...]`, `get_secret(...)`: code, when
+# unquoted. A random token's parts mix digits in (`k3j9x2.ab12...`), an identifier's end with them, if any.
+_CODE_REFERENCE = re.compile(
+    r"[A-Za-z_$][A-Za-z_$]*\d*(?:(?:\.|::|->)[A-Za-z_$][A-Za-z_$]*\d*)+|[A-Za-z_]*_[A-Za-z_]*\d*|.*[(\[].*")
+_METHOD_CALL = re.compile(r"\.[A-Za-z_]\w*\(")  # `"))?.split("`: quotes paired across code
+_PASSWORD_SYMBOL = re.compile(r"[!#$%&*+=?@^|~]")
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}  # keeps offsets, unlike str.lower()
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.\-]*")
-_TOKEN_RUN = re.compile(r"[A-Za-z0-9_+/=\-]{16,}|://[^\s/]*@")
+MIN_SECRET = 6
+MIN_URL_PASSWORD = 4  # `u:p@`, `user:pw@` are stand-ins in tests and docs
+
+Span = tuple[int, int, int]  # line number, start and end column
 
 
-def _may_hold_secret(line: str) -> bool:
-    """A secret is a long run mixing letters and digits, or credentials in a URL; long identifiers
-    like ``check_arrow_data_frame`` are not, and skipping them is what makes redaction fast."""
-    for run in _TOKEN_RUN.findall(line):
-        if run.startswith("://") or (any(c.isdigit() for c in run) and any(c.isalpha() for c in run)):
-            return True
-    return False
+@dataclass(frozen=True)
+class _Finding:
+    """One secret: its kind and the spans that hold it (one per line for a multi-line key)."""
+
+    kind: str
+    spans: tuple[Span, ...]
 
 
 def is_secret_file(path: str) -> bool:
@@ -66,7 +170,7 @@ def is_secret_file(path: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _token_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """detect-secrets' token regexes plus ours, compiled once."""
     import detect_secrets.plugins as plugins
     from detect_secrets.plugins.base import RegexBasedDetector
@@ -80,70 +184,240 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                     and obj.__module__ == module.__name__):
                 kind = obj.secret_type.lower().replace(" ", "-")
                 found.extend((kind, pattern) for pattern in obj.denylist)
-    found.extend((kind, re.compile(pattern)) for kind, pattern in _EXTRA_PATTERNS)
+    found.extend((kind, re.compile(pattern)) for kind, pattern in _EXTRA_TOKENS)
     return tuple(found)
 
 
-def _entropy(value: str) -> float:
-    counts = Counter(value)
-    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+# -- which values are secrets -------------------------------------------------------------------
+
+def _is_stand_in(value: str) -> bool:
+    """An example rather than a secret: a placeholder, or stock words dressed up with digits."""
+    return bool(_PLACEHOLDER.search(value) or _STOCK_WORDS.fullmatch(_NON_LETTERS.sub("", value)))
 
 
-def _looks_like_secret_value(value: str) -> bool:
-    """Quoted literals that are secrets are long and random; identifiers, paths and prose are not."""
-    if value.startswith(("$", "{", "<", "%")) or "/" in value or " " in value:
+def _is_secret_value(value: str, quoted: bool) -> bool:
+    """A value given to a secret-sounding name is a secret unless it is a reference, a template, a
+    stand-in or a word. Unquoted, ``password = user.password`` or ``password=password`` is code."""
+    if len(value) < MIN_SECRET or value.startswith("[REDACTED") or is_templated_secret(value):
         return False
-    return len(value) >= 12 and _entropy(value) >= 3.0
+    if any(c.isspace() for c in value) or "://" in value or _TEMPLATE.search(value):
+        return False
+    if _METHOD_CALL.search(value) or _is_stand_in(value):
+        return False
+    if value[0] in "$%/.+" or is_sequential_string(value):  # variables, paths, `"+password+"`
+        return False
+    if not quoted and (value[0] in ":@&*!" or "\\" in value or _CODE_REFERENCE.fullmatch(value)):
+        return False  # bind parameters, YAML tags and aliases, regular expressions, references
+    has_letter = any(c.isalpha() for c in value)
+    return has_letter and (any(c.isdigit() for c in value) or bool(_PASSWORD_SYMBOL.search(value)))
 
 
-def _replacement(kind: str, secret: str) -> str:
-    """Keep the newlines of what is replaced so line numbers survive."""
-    return f"[REDACTED:{kind}]" + "\n" * secret.count("\n")
+def _is_url_password(value: str) -> bool:
+    """In a URL the password's place is unambiguous, so only templates and stand-ins are spared."""
+    plain = unquote(value)
+    return not (len(plain) < MIN_URL_PASSWORD or is_templated_secret(value) or _TEMPLATE.search(value)
+                or value[0] in "$%:" or any(c.isspace() for c in plain) or _is_stand_in(plain))
 
 
-def _secret_span(kind: str, match: re.Match[str]) -> tuple[int, int]:
-    """The part of a match to hide: a URL's password alone; for detect-secrets patterns the longest
-    captured group when it captures the secret itself (a quoted key after its name), else the match."""
-    if kind == "url-password":
-        return match.span(1)
+def _is_basic_credential(value: str) -> bool:
+    """``Basic`` carries base64 of ``user:password``; decoding tells it from a word."""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon and password) and decoded.isprintable() and _is_url_password(password)
+
+
+# -- findings in one line ----------------------------------------------------------------------
+
+def _token_span(match: re.Match[str]) -> tuple[int, int]:
+    """The part of a detect-secrets match to hide: the longest captured group when it captures the
+    secret itself (a quoted key after its name), else the match; lazy patterns (JWT) stop early, so
+    the rest of their token run goes too."""
     groups = [i for i in range(1, (match.re.groups or 0) + 1) if match.group(i) and len(match.group(i)) >= 8]
-    if not groups:  # lazy patterns (JWT) stop early: hide the rest of the token run as well
-        end = match.end(0)
-        tail = _TOKEN_TAIL.match(match.string, end)
-        return match.start(0), tail.end() if tail else end
-    return match.span(max(groups, key=lambda i: len(match.group(i))))
+    if groups:
+        return match.span(max(groups, key=lambda i: len(match.group(i))))
+    return match.start(0), _TOKEN_TAIL.match(match.string, match.end(0)).end()
 
 
-def _redact_line(line: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[str, int]:
-    count = 0
-    for kind, pattern in patterns:
-        for match in reversed(list(pattern.finditer(line))):
-            start, end = _secret_span(kind, match)
-            if line[start:end].startswith("[REDACTED"):
-                continue
-            line = line[:start] + _replacement(kind, line[start:end]) + line[end:]
-            count += 1
-    for match in reversed(list(_ASSIGNMENT.finditer(line))):
-        if _looks_like_secret_value(match.group(2)):
-            start, end = match.span(2)
-            line = line[:start] + _replacement("assigned-secret", line[start:end]) + line[end:]
-            count += 1
-    return line, count
+def _secret_value(line: str, match: re.Match[str] | None) -> tuple[int, int] | None:
+    """The span of the value ``match`` captured, if that value is a secret."""
+    if match is None:
+        return None
+    group = next((g for g in _VALUE_GROUPS if g in match.re.groupindex and match.group(g) is not None), None)
+    if group is None:
+        return None
+    start, end = match.span(group)
+    if group == "bare":  # `f(password=pw, ...)`: the closing punctuation is code
+        end = start + len(match.group(group).rstrip(",;)]}"))
+    return (start, end) if _is_secret_value(line[start:end].strip(), group not in ("bare", "text")) else None
+
+
+def _secret_names(lowered: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each name in the (lowercased) line that ends with a secret keyword."""
+    backwards = lowered[::-1]
+    done = 0
+    for core in _KEYWORD_CORE.finditer(lowered):
+        if core.start() < done:
+            continue  # another keyword of a name already looked at (`secret_key`)
+        start = len(lowered) - _NAME_CHARS.match(backwards, len(lowered) - core.start()).end()
+        start = _DASHES.match(lowered, start, core.start()).end()  # a flag's dashes are not the name's
+        done = _NAME_CHARS.match(lowered, core.end()).end()
+        if _SECRET_NAME.search(lowered, start, done):
+            yield start, done
+
+
+def _token_findings(lines: list[str], number: int) -> Iterator[tuple[str, int, int, int]]:
+    """(kind, line, start, end) of each token in line ``number``."""
+    for kind, pattern in _token_patterns():
+        for match in pattern.finditer(lines[number]):
+            yield (kind, number, *_token_span(match))
+
+
+def _named_findings(lines: list[str], number: int) -> Iterator[tuple[str, int, int, int]]:
+    """(kind, line, start, end) of each secret in line ``number`` given to a name (maybe on the next
+    line), in a URL, or in an HTTP auth header."""
+    line = lines[number]
+    lowered = line.lower() if line.isascii() else line.translate(_ASCII_LOWER)
+    for start, end in _secret_names(lowered):
+        window = max(0, start - BEFORE_WINDOW)
+        for before, after in _AFTER_NAME:
+            if before is None or before.search(lowered, window, start):
+                if span := _secret_value(line, after.match(line, end)):
+                    yield ("assigned-secret", number, *span)
+                    break
+        if number + 1 < len(lines) and _BEFORE_NAME_LINE.search(lowered, window, start):
+            if span := _secret_value(lines[number + 1], _VALUE_LINE.search(lines[number + 1])):
+                yield ("assigned-secret", number + 1, *span)
+    for match in _URL_PASSWORD.finditer(line) if "@" in line else ():
+        if _is_url_password(match.group(1)):
+            yield ("url-password", number, *match.span(1))
+    for match in _AUTH_HEADER.finditer(lowered):  # found in the lowered line, read in the line itself
+        bearer = match.group("bearer") is not None
+        start, end = match.span("bearer" if bearer else "basic")
+        value = line[start:end]
+        if _is_secret_value(value, quoted=True) if bearer else _is_basic_credential(value):
+            yield ("auth-header", number, start, end)
+
+
+# -- private keys ------------------------------------------------------------------------------
+
+def _key_findings(lines: list[str]) -> Iterator[_Finding]:
+    """Private key material: a whole block when its END marker follows, else only the lines that are
+    surely key material, so a string literal holding a lone BEGIN marker never swallows the code after it."""
+    for number, line in enumerate(lines):
+        if "PRIVATE KEY" in line:
+            for begin in _KEY_BEGIN.finditer(line):
+                inline = _KEY_INLINE.match(line, begin.end())
+                if inline and inline.end() - inline.start() >= MIN_KEY_RUN:
+                    yield _Finding("private-key", ((number, *inline.span()),))
+                else:
+                    yield from _key_body(lines, number + 1, None)
+        elif "Private-Lines" in line and (putty := _PUTTY.fullmatch(line)):
+            yield from _key_body(lines, number + 1, int(putty.group(1)))
+
+
+def _key_body(lines: list[str], first: int, count: int | None) -> Iterator[_Finding]:
+    """Key material from line ``first``: ``count`` lines for PuTTY, else up to an END marker."""
+    spans: list[Span] = []
+    ended = count is not None
+    for number in range(first, len(lines) if count is None else min(first + count, len(lines))):
+        line = lines[number]
+        if count is None and _KEY_END.search(line):
+            ended = True
+            break
+        body = _KEY_BODY.fullmatch(line)
+        if body:
+            spans.append((number, *body.span("material")))
+        elif spans or (line.strip() and not _KEY_HEADER.fullmatch(line)):
+            break  # blank lines and `Proc-Type:` headers may come before the material, nothing else
+    if not ended:  # no END marker: stop at the first line too short to be key material
+        spans = spans[:next((i for i, (_, s, e) in enumerate(spans) if e - s < MIN_KEY_RUN), len(spans))]
+    if spans:
+        yield _Finding("private-key", tuple(spans))
+
+
+# -- the whole text ----------------------------------------------------------------------------
+
+def _line_numbers(data: bytes, positions: Iterable[int]) -> set[int]:
+    """Numbers of the lines of ``data`` that hold these positions (ascending)."""
+    found: set[int] = set()
+    line = counted = 0
+    for position in positions:
+        line += data.count(b"\n", counted, position)
+        counted = position
+        found.add(line)
+    return found
+
+
+def _token_runs(raw: bytes) -> Iterator[int]:
+    """Where the runs of 16 or more token characters that hold a digit start."""
+    shape = raw.translate(_RUN_TABLE)  # token characters become "a", newlines stay, the rest is " "
+    position = 0
+    while (start := shape.find(_RUN, position)) != -1:  # a run's start: ``position`` is never inside one
+        after = _RUN_END.search(shape, start)
+        position = after.start() if after else len(shape)
+        if _DIGIT.search(raw, start, position):
+            yield start
+
+
+def _hits(data: bytes, hints: tuple[re.Pattern[bytes], ...]) -> list[int]:
+    """Where the hints occur; ``in`` first, because it is faster still than a search that finds nothing."""
+    return [match.start() for hint in hints if hint.pattern in data for match in hint.finditer(data)]
+
+
+def _candidate_lines(text: str) -> tuple[set[int], set[int]]:
+    """(lines that may hold a token, lines that may name a secret): see ``_NAME_HINTS``."""
+    raw = text.encode("utf-8", "surrogatepass")
+    lowered = raw.lower()
+    tokens = sorted([*_token_runs(raw), *_hits(lowered, _TOKEN_HINTS)])
+    return _line_numbers(raw, tokens), _line_numbers(raw, sorted(_hits(lowered, _NAME_HINTS)))
+
+
+def _findings(text: str, lines: list[str]) -> list[_Finding]:
+    """Every finding, key blocks first, then by position."""
+    keys = list(_key_findings(lines)) if "PRIVATE KEY" in text or "Private-Lines" in text else []
+    token_lines, named_lines = _candidate_lines(text)
+    found: list[tuple[str, int, int, int]] = []
+    for number in sorted(token_lines | named_lines):
+        if number in token_lines:
+            found.extend(_token_findings(lines, number))
+        if number in named_lines:
+            found.extend(_named_findings(lines, number))
+    found.sort(key=lambda f: (f[1], f[2], -f[3]))
+    return keys + [_Finding(kind, ((number, start, end),)) for kind, number, start, end in found]
+
+
+def _select(findings: list[_Finding]) -> list[_Finding]:
+    """Findings in order, less those overlapping one taken before."""
+    taken: list[_Finding] = []
+    spans_by_line: dict[int, list[tuple[int, int]]] = {}
+    for finding in findings:
+        if any(s < end and start < e for number, start, end in finding.spans
+               for s, e in spans_by_line.get(number, ())):
+            continue
+        taken.append(finding)
+        for number, start, end in finding.spans:
+            spans_by_line.setdefault(number, []).append((start, end))
+    return taken
 
 
 def redact(text: str) -> tuple[str, int]:
     """Replace secret-looking strings with ``[REDACTED:<kind>]``; return the new text and how many.
 
-    Only lines that may hold a secret (see ``_may_hold_secret``) go through the detector patterns: that keeps redaction cheap enough to run on every file.
+    A secret spread over several lines (a key block) leaves one marker on its first line and the
+    rest of its lines empty of it, so every line keeps its number.
     """
-    count = 0
-    patterns = _patterns()
-    private_key = patterns[-len(_EXTRA_PATTERNS)][1]
-    text, blocks = private_key.subn(lambda m: _replacement("private-key", m.group(0)), text)
-    count += blocks
     lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if _may_hold_secret(line):
-            lines[i], found = _redact_line(line, patterns)
-            count += found
-    return "\n".join(lines), count
+    findings = _select(_findings(text, lines))
+    edits: dict[int, list[tuple[int, int, str]]] = {}
+    for finding in findings:
+        for i, (number, start, end) in enumerate(finding.spans):
+            edits.setdefault(number, []).append((start, end, f"[REDACTED:{finding.kind}]" if i == 0 else ""))
+    for number, spans in edits.items():
+        line = lines[number]
+        for start, end, marker in sorted(spans, reverse=True):
+            line = line[:start] + marker + line[end:]
+        lines[number] = line
+    return "\n".join(lines), len(findings)
