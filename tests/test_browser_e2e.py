@@ -128,8 +128,10 @@ def test_rebuild_from_scratch_twice_in_the_browser(tmp_path: Path, shop_repo: Pa
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/?page=chat", wait_until="domcontentloaded")
-        page.get_by_placeholder("Ask how this codebase works…").fill("How is the cart total computed?")
-        page.get_by_placeholder("Ask how this codebase works…").press("Enter")
+        chat = page.get_by_placeholder("Ask how this codebase works…")
+        chat.wait_for(timeout=90_000)
+        chat.fill("How is the cart total computed?")
+        chat.press("Enter")
         expect(page.get_by_text("Retrieval-only answer").first).to_be_visible(timeout=120_000)  # chroma now open
         page.goto(url + "/?page=indexes", wait_until="domcontentloaded")
         page.get_by_text("Rebuild from scratch").click(timeout=90_000)

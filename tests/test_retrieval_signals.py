@@ -164,3 +164,21 @@ def test_a_large_budget_fills_with_many_files_by_rank(tmp_path: Path, settings: 
     small, large = (pack_context(index, ranked, "How is the table value converted?", b) for b in (13_000, 150_000))
     assert len(large.documents) == 60 > len(small.documents)
     assert large.tokens_used <= 150_000
+
+
+def test_retrievers_of_many_indexes_stay_within_the_memory_bound(tmp_path: Path, settings: Settings,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from onboard.retrieve.hybrid import cached_retrievers
+
+    for n in range(3):
+        write(tmp_path / f"r{n}", {f"pkg/mod_{n}.py": FILLER})
+        api.index_repo(tmp_path / f"r{n}", f"r{n}", settings, embed=False)
+    monkeypatch.setenv("ONBOARD_RETRIEVER_MEMORY_MB", "0")  # room for the one in use only
+    for n in range(3):
+        retriever_for(api.open_index(f"r{n}", settings)).rank("table value")
+    held = [path for path, _ in cached_retrievers() if path.startswith(str(settings.home.resolve()))]
+    assert held == [str(settings.index_dir("r2").resolve())]
+    monkeypatch.setenv("ONBOARD_RETRIEVER_MEMORY_MB", "1024")
+    for n in range(3):
+        retriever_for(api.open_index(f"r{n}", settings))
+    assert len([p for p, _ in cached_retrievers() if p.startswith(str(settings.home.resolve()))]) == 3

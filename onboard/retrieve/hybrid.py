@@ -15,9 +15,10 @@ signal reached follow by centrality, so a large budget can always be filled by r
 
 from __future__ import annotations
 
+import os
 import re
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,6 +61,7 @@ class Retriever:
     def __init__(self, index: Index) -> None:
         self.index = index
         self.vector_note: str | None = None  # why the last ranking went without (some) vectors
+        self.size = 0  # estimated bytes held, set by retriever_for
         db = index.db
         self.files = {f.path: f for f in db.files()}
         self.chunks = db.chunks()
@@ -257,16 +259,41 @@ class Retriever:
                 for p in rest]
 
 
-_CACHE: dict[tuple[str, str], Retriever] = {}
+_CACHE: OrderedDict[tuple[str, str], Retriever] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+BYTES_PER_TEXT_BYTE = 10  # measured (bench/memory_bench.py): resident bytes per byte of chunk text, 7-13 on sdists
+
+
+def memory_budget() -> int:
+    """Bytes all cached retrievers may hold together (``ONBOARD_RETRIEVER_MEMORY_MB``, default 2048)."""
+    return int(os.environ.get("ONBOARD_RETRIEVER_MEMORY_MB", "2048")) * 1_048_576
+
+
+def estimated_bytes(retriever: Retriever) -> int:
+    return BYTES_PER_TEXT_BYTE * sum(len(c.text) for c in retriever.chunks)
 
 
 def retriever_for(index: Index) -> Retriever:
-    """One Retriever per index version, shared across threads and Streamlit reruns."""
+    """One Retriever per index version, shared across threads and Streamlit reruns.
+
+    A process that asks across many indexes keeps the most recently used ones, up to
+    ``memory_budget()`` bytes (estimated from their text), instead of every index it ever touched.
+    """
     key = (str(index.directory.resolve()), index.db.manifest().get("updated_at", ""))
     with _CACHE_LOCK:
-        if key not in _CACHE:
-            for stale in [k for k in _CACHE if k[0] == key[0]]:
-                del _CACHE[stale]
-            _CACHE[key] = Retriever(index)
-        return _CACHE[key]
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+        for stale in [k for k in _CACHE if k[0] == key[0]]:
+            del _CACHE[stale]
+        retriever = _CACHE[key] = Retriever(index)
+        retriever.size = estimated_bytes(retriever)
+        while len(_CACHE) > 1 and sum(r.size for r in _CACHE.values()) > memory_budget():
+            _CACHE.popitem(last=False)
+        return retriever
+
+
+def cached_retrievers() -> list[tuple[str, int]]:
+    """(index directory, estimated bytes) of the retrievers held now, least recently used first."""
+    with _CACHE_LOCK:
+        return [(key[0], r.size) for key, r in _CACHE.items()]
