@@ -19,6 +19,8 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# `onboard index` returns once lexical search and the graph are ready; a background worker embeds the
+# chunks while the chat already answers (`onboard list` shows how far the vectors are).
 run: install
 	$(BIN)/onboard index $(REPO) --name $(NAME)
 	$(BIN)/onboard serve --port $(PORT)

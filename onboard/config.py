@@ -6,6 +6,8 @@ Every knob has an environment variable so a team can configure onboard without f
 - ``ONBOARD_CHROMA_HOST`` / ``ONBOARD_CHROMA_PORT``: use a chroma server instead of the
   embedded on-disk store.
 - ``ONBOARD_MODEL``: the Claude model that answers.
+- ``ONBOARD_EMBEDDER``: ``int8`` (default: quantised, fastest) or ``fp32`` (the exact model) for the
+  MiniLM embeddings; ``bench/index_bench.py`` prints the speed and the vector quality of each.
 - ``ANTHROPIC_API_KEY`` / ``ANTHROPIC_BASE_URL``: read by the anthropic SDK itself; without a
   key onboard answers in retrieval-only mode.
 """
@@ -17,9 +19,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from onboard.errors import InvalidIndexName
+from onboard.errors import InvalidIndexName, OnboardError
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
+EMBEDDERS = ("int8", "fp32")
 CONTEXT_WINDOW = 200_000
 ANSWER_RESERVE = 8_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -65,6 +68,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     api_key: str | None = None
     base_url: str | None = None
+    embedder: str = EMBEDDERS[0]
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -77,11 +81,15 @@ class Settings:
             model=env.get("ONBOARD_MODEL", DEFAULT_MODEL),
             api_key=env.get("ANTHROPIC_API_KEY") or None,
             base_url=env.get("ANTHROPIC_BASE_URL") or None,
+            embedder=env.get("ONBOARD_EMBEDDER") or EMBEDDERS[0],
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "home" in given:
             given["home"] = Path(str(given["home"])).expanduser()
-        return replace(settings, **given)
+        settings = replace(settings, **given)
+        if settings.embedder not in EMBEDDERS:
+            raise OnboardError(f"ONBOARD_EMBEDDER is {settings.embedder!r}; use one of {', '.join(EMBEDDERS)}.")
+        return settings
 
     def index_dir(self, name: str) -> Path:
         """The directory of index ``name``; raises InvalidIndexName for anything but a plain name."""

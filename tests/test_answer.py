@@ -9,10 +9,9 @@ import pytest
 from markdown_it import MarkdownIt
 
 from onboard import api
-from onboard.answer import explain, stream_answer
+from onboard.answer import Limits, ToolLoop, explain
 from onboard.answer.claude import client_for
 from onboard.config import ANSWER_RESERVE, Settings
-from onboard.pack import build_messages, system_blocks
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def test_streamed_answer_with_citations_and_cache(shop_index: api.Index, setting
     first = conversation.ask("How does checkout charge the card?", pieces.append)
     assert first.mode == "claude" and first.error is None
     assert len(pieces) > 3 and "".join(pieces) == first.text
-    assert first.citations and first.citations[0].known
+    assert first.citations and first.citations[0].verified
     cited = first.citations[0]
     assert cited.path in first.packed.paths() and cited.start >= 1
     request = fake_anthropic.state.requests[0]
@@ -47,8 +46,9 @@ def test_streamed_answer_with_citations_and_cache(shop_index: api.Index, setting
     follow = fake_anthropic.state.requests[1]["body"]
     assert follow["system"] == body["system"]
     assert follow["messages"][0] == body["messages"][0]
-    assert follow["messages"][1] == {"role": "assistant", "content": first.text}
-    assert follow["messages"][-1] == {"role": "user", "content": "And what does it return?"}
+    assert follow["messages"][1] == {"role": "assistant", "content": [{"type": "text", "text": first.text}]}
+    assert follow["messages"][-1] == {"role": "user", "content": [
+        {"type": "text", "text": "And what does it return?", "cache_control": {"type": "ephemeral"}}]}
     assert second.usage.cache_read_input_tokens > 0
 
 
@@ -88,11 +88,13 @@ def test_count_tokens_trims_when_the_real_prompt_is_too_big(shop_index: api.Inde
     packed = api.retrieve(shop_index, "How does checkout charge the card?", 6000)
     assert len(packed.documents) >= 2
     before = len(packed.documents)
-    counted = client_for(config).messages.count_tokens(
-        model=config.model, system=system_blocks(packed),
-        messages=build_messages(packed, [], packed.question)).input_tokens
+    client = client_for(config)
+    loop = ToolLoop(client, config, packed, [], packed.question, None, Limits())
+    request = {k: v for k, v in loop.request().items() if k != "max_tokens"}
+    counted = client.messages.count_tokens(**request).input_tokens
     # a window one token too small forces the check to drop the lowest-ranked documents
-    reply = stream_answer(config, packed, [], packed.question, window=ANSWER_RESERVE + counted - 1)
+    loop.window = ANSWER_RESERVE + counted - 1
+    reply = loop.run()
     assert reply.error is None
     assert len(packed.documents) < before
     assert len(fake_anthropic.state.count_requests) == 1 + before - len(packed.documents) + 1
@@ -100,23 +102,33 @@ def test_count_tokens_trims_when_the_real_prompt_is_too_big(shop_index: api.Inde
 
 def test_unreachable_api_is_a_clear_error(shop_index: api.Index, settings: Settings) -> None:
     config = Settings.from_env(home=settings.home, api_key="k", base_url="http://127.0.0.1:9")
-    reply = stream_answer(config, api.retrieve(shop_index, "cart?", 2000), [], "cart?",
-                          client=client_for(config, max_retries=0, timeout=5))
+    packed = api.retrieve(shop_index, "cart?", 2000)
+    reply = ToolLoop(client_for(config, max_retries=0, timeout=5), config, packed, [], "cart?", None, Limits()).run()
     assert reply.error and "Could not reach the Anthropic API" in reply.error
 
 
-def test_retrieval_only_without_a_key(shop_index: api.Index) -> None:
+def test_retrieval_only_answer_is_a_digest(shop_index: api.Index) -> None:
+    """The files that matter (3-5), why, key symbols as citations, a reading order, the rest in one line."""
     pieces: list[str] = []
     answer = api.ask(shop_index, "How does checkout charge the card?", budget=4000, on_text=pieces.append)
-    assert answer.mode == "retrieval-only"
+    assert answer.mode == "retrieval-only" and pieces == [answer.text]
     assert answer.text.startswith(api.RETRIEVAL_ONLY_LABEL)
-    assert "shop/payments/gateway.py" in answer.text and "shop/cart.py" in answer.text
-    assert "`Cart.checkout`" in answer.text  # the symbol the question touches, with its signature
-    assert "### Repository map" in answer.text
-    assert any(c.path == "shop/cart.py" and c.known for c in answer.citations)
-    fences = [t for t in MarkdownIt().parse(answer.text) if t.type == "fence"]
-    snippets = [t for t in fences if re.search(r"^\d+\| ", t.content, re.M)]
-    assert snippets and all(t.level > 0 for t in snippets)  # each snippet renders inside its numbered item
+    tokens = MarkdownIt().parse(answer.text)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == ["The files that matter most", "Suggested reading order"]
+    top = re.findall(r"^\d+\. \*\*`([^`]+)`\*\*: (.+)$", answer.text, re.M)
+    assert 3 <= len(top) <= 5
+    assert [path for path, _ in top[:2]] == ["shop/cart.py", "shop/payments/gateway.py"]
+    assert top[0][1].startswith("Shopping carts. Found because: ")  # the file's own summary, then why
+    assert "`Cart.checkout` (`shop/cart.py:19-20`)" in answer.text  # the symbol the question touches
+    assert "`charge` (`shop/payments/gateway.py:8-11`)" in answer.text
+    order = answer.text.split("### Suggested reading order", 1)[1]
+    assert order.index("`shop/cart.py`: uses `shop/payments/gateway.py`") < order.index(
+        "`shop/payments/gateway.py`: used by `shop/cart.py`")  # where the flow starts, then what it uses
+    rest = re.search(r"\*\*Also in the context \((\d+) files\):\*\* (.+)", answer.text)
+    assert rest and int(rest.group(1)) == len(answer.packed.all_documents()) - len(top)
+    assert not [t for t in tokens if t.type == "fence"]  # no wall of snippets
+    assert answer.citations and all(c.verified for c in answer.citations)  # links only to lines that exist
 
 
 def test_explain_covers_unknown_failures() -> None:

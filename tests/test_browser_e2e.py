@@ -137,7 +137,8 @@ def test_rebuild_from_scratch_twice_in_the_browser(tmp_path: Path, shop_repo: Pa
         page.get_by_text("Rebuild from scratch").click(timeout=90_000)
         for attempt in range(2):
             page.get_by_role("button", name="Reindex").click()
-            expect(page.get_by_text("chunks embedded")).to_have_count(1, timeout=180_000)
+            expect(page.get_by_text("the vectors fill in the background")).to_have_count(1, timeout=180_000)
+            api.wait_for_vectors("shop", settings)
             index = api.open_index("shop", settings)
             assert index.vectors.count() == index.db.counts()["chunks"] > 0, f"rebuild {attempt + 1}"
         page.screenshot(path=str(ARTIFACTS / "rebuild.png"), full_page=True)

@@ -25,7 +25,10 @@ def test_index_list_stats_map_ask_remove(shop_repo: Path, settings: Settings) ->
     result = run(settings, "index", str(shop_repo), "--name", "shop")
     assert result.exit_code == 0, result.output
     assert "indexed shop" in result.output and "6 files" in result.output
+    assert "ready for questions" in result.output and "background worker" in result.output
 
+    waited = run(settings, "wait", "shop")  # the worker's progress, then its end
+    assert waited.exit_code == 0 and "shop: vectors 100%" in waited.output, waited.output
     listing = run(settings, "list")
     assert listing.exit_code == 0 and "shop" in listing.output and "ok" in listing.output
 
@@ -80,4 +83,4 @@ def test_installed_script_runs_offline(shop_repo: Path, settings: Settings) -> N
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     listing = subprocess.run([script, "list"], capture_output=True, text=True, env=env, timeout=120)
-    assert "shop" in listing.stdout and "embedding incomplete" in listing.stdout
+    assert "shop" in listing.stdout and "vectors 0%: not embedding now; `onboard wait shop`" in listing.stdout

@@ -60,7 +60,7 @@ def project_graph() -> nx.DiGraph:
 def test_real_repo_graph_and_centrality() -> None:
     graph = project_graph()
     assert graph.has_edge("onboard/store/indexer.py", "onboard/scan/__init__.py")
-    assert "reference" in graph.edges["onboard/answer/claude.py", "onboard/pack/prompt.py"]["kinds"]
+    assert "reference" in graph.edges["onboard/answer/loop.py", "onboard/pack/prompt.py"]["kinds"]
     ranks = pagerank(graph)
     assert abs(sum(ranks.values()) - 1) < 1e-6
     # Shared records are depended on by everything; a CLI command module by nothing.

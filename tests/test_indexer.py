@@ -82,6 +82,32 @@ def test_incremental_graph_equals_a_full_rebuild(tmp_path: Path, settings: Setti
         f.path: round(f.pagerank, 9) for f in full.db.files()}
 
 
+def test_incremental_graph_of_edits_equals_a_full_rebuild(tmp_path: Path, settings: Settings) -> None:
+    """Edits only (no file added or removed): the reindex recomputes just the edges whose inputs
+    changed. A definition added elsewhere must re-point the files that use its name, a removed one
+    must drop their edges, a new use must add one; PageRank must match a full rebuild."""
+    repo = snapshot_project(tmp_path / "repo")
+    api.index_repo(repo, "inc", settings, embed=False)
+    edits = {
+        "onboard/pack/packer.py": lambda text: text + "\n\ndef uses_the_scanner(root):\n    return scan_repo(root)\n",
+        "onboard/graph/export.py": lambda text: text + "\n\ndef parse_file(source):\n    return source\n",
+        "onboard/graph/build.py": lambda text: text.replace("def rollup(", "def roll_up_renamed("),
+    }
+    for path, edit in edits.items():
+        (repo / path).write_text(edit((repo / path).read_text()))
+    report = api.reindex("inc", settings, embed=False)
+    assert (report.indexed, report.removed) == (3, 0)
+    api.index_repo(repo, "full", settings, embed=False)
+    incremental, full = api.open_index("inc", settings), api.open_index("full", settings)
+    edges = sorted(incremental.db.edges(), key=lambda e: (e.src, e.dst, e.kind))
+    assert edges == sorted(full.db.edges(), key=lambda e: (e.src, e.dst, e.kind))
+    pairs = {(e.src, e.dst) for e in edges if e.kind == "reference"}
+    assert ("onboard/store/indexer.py", "onboard/graph/export.py") in pairs  # a new definer of parse_file
+    assert ("onboard/pack/packer.py", "onboard/scan/walker.py") in pairs
+    assert {f.path: round(f.pagerank, 9) for f in incremental.db.files()} == {
+        f.path: round(f.pagerank, 9) for f in full.db.files()}
+
+
 def test_concurrent_index_is_refused_with_a_clear_message(shop_repo: Path, settings: Settings) -> None:
     directory = settings.index_dir("shop")
     directory.mkdir(parents=True)

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from onboard import api
 from onboard.config import Settings
 from tests.conftest import ROOT
+from tests.fakeapi import Scripted
 
 APP = str(ROOT / "app.py")
 
@@ -41,26 +42,42 @@ def test_chat_retrieval_only(home: Path) -> None:
     at.chat_input[0].set_value("Where are secret-looking strings redacted?").run()
     assert not at.exception
     text = markdown(at)
-    assert "Retrieval-only answer" in text
+    assert "Retrieval-only answer" in text and "### The files that matter most" in text
+    assert "### Suggested reading order" in text and "**Also in the context" in text
     assert "[onboard/scan/secrets.py:" in text and "(?page=source&index=onboard&path=onboard%2Fscan%2Fsecrets.py" in text
     assert at.expander and "Context sent" in at.expander[0].label
     assert not at.dataframe[0].value.empty
 
 
-def test_chat_with_claude_streams_and_links_citations(home: Path, fake_anthropic,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_with_claude_shows_its_work_verified_citations_and_cost(home: Path, fake_anthropic,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    monkeypatch.setenv("ONBOARD_MODEL", "claude-sonnet-test")
+    fake_anthropic.state.script = [
+        Scripted("Let me check the walker.", [("search_code", {"query": "symlink loop"}),
+                                              ("read_file", {"path": "onboard/scan/walker.py", "start_line": 1,
+                                                             "end_line": 12})]),
+        Scripted("The walker starts at `onboard/scan/walker.py:1-12`; see also `onboard/scan/walker.py:9000-9001`."),
+    ]
     at = app()
     assert not at.info  # no retrieval-only banner with a key
+    assert any("may read further: up to 6 tool rounds" in c.value for c in at.caption)
     at.chat_input[0].set_value("How does the indexer handle a crash?").run()
     assert not at.exception
     text = markdown(at)
-    assert "The behaviour lives in [" in text and "?page=source&index=onboard" in text
-    assert any("cache write" in c.value for c in at.caption)
+    assert "[onboard/scan/walker.py:1-12](?page=source&index=onboard&path=onboard%2Fscan%2Fwalker.py" in text
+    assert "`onboard/scan/walker.py:9000-9001` ⚠️" in text  # marked, not linked
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("1 of 2 citations verified; ⚠️ unverified: `onboard/scan/walker.py:9000-9001` "
+                            "(those lines do not exist)") for c in captions)
+    assert any("cache write" in c and "estimated cost $" in c and "1 tool round," in c for c in captions)
+    work = next(e for e in at.expander if e.label.startswith("Work: 2 steps"))
+    assert [t.value for t in work.text][1].startswith("→ read onboard/scan/walker.py:1-12 (")
     at.chat_input[0].set_value("And how is it resumed?").run()
     assert [m.value for m in at.markdown].count("How does the indexer handle a crash?") == 1  # history kept
-    assert len(fake_anthropic.state.requests) == 2
+    assert len(fake_anthropic.state.requests) == 3
+    assert fake_anthropic.state.usages[2]["cache_read_input_tokens"] > 0  # the follow-up reads the cache
 
 
 def test_source_viewer_highlights_cited_lines(home: Path) -> None:
@@ -130,7 +147,8 @@ def test_rebuild_from_scratch_twice_keeps_working_vectors(tmp_path: Path, shop_r
         at.checkbox(key="reindex_rebuild").check()
         at.button(key="reindex_button").click().run()
         assert not at.exception and not at.error
-        assert "chunks embedded" in at.success[0].value
+        assert "the vectors fill in the background" in at.success[0].value  # the page does not wait for them
+        api.wait_for_vectors("shop", settings)
         index = api.open_index("shop", settings)
         assert index.vectors.count() == index.db.counts()["chunks"] > 0
         assert api.describe("shop", settings).vectors_complete

@@ -1,44 +1,41 @@
-"""Ask Claude through the anthropic SDK, streaming, and turn every failure into a clear sentence.
+"""Talk to Claude through the anthropic SDK: one streamed request at a time, every failure a sentence.
 
-Whatever was streamed before a failure is kept: a half answer with an honest note beats nothing.
+``anthropic`` is imported on first use, so commands that never ask Claude (``onboard list``, a
+retrieval-only answer) never pay for loading it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+import threading
+from typing import TYPE_CHECKING, Any, Callable
 
-import anthropic
+from onboard.answer.cost import Usage
+from onboard.config import Settings
 
-from onboard.config import ANSWER_RESERVE, Settings
-from onboard.pack import PackedContext, build_messages, system_blocks
+if TYPE_CHECKING:
+    import anthropic
 
 OnText = Callable[[str], None]
 
 
-@dataclass
-class Usage:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_input_tokens: int = 0
-    cache_creation_input_tokens: int = 0
+def client_for(settings: Settings, max_retries: int = 2, timeout: float = 120.0) -> "anthropic.Anthropic":
+    import anthropic
 
-
-@dataclass
-class ClaudeReply:
-    text: str = ""
-    error: str | None = None
-    usage: Usage = field(default_factory=Usage)
-    stop_reason: str | None = None
-
-
-def client_for(settings: Settings, max_retries: int = 2, timeout: float = 120.0) -> anthropic.Anthropic:
     return anthropic.Anthropic(api_key=settings.api_key, base_url=settings.base_url, max_retries=max_retries,
                                timeout=timeout)
 
 
+def api_errors() -> tuple[type[Exception], ...]:
+    """What a request can fail with, as opposed to a bug: the SDK's errors, the network, bad JSON."""
+    import anthropic
+
+    return anthropic.APIError, anthropic.APIConnectionError, OSError, ValueError
+
+
 def explain(err: Exception) -> str:
     """One sentence a user can act on, for each way the API can fail."""
+    import anthropic
+
     if isinstance(err, anthropic.AuthenticationError):
         return "Claude rejected the API key (401). Check ANTHROPIC_API_KEY."
     if isinstance(err, anthropic.PermissionDeniedError):
@@ -58,44 +55,49 @@ def explain(err: Exception) -> str:
     return f"The answer stream broke: {err}"
 
 
-def fit_to_model(client: anthropic.Anthropic, settings: Settings, packed: PackedContext,
-                 history: Sequence[tuple[str, str]], question: str, window: int) -> int:
-    """Check the real prompt size with count_tokens and drop the lowest-ranked documents until it fits.
-
-    Returns the counted input tokens. Our tiktoken estimate has a margin, so trimming is rare.
-    """
-    while True:
-        counted = client.messages.count_tokens(model=settings.model, system=system_blocks(packed),
-                                               messages=build_messages(packed, history, question)).input_tokens
-        if counted + ANSWER_RESERVE <= window or not packed.documents:
-            return counted
-        packed.documents.pop()
+def usage_of(message: Any) -> Usage:
+    usage = message.usage
+    return Usage(usage.input_tokens or 0, usage.output_tokens or 0, usage.cache_read_input_tokens or 0,
+                 usage.cache_creation_input_tokens or 0)
 
 
-def stream_answer(settings: Settings, packed: PackedContext, history: Sequence[tuple[str, str]], question: str,
-                  on_text: OnText | None = None, window: int = 200_000, client: anthropic.Anthropic | None = None,
-                  ) -> ClaudeReply:
-    reply = ClaudeReply()
-    client = client or client_for(settings)
+def replayable(message: Any) -> list[dict]:
+    """The assistant's content blocks as the next request must repeat them (empty text is refused)."""
+    blocks = []
+    for block in message.content:
+        if block.type == "text" and block.text:
+            blocks.append({"type": "text", "text": block.text})
+        elif block.type == "tool_use":
+            blocks.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
+    return blocks
+
+
+def _snapshot(stream: Any) -> Any | None:
+    """The message as far as it has arrived; None before its first event."""
     try:
-        fit_to_model(client, settings, packed, history, question, window)
-        with client.messages.stream(model=settings.model, max_tokens=ANSWER_RESERVE, system=system_blocks(packed),
-                                    messages=build_messages(packed, history, question)) as stream:
-            for text in stream.text_stream:
-                reply.text += text
-                if on_text:
-                    on_text(text)
-            final = stream.get_final_message()
-        reply.stop_reason = final.stop_reason
-        if final.stop_reason is None:  # the connection closed before message_stop
-            reply.error = "The answer stream ended early; the part that arrived is shown. Ask again for the rest."
-        elif final.stop_reason == "max_tokens":
-            reply.error = "The answer hit the output limit and is cut short."
-        usage = final.usage
-        reply.usage = Usage(usage.input_tokens, usage.output_tokens, usage.cache_read_input_tokens or 0,
-                            usage.cache_creation_input_tokens or 0)
-    except (anthropic.APIError, anthropic.APIConnectionError, OSError, ValueError) as err:
-        reply.error = explain(err)
-    return reply
+        return stream.current_message_snapshot
+    except AssertionError:
+        return None
 
 
+def stream_message(client: "anthropic.Anthropic", request: dict, on_text: OnText, usage: Usage,
+                   cancel: threading.Event | None = None) -> tuple[Any | None, bool]:
+    """Stream one request, passing text deltas to ``on_text`` as they arrive.
+
+    Returns (message, stopped): the final message, or on ``cancel`` what had arrived (None if
+    nothing had), with ``stopped`` True. A stream that closes early returns a message whose
+    ``stop_reason`` is None. However the stream ends, an exception from ``on_text`` included, the
+    tokens it was billed for are added to ``usage``.
+    """
+    with client.messages.stream(**request) as stream:
+        try:
+            for event in stream:
+                if cancel is not None and cancel.is_set():
+                    return _snapshot(stream), True
+                if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                    on_text(event.delta.text)
+            return stream.get_final_message(), False
+        finally:
+            arrived = _snapshot(stream)
+            if arrived is not None:
+                usage.add(usage_of(arrived))

@@ -1,47 +1,107 @@
-"""The answer without Claude: exactly what Claude would have been given, and why.
+"""The answer without Claude: a digest of what matters for the question, not a wall of snippets.
 
-Without an API key onboard still does its main job, finding the right code; this renders the
-packed context as a readable, clearly labelled report with snippets a newcomer can click through.
+Without an API key onboard still does its main job, finding the right code. The digest names the
+3-5 files that matter most, each with one line on why and its key symbols (linked as citations),
+suggests an order to read them in (where the flow starts, then what it uses), and collapses the
+rest of the packed context into one line; the full list with reasons stays in "Context sent"
+(web) and ``--show-context`` (CLI).
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
+import networkx as nx
+
+from onboard.models import Symbol
 from onboard.pack import PackedContext
+from onboard.retrieve import RankedFile, retriever_for, terms
+from onboard.scan.roles import file_role
 from onboard.store import Index
 
-LABEL = "**Retrieval-only answer** (no ANTHROPIC_API_KEY set): these are the files, symbols and map " \
-        "sections Claude would have received. Set ANTHROPIC_API_KEY for a written answer."
-SNIPPET_LINES = 12
+LABEL = "**Retrieval-only answer** (no ANTHROPIC_API_KEY set): the files that matter most for this question, " \
+        "found by onboard's own search. Set ANTHROPIC_API_KEY for a written answer."
+TOP_FILES, MIN_TOP_FILES, KEY_SYMBOLS, NAMED_REST = 5, 3, 3, 12
+INDIRECT = ("linked in the dependency graph", "central in the dependency graph", "role:")
+_COMMENT = ('"""', "'''", "#", "//", "/*", "*", "--", "<!--")
 
 
-def _snippet(index: Index, path: str, start: int, end: int) -> str:
-    """A fenced block indented as a whole, so Markdown keeps it inside its numbered item."""
-    lines = index.db.file_text(path).split("\n")[start - 1:min(end, start + SNIPPET_LINES - 1)]
-    body = [f"{start + i}| {line}" for i, line in enumerate(lines)]
-    return "\n".join(f"   {line}" for line in ["```text", *body, "```"])
+def _top_files(packed: PackedContext) -> list[RankedFile]:
+    """Packed files a signal reached directly, best first (up to 5), topped up by rank to at least 3."""
+    packed_paths = set(packed.paths())
+    ranked = [r for r in packed.ranked if r.path in packed_paths]
+    direct = [r for r in ranked if any(not reason.startswith(INDIRECT) for reason in r.reasons)][:TOP_FILES]
+    return direct + [r for r in ranked if r not in direct][:max(0, MIN_TOP_FILES - len(direct))]
+
+
+def _summary(text: str) -> str:
+    """The file's own first line when it is a docstring, comment or heading: what the file says it is."""
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    if not first.startswith(_COMMENT):
+        return ""
+    first = first[len(next(marker for marker in _COMMENT if first.startswith(marker))):]
+    for closing in ('"""', "'''", "*/", "-->"):
+        first = first.removesuffix(closing)
+    return first.strip(" #*").rstrip(".")[:100]
+
+
+def _key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbol]:
+    """Definitions the search touched or the question names, else the file's first top-level ones."""
+    symbols = index.db.symbols(ranked.path)
+    score = {s: 3 * (s.qualname in ranked.symbols) + 2 * len(asked & set(terms(s.name))) for s in symbols}
+    chosen = sorted((s for s in symbols if score[s]), key=lambda s: (-score[s], s.start_line))
+    return (chosen or [s for s in symbols if s.parent is None])[:KEY_SYMBOLS]
+
+
+def _why(ranked: RankedFile, summary: str) -> str:
+    reasons = [r for r in dict.fromkeys(ranked.reasons) if not r.startswith("role:")][:2]
+    why = "; ".join(reasons) or "ranked by the dependency graph"
+    where = f" (best match `{ranked.path}:{ranked.hits[0][0]}-{ranked.hits[0][1]}`)" if ranked.hits else ""
+    return (f"{summary}. " if summary else "") + f"Found because: {why}{where}."
+
+
+def _reading_order(graph: nx.DiGraph, top: list[str]) -> list[str]:
+    """Overviews first, then where the flow starts: a file before the files it uses, ties by rank."""
+    order, left = [], list(top)
+    uses = {path: [other for other in top if other != path and graph.has_edge(path, other)] for path in top}
+    for path in [p for p in top if file_role(p) == "docs"]:
+        order.append(f"`{path}`: the overview")
+        left.remove(path)
+    while left:
+        free = [p for p in left if not any(p in uses[other] for other in left)] or left  # a cycle: by rank
+        path = free[0]
+        users = [f"`{other}`" for other in top if path in uses[other]]
+        used = [f"`{other}`" for other in uses[path]]
+        what = ([f"uses {', '.join(used)}"] if used else []) + ([f"used by {', '.join(users)}"] if users else [])
+        order.append(f"`{path}`: " + ("; ".join(what) if what else "stands apart from the others"))
+        left.remove(path)
+    return [f"{n}. {line}" for n, line in enumerate(order, 1)]
 
 
 def retrieval_only_answer(index: Index, packed: PackedContext, notes: Sequence[str] = ()) -> str:
+    vectors = index.vector_progress()
+    if vectors.state != "complete":  # the background worker may still be embedding
+        notes = [*notes, f"{vectors.describe(index.name)}; this answer searched the vectors embedded so far."]
+    top = _top_files(packed)
+    asked = set(terms(packed.question))
     parts = [LABEL, "", *[line for note in notes for line in (f"**Note:** {note}", "")],
-             f"**Question:** {packed.question}", "",
-             f"**Context packed:** {len(packed.all_documents())} documents, {packed.tokens_used:,} of "
-             f"{packed.budget:,} tokens.", "", "### Files chosen, best first"]
-    ranked = {r.path: r for r in packed.ranked}
-    for n, doc in enumerate(packed.documents, 1):
-        ranking = ranked.get(doc.path)
-        view = "whole file" if doc.whole else "excerpt"
-        parts.append(f"{n}. `{doc.path}:{doc.start_line}-{doc.end_line}` ({view}, {doc.tokens:,} tokens): {doc.reason}")
-        symbols = index.db.symbols(doc.path)
-        touched = [s for s in symbols if ranking and s.qualname in ranking.symbols][:4]
-        for s in touched:
-            parts.append(f"   - `{s.qualname}` `{doc.path}:{s.start_line}-{s.end_line}`: `{s.signature}`")
-        if n <= 5 and ranking and ranking.hits:
-            start, end = ranking.hits[0]
-            parts += ["", _snippet(index, doc.path, start, end)]
-    if packed.orientation:
-        parts += ["", "### Orientation files", *[f"- `{d.path}:{d.start_line}-{d.end_line}`" for d in packed.orientation]]
-    map_head = "\n".join(packed.repo_map.split("\n")[:25])
-    parts += ["", "### Repository map (excerpt)", f"```text\n{map_head}\n```"]
+             f"**Question:** {packed.question}", "", "### The files that matter most"]
+    for n, ranked in enumerate(top, 1):
+        parts.append(f"{n}. **`{ranked.path}`**: {_why(ranked, _summary(index.db.file_text(ranked.path)))}")
+        symbols = _key_symbols(index, ranked, asked)
+        if symbols:
+            parts.append("   - key symbols: " + ", ".join(f"`{s.qualname}` (`{s.path}:{s.start_line}-{s.end_line}`)"
+                                                       for s in symbols))
+    if top:
+        parts += ["", "### Suggested reading order",
+                  *_reading_order(retriever_for(index).graph, [r.path for r in top])]
+    else:
+        parts += ["", "No file matched the question; the repository map is in the context sent."]
+    rest = [d.path for d in packed.all_documents() if d.path not in {r.path for r in top}]
+    if rest:
+        more = f" and {len(rest) - NAMED_REST} more" if len(rest) > NAMED_REST else ""
+        parts += ["", f"**Also in the context ({len(rest)} files):** "
+                  + " · ".join(f"`{path}`" for path in rest[:NAMED_REST]) + more]
+    parts += ["", f"_Context: {len(packed.all_documents())} documents, {packed.tokens_used:,} of {packed.budget:,} "
+                  "tokens; every file with why it was chosen is under Context sent (web) or `--show-context` (CLI)._"]
     return "\n".join(parts)

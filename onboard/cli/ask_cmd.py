@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from onboard import api
@@ -38,29 +40,51 @@ def ask(name: str = typer.Argument(..., help="Index to ask."),
                                              help="Context tokens (default: what the 200k window leaves)."),
         show_context: bool = typer.Option(False, "--show-context", help="List the packed files, tokens and reasons."),
         model: Optional[str] = typer.Option(None, "--model", help="Claude model (env ONBOARD_MODEL)."),
+        tool_rounds: Optional[int] = typer.Option(None, "--tool-rounds", min=0, help=(
+            "Rounds of tools (search, read, find) Claude may use to read past the packed context; 0 for none "
+            "(env ONBOARD_TOOL_ROUNDS, default 6).")),
         home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
         chroma_port: Optional[int] = ChromaPortOption) -> None:
-    """Ask a question; the answer streams in with path:line citations."""
+    """Ask a question; Claude's steps and answer stream in, with checked path:line citations and the cost."""
     settings = settings_from(home, chroma_host, chroma_port, model=model)
     with friendly_errors():
         index = api.open_index(name, settings)
+        limits = api.Limits.from_env()
+        limits = replace(limits, rounds=tool_rounds) if tool_rounds is not None else limits
         streamed = settings.api_key is not None
+        mid_line = after_step = False  # text goes to stdout, steps to stderr: each step on a line of its own
 
         def on_text(text: str) -> None:
+            nonlocal mid_line, after_step
             if streamed:
-                console.out(text, end="", highlight=False)
+                console.out(text.lstrip("\n") if after_step else text, end="", highlight=False)
+                mid_line, after_step = not text.endswith("\n"), False
 
-        answer = api.ask(index, question, budget=budget, on_text=on_text, settings=settings)
+        def on_step(step: api.Step) -> None:
+            nonlocal mid_line, after_step
+            if mid_line:
+                console.out("")
+            mid_line, after_step = False, True
+            err_console.print(f"[{'red' if step.error else 'dim'}]→ {escape(step.text)} ({step.tokens:,} tokens)[/]")
+
+        try:
+            answer = api.ask(index, question, budget=budget, on_text=on_text, settings=settings, on_step=on_step,
+                             limits=limits)
+        except KeyboardInterrupt:
+            console.out("")
+            err_console.print("[yellow]stopped: the part of the answer that arrived is above.[/]")
+            raise typer.Exit(130) from None
     if not streamed:
         console.print(Markdown(answer.text))
     else:
         console.out("")
     if show_context:
         _show_context(answer.packed)
-    if answer.usage.input_tokens:
-        err_console.print(f"[dim]{answer.model}: {answer.usage.input_tokens:,} input tokens "
-                          f"({answer.usage.cache_read_input_tokens:,} from cache), "
-                          f"{answer.usage.output_tokens:,} output[/]")
+    if answer.mode == "claude":
+        unverified = [f"{c.text} ({c.problem})" for c in answer.citations if not c.verified]
+        err_console.print(f"[dim]{escape(answer.citation_line())}[/]" + (
+            f"[yellow]; unverified: {escape(', '.join(unverified))}[/]" if unverified else ""))
+        err_console.print(f"[dim]{escape(answer.usage_line())}[/]")
     if answer.error:
         err_console.print(f"[bold red]error:[/] {answer.error}")
         raise typer.Exit(1)

@@ -1,4 +1,7 @@
-"""`onboard index | reindex | list | remove | stats`."""
+"""`onboard index | reindex | wait | list | remove | stats`.
+
+`index` and `reindex` return once lexical search and the graph are ready; a detached worker fills
+the vectors meanwhile (`--wait` embeds before returning, `onboard wait NAME` waits later)."""
 
 from __future__ import annotations
 
@@ -22,13 +25,24 @@ from onboard.cli.common import (
 )
 
 
-def _print_report(report: api.IndexReport) -> None:
+WaitOption = typer.Option(False, "--wait", help="Embed before returning (default: a background worker embeds "
+                                                "while the index already answers).")
+NoEmbedOption = typer.Option(False, "--no-embed", help="Skip embeddings (lexical + graph search only).")
+
+
+def _print_report(report: api.IndexReport, embed: bool) -> None:
     console.print(f"[green]indexed[/] [bold]{report.name}[/] ({report.root}): {report.files} files, "
                   f"{report.symbols} symbols, {report.edges} edges, {report.chunks} chunks; "
                   f"{report.indexed} parsed, {report.unchanged} unchanged, {report.removed} removed, "
-                  f"{report.embedded} chunks embedded, {report.redactions} secrets redacted.")
+                  f"{report.embedded} chunks embedded ({report.embedded - report.computed} from the embedding cache), "
+                  f"{report.redactions} secrets redacted.")
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     console.print(f"[dim]{timing}[/]")
+    if report.chunks and not report.vectors_complete:
+        vectors = ("not embedded" if not embed else f"a background worker (pid {report.worker}) embeds them"
+                   if report.worker else "the running background worker embeds them")
+        console.print(f"ready for questions; vectors: {vectors} (`onboard wait {report.name}` waits for them, "
+                      "`onboard list` shows how far they are).")
     if report.skipped:
         console.print(f"[yellow]{len(report.skipped)} files skipped[/] (see `onboard stats {report.name} --skipped`)")
     if report.files == 0:
@@ -40,14 +54,14 @@ def _print_report(report: api.IndexReport) -> None:
 def index(path: Path = typer.Argument(..., help="Repository to index."),
           name: Optional[str] = typer.Option(None, "--name", help="Index name (default: the folder's name)."),
           rebuild: bool = typer.Option(False, "--rebuild", help="Drop any existing index of that name first."),
-          no_embed: bool = typer.Option(False, "--no-embed", help="Skip embeddings (lexical + graph search only)."),
+          wait: bool = WaitOption, no_embed: bool = NoEmbedOption,
           home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
           chroma_port: Optional[int] = ChromaPortOption) -> None:
-    """Index a repository: scan, parse, graph, embed."""
+    """Index a repository: scan, parse, graph; vectors fill in the background."""
     with friendly_errors(), progress_bars() as progress:
         report = api.index_repo(path, name, settings_from(home, chroma_host, chroma_port), progress,
-                                rebuild=rebuild, embed=not no_embed)
-    _print_report(report)
+                                rebuild=rebuild, embed=not no_embed, background=not wait)
+    _print_report(report, not no_embed)
 
 
 @app.command()
@@ -55,7 +69,7 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
             all_: bool = typer.Option(False, "--all", help="Refresh every index."),
             rebuild: bool = typer.Option(False, "--rebuild", help="Start over (fixes a damaged index)."),
             workers: int = typer.Option(2, "--workers", min=1, help="Parallel indexes with --all."),
-            no_embed: bool = typer.Option(False, "--no-embed", help="Skip embeddings (lexical + graph search only)."),
+            wait: bool = WaitOption, no_embed: bool = NoEmbedOption,
             home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
             chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Refresh an index incrementally: only changed files are parsed and embedded again."""
@@ -66,21 +80,32 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
     with friendly_errors():
         if name:
             with progress_bars() as progress:
-                report = api.reindex(name, settings, progress, rebuild=rebuild, embed=not no_embed)
-            _print_report(report)
+                report = api.reindex(name, settings, progress, rebuild=rebuild, embed=not no_embed,
+                                     background=not wait)
+            _print_report(report, not no_embed)
             return
-        results = api.reindex_all(settings, workers=workers, rebuild=rebuild, embed=not no_embed)
+        results = api.reindex_all(settings, workers=workers, rebuild=rebuild, embed=not no_embed, background=not wait)
     failed = 0
     for index_name, result in results.items():
         if isinstance(result, str):
             failed += 1
             err_console.print(f"[bold red]{index_name}:[/] {result}")
         else:
-            _print_report(result)
+            _print_report(result, not no_embed)
     if not results:
         console.print("no indexes yet: `onboard index PATH`")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def wait(name: str = typer.Argument(..., help="Index whose vectors to wait for."),
+         home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+         chroma_port: Optional[int] = ChromaPortOption) -> None:
+    """Wait until an index's vectors are complete; embeds the rest itself if no worker is at it."""
+    with friendly_errors(), progress_bars() as progress:
+        api.wait_for_vectors(name, settings_from(home, chroma_host, chroma_port), progress)
+    console.print(f"{name}: vectors 100%")
 
 
 @app.command("list")
@@ -95,7 +120,7 @@ def list_(home: Optional[Path] = HomeOption) -> None:
     table = Table("name", "root", "files", "symbols", "chunks", "last indexed", "stale", "status")
     for info in infos:
         status = (f"[red]{info.error or info.vectors_error}[/]" if info.error or info.vectors_error else
-                  "ok" if info.vectors_complete else "[yellow]embedding incomplete: reindex[/]")
+                  "ok" if info.vectors_complete else f"[yellow]{info.vectors}[/]")
         table.add_row(info.name, info.root, str(info.files), str(info.symbols), str(info.chunks), info.updated_at,
                       "" if info.stale is None else str(info.stale), status)
     console.print(table)

@@ -23,19 +23,22 @@ COMMON_NAMES = frozenset({"get", "set", "run", "main", "init", "new", "close", "
 MAX_DEFINERS = 3
 
 
-def reference_edges(parsed: Iterable[ParsedFile], stored_uses: Iterable[tuple[str, str, int]] = ()) -> list[Edge]:
+def reference_edges(parsed: Iterable[ParsedFile], stored_uses: Iterable[tuple[str, str, int]] = (),
+                    stored_definitions: Iterable[tuple[str, str]] = ()) -> list[Edge]:
     """file→file edges where a file uses a name defined in at most ``MAX_DEFINERS`` other files.
 
     ``stored_uses`` adds ``(path, name, count)`` rows for files whose references were not loaded as
     objects: an incremental reindex reads unchanged files' uses from SQLite as counts, which is
-    several times cheaper than a million ``Reference`` records.
+    several times cheaper than a million ``Reference`` records. ``stored_definitions`` adds
+    ``(path, name)`` definitions the same way (an incremental reindex reads only the names its
+    files use).
     """
     parsed = list(parsed)
+    definitions = chain(((file.path, symbol.name) for file in parsed for symbol in file.symbols), stored_definitions)
     definers: dict[str, set[str]] = defaultdict(set)
-    for file in parsed:
-        for symbol in file.symbols:
-            if symbol.name not in COMMON_NAMES and len(symbol.name) > 2:
-                definers[symbol.name].add(file.path)
+    for path, name in definitions:
+        if name not in COMMON_NAMES and len(name) > 2:
+            definers[name].add(path)
     uses = chain(((ref.path, ref.name, 1) for file in parsed for ref in file.references), stored_uses)
     weights: Counter[tuple[str, str]] = Counter()
     for path, name, count in uses:

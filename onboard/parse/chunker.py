@@ -8,15 +8,12 @@ Every line of a file lands in exactly one chunk, so a hit can always be mapped b
 from __future__ import annotations
 
 import hashlib
+from itertools import accumulate
 
 from onboard.models import Chunk, Symbol
 
 TARGET_TOKENS = 200
 CHARS_PER_TOKEN = 3.2  # code tokenises denser than prose; errs towards smaller chunks
-
-
-def _tokens(lines: list[str]) -> float:
-    return sum(len(line) + 1 for line in lines) / CHARS_PER_TOKEN
 
 
 def chunk_id(path: str, start: int, end: int, text: str) -> str:
@@ -50,20 +47,24 @@ def chunk_file(path: str, text: str, symbols: list[Symbol]) -> list[Chunk]:
         return []
     symbols = sorted(symbols, key=lambda s: (s.start_line, -s.end_line))
     starts = _boundaries(symbols, len(lines)) + [len(lines) + 1]
+    # Characters per line (with its newline) and their running total: the size of any line range in
+    # O(1); this is the hot loop of a full index (a million lines for 20 MB of code).
+    widths = [len(line) + 1 for line in lines]
+    before = list(accumulate(widths, initial=0))
     pieces: list[tuple[int, int]] = []  # 1-based inclusive line ranges, split to fit the target
     for begin, nxt in zip(starts, starts[1:]):
         line = begin
         while line < nxt:
             end = line
-            size = _tokens([lines[line - 1]])
-            while end + 1 < nxt and size + _tokens([lines[end]]) <= TARGET_TOKENS:
-                size += _tokens([lines[end]])
+            size = widths[line - 1] / CHARS_PER_TOKEN
+            while end + 1 < nxt and size + widths[end] / CHARS_PER_TOKEN <= TARGET_TOKENS:
+                size += widths[end] / CHARS_PER_TOKEN
                 end += 1
             pieces.append((line, end))
             line = end + 1
     merged: list[tuple[int, int]] = []  # glue small neighbours so chunks are not one-liners
     for start, end in pieces:
-        if merged and _tokens(lines[merged[-1][0] - 1:end]) <= TARGET_TOKENS:
+        if merged and (before[end] - before[merged[-1][0] - 1]) / CHARS_PER_TOKEN <= TARGET_TOKENS:
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))

@@ -12,13 +12,13 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable
 
 from onboard.errors import IndexCorrupt, PathOutsideRepo
-from onboard.graph import build_file_graph
 from onboard.models import Chunk, Edge, Import, Reference, SkippedFile, Symbol
+
+if TYPE_CHECKING:  # networkx loads in a quarter second; `onboard list` never needs it
+    import networkx as nx
 
 SCHEMA_VERSION = "1"
 
@@ -63,6 +63,18 @@ class FileRow:
     had_errors: bool
     pagerank: float
     redactions: int = 0
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """Everything the indexer stores for one file."""
+
+    row: FileRow
+    text: str
+    symbols: list[Symbol]
+    refs: list[Reference]
+    imports: list[Import]
+    chunks: list[Chunk]
 
 
 class IndexDB:
@@ -142,9 +154,42 @@ class IndexDB:
         rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())
         return [Reference(*row) for row in rows]
 
-    def reference_counts(self) -> list[tuple[str, str, int]]:
-        """``(path, name, uses)`` for every file: what the file graph needs, without a record per use."""
-        return [tuple(row) for row in self._rows("SELECT path, name, COUNT(*) FROM refs GROUP BY path, name")]
+    def _rows_in(self, sql: str, values: Iterable[str]) -> list[sqlite3.Row]:
+        """Rows of ``sql`` (holding one ``IN ({})``) for ``values``, in batches under SQLite's limit
+        on bound parameters."""
+        values, rows = sorted(values), []
+        for start in range(0, len(values), 500):
+            batch = values[start:start + 500]
+            rows += self._rows(sql.format(",".join("?" * len(batch))), batch)
+        return rows
+
+    def reference_counts(self, paths: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
+        """``(path, name, uses)`` for every file (or those in ``paths``): what the file graph needs,
+        without a record per use."""
+        if paths is None:
+            return [tuple(row) for row in self._rows("SELECT path, name, COUNT(*) FROM refs GROUP BY path, name")]
+        return [tuple(row) for row in self._rows_in(
+            "SELECT path, name, COUNT(*) FROM refs WHERE path IN ({}) GROUP BY path, name", paths)]
+
+    def definitions(self, names: Iterable[str]) -> list[tuple[str, str]]:
+        """``(path, name)`` of every file defining one of ``names``."""
+        rows = self._rows_in("SELECT DISTINCT path, name FROM symbols WHERE name IN ({})", names)
+        return [tuple(row) for row in rows]
+
+    def defined_names(self, paths: Iterable[str]) -> dict[str, set[str]]:
+        """The symbol names each of ``paths`` defines."""
+        names: dict[str, set[str]] = {}
+        for path, name in self._rows_in("SELECT path, name FROM symbols WHERE path IN ({})", paths):
+            names.setdefault(path, set()).add(name)
+        return names
+
+    def users_of(self, names: Iterable[str]) -> set[str]:
+        """Files that use (reference) any of ``names``."""
+        return {row[0] for row in self._rows_in("SELECT DISTINCT path FROM refs WHERE name IN ({})", names)}
+
+    def edges_from(self, sources: Iterable[str]) -> list[Edge]:
+        return [Edge(*row) for row in self._rows_in("SELECT src, dst, kind, weight FROM edges WHERE src IN ({})",
+                                                    sources)]
 
     def imports(self, path: str | None = None) -> list[Import]:
         sql = "SELECT module, path, line, names, level FROM imports"
@@ -171,11 +216,31 @@ class IndexDB:
                 for table in ("files", "symbols", "edges", "chunks", "skipped")}
 
     def file_graph(self) -> nx.DiGraph:
+        from onboard.graph import build_file_graph
+
         attrs = {f.path: {"language": f.language, "size": f.size, "lines": f.lines, "pagerank": f.pagerank}
                  for f in self.files()}
         return build_file_graph(attrs, self.edges())
 
     # -- writes (inside one transaction, by the indexer) ---------------------------------------
+
+    def mark_vectors_complete(self, generation: str) -> bool:
+        """Record that the vectors cover the chunks of ``generation``, in one write transaction that
+        first checks no reindex has changed the chunks since (it bumps ``generation``). False when
+        one has, or is writing right now: the caller embeds the new chunks and tries again."""
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # a reindex holds the write lock: its chunks are changing
+                return False
+            try:
+                current = self.conn.execute("SELECT value FROM manifest WHERE key = 'generation'").fetchone()
+                if (current[0] if current else "0") != generation:
+                    return False
+                self.conn.execute("INSERT OR REPLACE INTO manifest(key, value) VALUES ('vectors_complete', 'true')")
+                return True
+            finally:
+                self.conn.commit()
 
     def put_manifest(self, tx: sqlite3.Connection, values: dict[str, object]) -> None:
         tx.executemany("INSERT OR REPLACE INTO manifest(key, value) VALUES (?, ?)",
@@ -184,28 +249,42 @@ class IndexDB:
     def delete_files(self, tx: sqlite3.Connection, paths: Iterable[str]) -> None:
         tx.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
 
-    def put_file(self, tx: sqlite3.Connection, row: FileRow, text: str, symbols: list[Symbol],
-                 refs: list[Reference], imports: list[Import], chunks: list[Chunk]) -> None:
-        tx.execute("DELETE FROM files WHERE path = ?", (row.path,))
-        tx.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (row.path, row.language, row.size, row.lines, row.sha256, int(row.had_errors), row.pagerank,
-                    row.redactions, text))
+    def put_files(self, tx: sqlite3.Connection, files: Iterable[StoredFile]) -> None:
+        """Replace the rows of these files: one statement per table for all of them, which is what
+        makes a full index of thousands of files quick."""
+        files = list(files)
+        tx.executemany("DELETE FROM files WHERE path = ?", [(f.row.path,) for f in files])
+        tx.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(f.row.path, f.row.language, f.row.size, f.row.lines, f.row.sha256, int(f.row.had_errors),
+                         f.row.pagerank, f.row.redactions, f.text) for f in files])
         tx.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [(s.path, s.name, s.qualname, s.kind, s.start_line, s.end_line, s.signature, s.docstring,
-                         s.parent) for s in symbols])
-        tx.executemany("INSERT INTO refs VALUES (?, ?, ?)", [(r.path, r.name, r.line) for r in refs])
-        tx.executemany("INSERT INTO imports VALUES (?, ?, ?, ?, ?)",
-                       [(i.path, i.module, i.line, json.dumps(list(i.names)), i.level) for i in imports])
+                         s.parent) for f in files for s in f.symbols])
+        tx.executemany("INSERT INTO refs VALUES (?, ?, ?)", [(r.path, r.name, r.line) for f in files for r in f.refs])
+        tx.executemany("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [
+            (i.path, i.module, i.line, json.dumps(list(i.names)), i.level) for f in files for i in f.imports])
         tx.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-                       [(c.id, c.path, c.start_line, c.end_line, c.symbol, c.text) for c in chunks])
+                       [(c.id, c.path, c.start_line, c.end_line, c.symbol, c.text) for f in files for c in f.chunks])
 
     def replace_skipped(self, tx: sqlite3.Connection, skipped: list[SkippedFile]) -> None:
         tx.execute("DELETE FROM skipped")
         tx.executemany("INSERT OR REPLACE INTO skipped VALUES (?, ?)", [(s.path, s.reason) for s in skipped])
 
-    def replace_graph(self, tx: sqlite3.Connection, edges: list[Edge], ranks: dict[str, float]) -> None:
+    def replace_edges(self, tx: sqlite3.Connection, edges: Iterable[Edge]) -> None:
         tx.execute("DELETE FROM edges")
+        self._insert_edges(tx, edges)
+
+    def replace_edges_of(self, tx: sqlite3.Connection, files: Iterable[str], users: Iterable[str],
+                         edges: Iterable[Edge]) -> None:
+        """Replace every edge leaving ``files`` and the reference edges leaving ``users`` with ``edges``."""
+        tx.executemany("DELETE FROM edges WHERE src = ?", [(path,) for path in files])
+        tx.executemany("DELETE FROM edges WHERE src = ? AND kind = 'reference'", [(path,) for path in users])
+        self._insert_edges(tx, edges)
+
+    def _insert_edges(self, tx: sqlite3.Connection, edges: Iterable[Edge]) -> None:
         tx.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)", [(e.src, e.dst, e.kind, e.weight) for e in edges])
+
+    def set_pageranks(self, tx: sqlite3.Connection, ranks: dict[str, float]) -> None:
         tx.execute("UPDATE files SET pagerank = 0")
         tx.executemany("UPDATE files SET pagerank = ? WHERE path = ?", [(r, p) for p, r in ranks.items()])
 

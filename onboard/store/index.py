@@ -8,26 +8,29 @@ from multiprocessing import get_context
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from onboard.config import Settings, name_for_folder, validate_index_name
 from onboard.errors import IndexCorrupt, IndexNotFound, InvalidIndexName, OnboardError
-from onboard.graph import symbol_graph
 from onboard.scan import scan_repo
 from onboard.store.db import IndexDB
-from onboard.store.indexer import (
-    CHROMA_DIR,
-    DB_NAME,
-    ROOT_COPY,
-    IndexReport,
+from onboard.store.layout import CHROMA_DIR, DB_NAME, ROOT_COPY, index_lock, is_our_index, wipe
+from onboard.store.vector_fill import (
     Progress,
-    build_index,
-    index_lock,
-    is_our_index,
-    wipe,
+    VectorProgress,
+    start_worker,
+    stopped_embedding,
+    vector_progress,
+    wait_until_complete,
 )
-from onboard.store.vectors import VectorStore, drop_vectors, release_local
+
+# chroma, onnxruntime, tree-sitter and networkx load only where they are used: `onboard list`
+# and `onboard --help` import this module and must start in well under a second.
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from onboard.store.indexer import IndexReport
+    from onboard.store.vectors import VectorStore
 
 
 @dataclass
@@ -52,12 +55,20 @@ class Index:
     @cached_property
     def vectors(self) -> VectorStore:
         """The chroma collection, opened read-only: a missing or damaged store raises IndexCorrupt."""
+        from onboard.store.vectors import VectorStore
+
         return VectorStore(self.settings, self.name, self.directory / CHROMA_DIR, create=False)
 
     @cached_property
     def symbol_graph(self) -> nx.DiGraph:
         """Which definition uses which; derived from stored symbols and references on first use."""
+        from onboard.graph import symbol_graph
+
         return symbol_graph(self.db.symbols(), self.db.references(), self.db.edges())
+
+    def vector_progress(self) -> VectorProgress:
+        """How far the vectors are (the background worker may still be filling them)."""
+        return vector_progress(self.directory, self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -75,6 +86,7 @@ class IndexInfo:
     vectors_complete: bool = False
     error: str | None = None  # set when the index cannot be read; says how to fix it
     vectors_error: str | None = None  # set when the vectors are damaged or unreachable; says how to fix it
+    vectors: str = ""  # how far the vectors are: "vectors 40%, embedding in the background"
 
 
 def _settings(settings: Settings | None) -> Settings:
@@ -148,7 +160,8 @@ def describe(name: str, settings: Settings | None = None, check_stale: bool = Tr
         damaged = vectors_error(index)
         return IndexInfo(name, manifest.get("root", ""), counts["files"], counts["symbols"], counts["chunks"],
                          manifest.get("updated_at", ""), len(stale_files(index)) if check_stale else None,
-                         manifest.get("vectors_complete") == "true" and damaged is None, vectors_error=damaged)
+                         manifest.get("vectors_complete") == "true" and damaged is None, vectors_error=damaged,
+                         vectors=index.vector_progress().describe(name))
     except OnboardError as err:
         return IndexInfo(name, error=str(err))
     finally:
@@ -179,7 +192,8 @@ def index_stats(name: str, settings: Settings | None = None) -> dict:
             "skipped_files": [(s.path, s.reason) for s in skipped],
             "integrity": error or "ok",
             "vectors": vectors_error(index, deep=True) or (
-                "ok" if index.db.manifest().get("vectors_complete") == "true" else "incomplete: run `onboard reindex`"),
+                "ok" if index.db.manifest().get("vectors_complete") == "true"
+                else index.vector_progress().describe(name)),
         }
     finally:
         index.close()
@@ -203,15 +217,19 @@ def remove_index(name: str, settings: Settings | None = None) -> list[str]:
     """
     settings = _settings(settings)
     directory = require_index(name, settings)
+    from onboard.store.vectors import drop_vectors, release_local
+
     warnings = []
     lock = index_lock(directory, name)
     try:
-        try:
-            drop_vectors(settings, name, directory / CHROMA_DIR)
-        except OnboardError as err:
-            warnings.append(f"the vectors on the chroma server were not deleted ({err}); the index is removed anyway.")
-        release_local(directory / CHROMA_DIR)
-        foreign = wipe(directory)
+        with stopped_embedding(directory):
+            try:
+                drop_vectors(settings, name, directory / CHROMA_DIR)
+            except OnboardError as err:
+                warnings.append(f"the vectors on the chroma server were not deleted ({err}); the index is removed "
+                                "anyway.")
+            release_local(directory / CHROMA_DIR)
+            foreign = wipe(directory)
     finally:
         lock.release()
     if foreign:
@@ -223,21 +241,50 @@ def remove_index(name: str, settings: Settings | None = None) -> list[str]:
 
 
 def index_repo(path: Path | str, name: str | None = None, settings: Settings | None = None,
-               progress: Progress | None = None, rebuild: bool = False, embed: bool = True) -> IndexReport:
+               progress: Progress | None = None, rebuild: bool = False, embed: bool = True,
+               background: bool = False) -> IndexReport:
+    """Index a repository. ``background=True`` returns once lexical search and the graph are ready,
+    with a detached worker filling the vectors (``wait_for_vectors`` waits for it)."""
+    from onboard.store.indexer import build_index
+
     path = Path(path).expanduser()
     name = validate_index_name(name) if name is not None else name_for_folder(path.resolve())
-    return build_index(path, name, _settings(settings), progress, rebuild=rebuild, embed=embed)
+    return build_index(path, name, _settings(settings), progress, rebuild=rebuild, embed=embed, background=background)
 
 
 def reindex(name: str, settings: Settings | None = None, progress: Progress | None = None,
-            rebuild: bool = False, embed: bool = True) -> IndexReport:
+            rebuild: bool = False, embed: bool = True, background: bool = False) -> IndexReport:
     """Refresh an index from the root it was built from (read even when the index is damaged)."""
+    from onboard.store.indexer import build_index
+
     settings = _settings(settings)
     directory = settings.index_dir(name)
     if not directory.exists():
         raise IndexNotFound(name, settings.home)
     root = _recorded_root(directory, name)
-    return build_index(root, name, settings, progress, rebuild=rebuild, embed=embed)
+    return build_index(root, name, settings, progress, rebuild=rebuild, embed=embed, background=background)
+
+
+def wait_for_vectors(name: str, settings: Settings | None = None, progress: Progress | None = None) -> int:
+    """Return once the vectors of ``name`` are complete (embedding the rest here if no worker is at
+    it); returns how many chunks this process embedded."""
+    settings = _settings(settings)
+    open_index(name, settings).close()  # a clear IndexNotFound / IndexCorrupt first
+    return wait_until_complete(settings, name, progress)
+
+
+def resume_embedding(name: str, settings: Settings | None = None) -> int | None:
+    """Start a worker for an index whose vectors are incomplete and that nobody is filling (after a
+    crash or a restart), unless it was indexed with ``embed=False``. Returns its pid, or None when
+    there is nothing to do."""
+    settings = _settings(settings)
+    index = open_index(name, settings)
+    try:
+        wanted = index.db.manifest().get("embed") != "false"
+        state = index.vector_progress().state
+    finally:
+        index.close()
+    return start_worker(settings, name) if wanted and state in ("stopped", "failed") else None
 
 
 def _recorded_root(directory: Path, name: str) -> str:
@@ -256,20 +303,20 @@ def _recorded_root(directory: Path, name: str) -> str:
     return root
 
 
-def _reindex_one(args: tuple[str, Settings, bool, bool]) -> IndexReport | str:
-    name, settings, rebuild, embed = args
+def _reindex_one(args: tuple[str, Settings, bool, bool, bool]) -> IndexReport | str:
+    name, settings, rebuild, embed, background = args
     try:
-        return reindex(name, settings, rebuild=rebuild, embed=embed)
+        return reindex(name, settings, rebuild=rebuild, embed=embed, background=background)
     except OnboardError as err:
         return str(err)
 
 
 def reindex_all(settings: Settings | None = None, workers: int = 2, rebuild: bool = False,
-                embed: bool = True) -> dict[str, IndexReport | str]:
+                embed: bool = True, background: bool = False) -> dict[str, IndexReport | str]:
     """Every index, ``workers`` at a time in separate processes; a failure is reported, not fatal."""
     settings = _settings(settings)
     names = index_names(settings)
-    jobs = [(name, settings, rebuild, embed) for name in names]
+    jobs = [(name, settings, rebuild, embed, background) for name in names]
     if workers <= 1 or len(names) <= 1:
         return {name: _reindex_one(job) for name, job in zip(names, jobs)}
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:

@@ -1,38 +1,32 @@
-"""Build or refresh one index: scan → redact → parse → chunk → graph → SQLite → chroma.
+"""Build or refresh one index: scan → redact → parse → chunk → graph → SQLite, then chroma.
 
 Incremental by content hash: only new or changed files are parsed and embedded. Crash-safe by
 ordering: SQLite is rewritten in one transaction (all or nothing), and chroma, written after it,
-is keyed by content so a half-finished embedding pass is simply resumed by the next run.
+is keyed by content so a half-finished embedding pass is simply resumed by the next run. The
+embedding pass runs here (``background=False``) or in a detached worker (``onboard.store.vector_fill``)
+so the index answers questions before its vectors are complete.
 """
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from filelock import FileLock, Timeout
-
 from onboard.config import Settings
-from onboard.errors import IndexLocked, OnboardError
+from onboard.errors import OnboardError
 from onboard.graph import build_file_graph, pagerank, reference_edges, resolve_imports
 from onboard.models import ParsedFile, SkippedFile, SourceFile
 from onboard.parse import chunk_file, parse_file
 from onboard.scan import redact, scan_repo
-from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB
-from onboard.store.vectors import VectorStore, drop_vectors
+from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB, StoredFile
+from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, ROOT_COPY, index_lock, is_our_index, wipe
+from onboard.store.vector_fill import fill_vectors, start_worker, stopped_embedding
 
 Progress = Callable[[str, int, int], None]
-DB_NAME = "index.sqlite3"
-CHROMA_DIR = "chroma"
-ROOT_COPY = "root.txt"
-LOCK_NAME = ".lock"
-# What an index directory of ours holds; anything else in it is not ours and is never deleted.
-INDEX_ENTRIES = frozenset({DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", CHROMA_DIR, ROOT_COPY,
-                           LOCK_NAME})
 
 
 @dataclass
@@ -47,42 +41,12 @@ class IndexReport:
     symbols: int = 0
     edges: int = 0
     chunks: int = 0
-    embedded: int = 0  # chunks embedded this run
+    embedded: int = 0  # chunks whose vectors were written this run
+    computed: int = 0  # of those, how many the model embedded (the rest came from the embedding cache)
+    vectors_complete: bool = False
+    worker: int | None = None  # pid of the background worker started to embed the rest
     redactions: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def index_lock(directory: Path, name: str) -> FileLock:
-    """Hold the index's lock or raise IndexLocked: one writer (index, reindex, remove) at a time."""
-    lock = FileLock(str(directory / LOCK_NAME), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout as err:
-        raise IndexLocked(name) from err
-    return lock
-
-
-def is_our_index(directory: Path) -> bool:
-    """An index directory of ours has our database or the root copy the indexer writes first (or,
-    after a run killed at its very start, only our lock file)."""
-    if not directory.is_dir():
-        return False
-    names = {child.name for child in directory.iterdir()}
-    return bool({DB_NAME, ROOT_COPY} & names) or names == {LOCK_NAME}
-
-
-def wipe(directory: Path, keep: frozenset[str] = frozenset({LOCK_NAME})) -> list[str]:
-    """Delete the entries of an index directory that are ours (never anything else); return the
-    names of entries that were left because they are not ours."""
-    foreign = []
-    for child in directory.iterdir():
-        if child.name in keep:
-            continue
-        if child.name not in INDEX_ENTRIES or child.is_symlink():
-            foreign.append(child.name)
-            continue
-        shutil.rmtree(child) if child.is_dir() else child.unlink()
-    return sorted(foreign)
 
 
 def _parsed_from_db(db: IndexDB, keep: set[str]) -> list[ParsedFile]:
@@ -90,6 +54,8 @@ def _parsed_from_db(db: IndexDB, keep: set[str]) -> list[ParsedFile]:
 
     References stay in SQLite: the graph reads them as counts (``IndexDB.reference_counts``).
     """
+    if not keep:
+        return []
     files = {f.path: ParsedFile(f.path, f.language, had_errors=f.had_errors) for f in db.files() if f.path in keep}
     for symbol in db.symbols():
         if symbol.path in files:
@@ -101,7 +67,9 @@ def _parsed_from_db(db: IndexDB, keep: set[str]) -> list[ParsedFile]:
 
 
 def build_index(root: Path | str, name: str, settings: Settings, progress: Progress | None = None,
-                rebuild: bool = False, embed: bool = True) -> IndexReport:
+                rebuild: bool = False, embed: bool = True, background: bool = False) -> IndexReport:
+    """Index ``root`` as ``name``. With ``embed``, the vectors are filled here (``background=False``:
+    the call returns with them complete) or by a detached worker started on return."""
     root = Path(root).expanduser()
     if not root.exists():
         raise OnboardError(f"Cannot index {root}: no such directory.")
@@ -117,8 +85,11 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
     lock = index_lock(directory, name)
     try:
         if rebuild:  # vectors go through chroma's own client: a running web app keeps a working store
-            dropped = drop_vectors(settings, name, directory / CHROMA_DIR)
-            wipe(directory, keep=frozenset({LOCK_NAME, CHROMA_DIR}) if dropped else frozenset({LOCK_NAME}))
+            from onboard.store.vectors import drop_vectors  # chroma loads only when vectors are touched
+
+            with stopped_embedding(directory):
+                dropped = drop_vectors(settings, name, directory / CHROMA_DIR)
+                wipe(directory, keep=LOCKS | {CHROMA_DIR} if dropped else LOCKS)
         (directory / ROOT_COPY).write_text(str(root), encoding="utf-8")
         db = IndexDB(directory / DB_NAME, name, create=True)
         try:
@@ -126,13 +97,20 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
             if previous_root and previous_root != str(root):
                 raise OnboardError(f"Index {name!r} already holds {previous_root}. Choose another --name, "
                                    f"or `onboard remove {name}` first.")
-            _update_sqlite(db, root, name, report, notify)
-            if embed:
-                _update_vectors(db, VectorStore(settings, name, directory / CHROMA_DIR), report, notify)
+            _update_sqlite(db, root, name, report, notify, embed)
+            report.vectors_complete = db.manifest().get("vectors_complete") == "true"
         finally:
             db.close()
+        if embed and not background:
+            clock = time.perf_counter()
+            with stopped_embedding(directory):
+                report.embedded, report.computed = fill_vectors(settings, name, notify)
+            report.vectors_complete = True
+            _timed(report, "embed", clock)
     finally:
         lock.release()
+    if embed and background and not report.vectors_complete:
+        report.worker = start_worker(settings, name)
     return report
 
 
@@ -142,14 +120,14 @@ def _timed(report: IndexReport, stage: str, started: float) -> float:
     return now
 
 
-def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress) -> None:
+def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress, embed: bool) -> None:
     clock = time.perf_counter()
     scan = scan_repo(root)
     notify("scan", len(scan.files), len(scan.files))
-    known = {f.path: f.sha256 for f in db.files()}
-    changed = [f for f in scan.files if known.get(f.path) != f.sha256]
+    before = {f.path: f for f in db.files()}
+    changed = [f for f in scan.files if f.path not in before or before[f.path].sha256 != f.sha256]
     current = {f.path for f in scan.files}
-    removed = sorted(set(known) - current)
+    removed = sorted(set(before) - current)
     report.indexed, report.unchanged, report.removed = len(changed), len(scan.files) - len(changed), len(removed)
     report.skipped = scan.skipped
     clock = _timed(report, "scan", clock)
@@ -167,46 +145,67 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     clock = _timed(report, "parse", clock)
 
     with db.transaction() as tx:
+        old_names = db.defined_names([source.path for source, _ in redacted] + removed) if before else {}
         db.delete_files(tx, removed)
-        for (source, count), result in zip(redacted, parsed):
-            lines = source.text.count("\n") + (0 if source.text.endswith("\n") or not source.text else 1)
-            row = FileRow(source.path, source.language, source.size, lines, source.sha256, result.had_errors, 0.0, count)
-            db.put_file(tx, row, source.text, result.symbols, result.references, result.imports,
-                        chunk_file(source.path, source.text, result.symbols))
+        db.put_files(tx, [_stored(source, count, result, before.get(source.path))
+                          for (source, count), result in zip(redacted, parsed)])
         clock = _timed(report, "store", clock)
 
-        unchanged = current - {s.path for s, _ in redacted}
-        all_parsed = parsed + _parsed_from_db(db, unchanged)
-        stored_uses = [row for row in db.reference_counts() if row[0] in unchanged] if unchanged else []
-        texts = {"go.mod": db.file_text("go.mod")} if "go.mod" in current else {}
-        edges = resolve_imports(all_parsed, current, texts) + reference_edges(all_parsed, stored_uses)
-        attrs = {p.path: {} for p in all_parsed}
-        ranks = pagerank(build_file_graph(attrs, edges))
-        db.replace_graph(tx, edges, ranks)
+        if changed or removed:
+            _update_graph(db, tx, parsed, current, set(before), old_names)
         db.replace_skipped(tx, scan.skipped)
         counts = db.counts()
+        manifest = db.manifest()
         db.put_manifest(tx, {
             "schema_version": SCHEMA_VERSION, "name": name, "root": str(root),
             "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "vectors_complete": "false",
+            "embed": "true" if embed else "false",  # `--no-embed` is a choice: nothing resumes it unasked
         })
+        if changed or removed or "generation" not in manifest:  # the chunks changed: vectors must follow
+            db.put_manifest(tx, {"generation": int(manifest.get("generation", "0")) + 1, "vectors_complete": "false"})
         notify("graph", 1, 1)
         _timed(report, "graph", clock)
     report.files, report.symbols, report.edges, report.chunks = (counts["files"], counts["symbols"], counts["edges"],
                                                                  counts["chunks"])
 
 
-def _update_vectors(db: IndexDB, vectors: VectorStore, report: IndexReport, notify: Progress) -> None:
-    """Embed chunks chroma lacks, drop those SQLite no longer has; resumes whatever a crash left."""
-    clock = time.perf_counter()
-    wanted = db.chunk_ids()
-    present = vectors.ids()
-    stale = present - wanted
-    if stale:
-        vectors.delete(sorted(stale))
-    missing = [c for c in db.chunks() if c.id not in present]
-    vectors.upsert(missing, progress=notify)
-    report.embedded = len(missing)
-    with db.transaction() as tx:
-        db.put_manifest(tx, {"vectors_complete": "true"})
-    _timed(report, "embed", clock)
+def _stored(source: SourceFile, redactions: int, result: ParsedFile, previous: FileRow | None) -> StoredFile:
+    """A changed file's rows; it keeps its PageRank until the graph says otherwise."""
+    lines = source.text.count("\n") + (0 if source.text.endswith("\n") or not source.text else 1)
+    row = FileRow(source.path, source.language, source.size, lines, source.sha256, result.had_errors,
+                  previous.pagerank if previous else 0.0, redactions)
+    return StoredFile(row, source.text, result.symbols, result.references, result.imports,
+                      chunk_file(source.path, source.text, result.symbols))
+
+
+def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile], current: set[str], known: set[str],
+                  old_names: dict[str, set[str]]) -> None:
+    """Bring edges and PageRank up to date with the changed files in ``parsed``.
+
+    When the set of files is the same as before (an edit, the common case), an unchanged file's
+    imports resolve as they did, and its reference edges change only if a name it uses gained or
+    lost a definer: only those edges are recomputed, and PageRank only if one of them changed.
+    Files added or removed, go.mod or C# namespaces change how every import resolves: then all
+    edges are rebuilt (unchanged files' parse results come back from SQLite).
+    """
+    changed = {p.path for p in parsed}
+    texts = {"go.mod": db.file_text("go.mod")} if "go.mod" in current else {}
+    if current != known or "go.mod" in changed or any(p.language == "csharp" for p in parsed):
+        unchanged = current - changed
+        all_parsed = parsed + _parsed_from_db(db, unchanged)
+        stored_uses = [row for row in db.reference_counts() if row[0] in unchanged] if unchanged else []
+        edges = resolve_imports(all_parsed, current, texts) + reference_edges(all_parsed, stored_uses)
+        db.replace_edges(tx, edges)
+    else:
+        new_names = {p.path: {s.name for s in p.symbols} for p in parsed}
+        moved = set().union(*(old_names.get(path, set()) ^ new_names[path] for path in changed))
+        users = db.users_of(moved) - changed
+        uses = db.reference_counts(users)
+        used = {name for _, name, _ in uses} | {ref.name for p in parsed for ref in p.references}
+        edges = resolve_imports(parsed, current, texts) + reference_edges(parsed, uses, db.definitions(used))
+        previous = [e for e in db.edges_from(changed | users) if e.src in changed or e.kind == "reference"]
+        if set(edges) == set(previous):
+            return  # same graph: PageRank stands
+        db.replace_edges_of(tx, changed, users, edges)
+        edges = db.edges()
+    db.set_pageranks(tx, pagerank(build_file_graph({path: {} for path in current}, edges)))

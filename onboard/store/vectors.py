@@ -4,24 +4,57 @@ Embedded on disk by default (``<home>/<name>/chroma``) or on a chroma server whe
 team can share one. Ids are content addressed (see ``onboard.parse.chunker.chunk_id``): a chunk
 that did not change is never embedded again, and readers ignore ids SQLite does not know, which is
 what makes an interrupted reindex harmless.
+
+Vectors are computed by onboard (``onboard.store.embedding``) and handed to chroma, for documents
+and questions alike. An embedded store written by another process (the background embedding
+worker) is not seen by a process that already loaded it: chroma keeps the nearest-neighbour index
+in memory. Readers therefore reload a store whose row count changed since they loaded it.
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import chromadb
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 
 from onboard.config import Settings
 from onboard.errors import IndexCorrupt, OnboardError
 from onboard.models import Chunk
-from onboard.store.embedding import OfflineMiniLM
+from onboard.store.embedding import embedder
 
-BATCH = 64
-Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
+
+
+class OfflineMiniLM(EmbeddingFunction[Documents]):
+    """What chroma calls if it ever embeds by itself (onboard always passes vectors). Registered on
+    each collection so reopening one never falls back to chroma's downloading default; the name is
+    the one earlier onboard versions stored, so their collections open unchanged."""
+
+    def __init__(self, variant: str = "int8") -> None:
+        self.variant = variant
+
+    def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 - chroma's parameter name
+        return list(embedder(self.variant)(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "onboard_offline_minilm"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"variant": self.variant}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "OfflineMiniLM":
+        return OfflineMiniLM(config.get("variant", "int8"))
+
+    def default_space(self) -> str:
+        return "cosine"
 
 
 def collection_name(name: str) -> str:
@@ -57,6 +90,7 @@ def release_local(path: Path) -> None:
     from chromadb.api.shared_system_client import SharedSystemClient
 
     identifier = str(path.resolve())
+    VectorStore._loaded.pop(identifier, None)
     system = SharedSystemClient._identifier_to_system.pop(identifier, None)
     SharedSystemClient._identifier_to_refcount.pop(identifier, None)
     if system is not None:
@@ -89,48 +123,93 @@ class VectorStore:
     """One index's chroma collection. Writers create it; readers (``create=False``) never do, so a
     deleted store is reported as damaged instead of silently answering from an empty one."""
 
+    # Per embedded store folder: the row count this process's chroma system reflects (see the
+    # module docstring). Comparing it with the count on disk costs one SQLite query.
+    _loaded: dict[str, int] = {}
+    _reload_lock = threading.Lock()
+
     def __init__(self, settings: Settings, name: str, path: Path, create: bool = True) -> None:
         self.name = name
-        if not create and not settings.chroma_host and not (path / "chroma.sqlite3").is_file():
+        self.settings = settings
+        self.path = path
+        self.local = not settings.chroma_host
+        if not create and self.local and not (path / "chroma.sqlite3").is_file():
             raise IndexCorrupt(name, "vectors damaged: the chroma folder is missing")
+        self._open(create)
+        if self.local and not create:
+            self._reload_if_changed()
+
+    def _open(self, create: bool) -> None:
         try:
-            self.client = _client(settings, path)
+            self.client = _client(self.settings, self.path)
+            function = OfflineMiniLM(self.settings.embedder)
             if create:
                 self.collection = self.client.get_or_create_collection(
-                    collection_name(name), embedding_function=OfflineMiniLM(), metadata={"hnsw:space": "cosine"})
+                    collection_name(self.name), embedding_function=function, metadata={"hnsw:space": "cosine"})
             else:
-                self.collection = self.client.get_collection(collection_name(name), embedding_function=OfflineMiniLM())
+                self.collection = self.client.get_collection(collection_name(self.name), embedding_function=function)
         except OnboardError:
             raise
         except Exception as err:  # noqa: BLE001 - a broken store shows up as many exception types
-            raise IndexCorrupt(name, f"vectors damaged: {err}") from err
+            raise IndexCorrupt(self.name, f"vectors damaged: {err}") from err
+
+    def _key(self) -> str:
+        return str(self.path.resolve())
+
+    def _reload_if_changed(self) -> None:
+        """Reload an embedded store another process wrote to since this process loaded it."""
+        key = self._key()
+        with self._reload_lock:
+            count = self._call(lambda c: c.count())
+            if key in self._loaded and self._loaded[key] != count:
+                release_local(self.path)
+                self._open(create=False)
+            self._loaded[key] = count
+
+    def _call(self, action: Callable[[Any], T]) -> T:
+        """Run ``action(collection)``. If another VectorStore of this process reloaded the store
+        under this one, or another process recreated the collection (a rebuild), reopen once."""
+        try:
+            return action(self.collection)
+        except Exception:  # noqa: BLE001 - a stopped or outdated chroma system fails in several ways
+            if not self.local:
+                raise
+            release_local(self.path)
+            self._open(create=False)
+            return action(self.collection)
+
+    def _wrote(self) -> None:
+        """This process's chroma system holds its own writes: no reload needed for them."""
+        if self.local:
+            self._loaded[self._key()] = self.collection.count()
 
     def count(self) -> int:
-        return self.collection.count()
+        return self._call(lambda c: c.count())
 
     def ids(self) -> set[str]:
-        return set(self.collection.get(include=[])["ids"])
+        return set(self._call(lambda c: c.get(include=[]))["ids"])
 
-    def upsert(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> None:
-        for start in range(0, len(chunks), BATCH):
-            batch = chunks[start:start + BATCH]
-            self.collection.upsert(
-                ids=[c.id for c in batch],
-                documents=[f"{c.path}\n{c.text}" for c in batch],
-                metadatas=[{"path": c.path, "start_line": c.start_line, "end_line": c.end_line} for c in batch])
-            if progress:
-                progress("embedding", min(start + BATCH, len(chunks)), len(chunks))
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Store ``chunks`` with their ``vectors`` (one row each, as computed by ``embedding``)."""
+        self._call(lambda c: c.upsert(
+            ids=[ch.id for ch in chunks], embeddings=vectors, documents=[document(ch) for ch in chunks],
+            metadatas=[{"path": ch.path, "start_line": ch.start_line, "end_line": ch.end_line} for ch in chunks]))
+        self._wrote()
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 500):
-            self.collection.delete(ids=ids[start:start + 500])
+            self._call(lambda c, batch=ids[start:start + 500]: c.delete(ids=batch))
+        self._wrote()
 
     def query(self, text: str, n: int = 50) -> list[tuple[str, float]]:
         """(chunk id, cosine distance) of the ``n`` nearest chunks."""
+        if self.local:
+            self._reload_if_changed()
         if n <= 0 or self.count() == 0:
             return []
-        result = self.collection.query(query_texts=[text], n_results=n, include=["distances"])
+        vector = embedder(self.settings.embedder)([text])
+        result = self._call(lambda c: c.query(query_embeddings=vector, n_results=n, include=["distances"]))
         return list(zip(result["ids"][0], result["distances"][0]))
 
     def drop(self) -> None:
@@ -138,3 +217,8 @@ class VectorStore:
             self.client.delete_collection(self.collection.name)
         except Exception as err:  # noqa: BLE001 - chroma raises several kinds; the message is what matters
             raise OnboardError(f"Could not delete the vectors of {self.name!r} ({err}).") from err
+
+
+def document(chunk: Chunk) -> str:
+    """What is embedded for a chunk: its path (a strong hint of what it is about), then its text."""
+    return f"{chunk.path}\n{chunk.text}"

@@ -1,23 +1,33 @@
-"""Citations in answers become links to the source viewer (``?page=source&...``)."""
+"""Citations in answers become links to the source viewer (``?page=source&...``); unverified ones are marked."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlencode
 
-from onboard.answer import Citation
+from onboard import api
+
+UNVERIFIED = "⚠️"
 
 
 def source_url(index: str, path: str, start: int, end: int) -> str:
     return "?" + urlencode({"page": "source", "index": index, "path": path, "start": start, "end": end})
 
 
-def link_citations(text: str, citations: list[Citation], index: str) -> str:
-    """Wrap each citation of an indexed file in a markdown link; code spans around it are kept readable."""
-    for citation in sorted(citations, key=lambda c: -len(c.text)):
-        if not citation.known:
-            continue
-        url = source_url(index, citation.path, citation.start, citation.end)
-        pattern = re.compile(r"`?" + re.escape(citation.text) + r"`?(?!\]|[\w-])")
-        text = pattern.sub(lambda m: f"[{citation.text}]({url})", text)
-    return text
+def link_citations(text: str, citations: list[api.Citation], index: str) -> str:
+    """Each verified citation becomes a markdown link; an unverified one stays code, marked ⚠️, never a link.
+
+    One pass over the text, so a citation is never rewritten inside another one's link.
+    """
+    by_text = {c.text: c for c in citations}
+    if not by_text:
+        return text
+    alternatives = "|".join(re.escape(t) for t in sorted(by_text, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w/.\[-])`?({alternatives})`?(?![\]\w-])")
+
+    def replace(match: re.Match) -> str:
+        citation = by_text[match.group(1)]
+        if citation.verified:
+            return f"[{citation.text}]({source_url(index, citation.path, citation.start, citation.end)})"
+        return f"`{citation.text}` {UNVERIFIED}"
+    return pattern.sub(replace, text)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from onboard import api
 from onboard.config import Settings
+from onboard.errors import OnboardError
 
 
 def settings() -> Settings:
@@ -14,8 +17,13 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner=False)
 def _open(name: str, home: str, version: str) -> api.Index:
-    """One open index per (name, version): a reindex changes ``version`` and so opens it afresh."""
-    return api.open_index(name, Settings.from_env(home=home))
+    """One open index per (name, version): a reindex changes ``version`` and so opens it afresh.
+    Vectors a crash or a restart left unfinished start filling again in the background."""
+    settings = Settings.from_env(home=home)
+    index = api.open_index(name, settings)
+    with contextlib.suppress(OnboardError):  # the chat answers without vectors meanwhile
+        api.resume_embedding(name, settings)
+    return index
 
 
 def index_version(name: str) -> str:

@@ -1,0 +1,64 @@
+"""The files of one index directory (``<home>/<name>/``), its writer lock, and what may be deleted.
+
+Only the entries named here are ever deleted by onboard; anything else in an index directory is
+someone else's and stays.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from onboard.errors import IndexLocked
+
+DB_NAME = "index.sqlite3"
+CHROMA_DIR = "chroma"
+ROOT_COPY = "root.txt"
+LOCK_NAME = ".lock"  # held by index, reindex and remove: one writer of SQLite at a time
+EMBED_LOCK = ".embed.lock"  # held by whoever writes the vectors (the background worker, or `--wait`)
+STATUS_FILE = "vectors.json"  # the embedding worker's progress, for `onboard list` and answers
+WORKER_LOG = "embedding.log"  # what the detached worker printed (errors, mostly)
+INDEX_ENTRIES = frozenset({DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", CHROMA_DIR, ROOT_COPY,
+                           LOCK_NAME, EMBED_LOCK, STATUS_FILE, WORKER_LOG})
+LOCKS = frozenset({LOCK_NAME, EMBED_LOCK})
+CACHE_DIR = ".embeddings"  # in the home: the shared embedding cache; no index can be named so
+
+
+def is_entry(name: str) -> bool:
+    """One of ours: a listed entry, or the status file's temporary twin a crash may leave behind."""
+    return name in INDEX_ENTRIES or name.startswith(f".{STATUS_FILE}.")
+
+
+def index_lock(directory: Path, name: str) -> FileLock:
+    """Hold the index's lock or raise IndexLocked: one writer (index, reindex, remove) at a time."""
+    lock = FileLock(str(directory / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as err:
+        raise IndexLocked(name) from err
+    return lock
+
+
+def is_our_index(directory: Path) -> bool:
+    """An index directory of ours has our database or the root copy the indexer writes first (or,
+    after a run killed at its very start, only our lock file)."""
+    if not directory.is_dir():
+        return False
+    names = {child.name for child in directory.iterdir()}
+    return bool({DB_NAME, ROOT_COPY} & names) or bool(names) and names <= LOCKS
+
+
+def wipe(directory: Path, keep: frozenset[str] = LOCKS) -> list[str]:
+    """Delete the entries of an index directory that are ours (never anything else); return the
+    names of entries that were left because they are not ours."""
+    foreign = []
+    for child in directory.iterdir():
+        if child.name in keep:
+            continue
+        if not is_entry(child.name) or child.is_symlink():
+            foreign.append(child.name)
+            continue
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    return sorted(foreign)
