@@ -35,6 +35,7 @@ def test_index_list_stats_map_ask_remove(shop_repo: Path, settings: Settings) ->
     stats = run(settings, "stats", "shop")
     assert "shop/cart.py" in stats.output and "secrets redacted: 0" in stats.output
     assert "syntax errors" in stats.output and "shop/broken.py" in stats.output
+    assert "roles: source" in stats.output
 
     mapped = run(settings, "map", "shop", "--format", "json", "--level", "file")
     assert mapped.exit_code == 0

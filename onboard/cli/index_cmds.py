@@ -151,6 +151,7 @@ def stats(name: str, skipped: bool = typer.Option(False, "--skipped", help="List
     console.print(f"[bold]{info['name']}[/] {info['root']} (indexed {info['updated_at']}, integrity {info['integrity']})")
     console.print(", ".join(f"{k} {v}" for k, v in info["counts"].items()))
     console.print("languages: " + ", ".join(f"{k} {v}" for k, v in info["languages"].items()))
+    console.print("roles: " + ", ".join(f"{k} {v}" for k, v in info["roles"].items()))
     table = Table("most central files", "PageRank")
     for path, rank in info["central"]:
         table.add_row(path, f"{rank:.4f}")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from onboard.config import Settings, name_for_folder, validate_index_name
 from onboard.errors import IndexCorrupt, IndexNotFound, InvalidIndexName, OnboardError
 from onboard.scan import scan_repo
+from onboard.scan.roles import file_role
 from onboard.store.db import IndexDB
 from onboard.store.layout import CHROMA_DIR, DB_NAME, ROOT_COPY, index_lock, is_our_index, wipe
 from onboard.store.vector_fill import (
@@ -185,6 +186,7 @@ def index_stats(name: str, settings: Settings | None = None) -> dict:
             "updated_at": index.db.manifest().get("updated_at", ""),
             "counts": index.db.counts(),
             "languages": dict(Counter(f.language for f in files).most_common()),
+            "roles": dict(Counter(file_role(f.path) for f in files).most_common()),
             "central": [(f.path, round(f.pagerank, 4)) for f in sorted(files, key=lambda f: -f.pagerank)[:10]],
             "parse_errors": [f.path for f in files if f.had_errors],
             "redactions": sum(f.redactions for f in files),
