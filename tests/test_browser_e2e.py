@@ -122,7 +122,7 @@ def test_rebuild_from_scratch_twice_in_the_browser(tmp_path: Path, shop_repo: Pa
 
     require_chromium()
     settings = Settings.from_env(home=tmp_path / "indexes")
-    api.index_repo(shop_repo, "shop", settings)
+    files = api.index_repo(shop_repo, "shop", settings).files
     ARTIFACTS.mkdir(exist_ok=True)
     with serve(settings.home, with_claude=False) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -136,8 +136,11 @@ def test_rebuild_from_scratch_twice_in_the_browser(tmp_path: Path, shop_repo: Pa
         page.goto(url + "/?page=indexes", wait_until="domcontentloaded")
         page.get_by_text("Rebuild from scratch").click(timeout=90_000)
         for attempt in range(2):
+            # One more file each time, so this rebuild's message differs from the one still on the page.
+            (shop_repo / f"added_{attempt}.py").write_text(f"def added_{attempt}():\n    return {attempt}\n")
+            files += 1
             page.get_by_role("button", name="Reindex").click()
-            expect(page.get_by_text("the vectors fill in the background")).to_have_count(1, timeout=180_000)
+            expect(page.get_by_text(f"shop: {files} files parsed")).to_have_count(1, timeout=180_000)
             api.wait_for_vectors("shop", settings)
             index = api.open_index("shop", settings)
             assert index.vectors.count() == index.db.counts()["chunks"] > 0, f"rebuild {attempt + 1}"
