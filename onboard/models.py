@@ -99,3 +99,53 @@ class Edge:
     dst: str
     kind: str = "import"  # "import" | "external" | "reference"
     weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who changed a file or package in the last 12 months of its git history."""
+
+    name: str
+    email: str
+    lines_changed: int  # lines added + deleted
+    commits: int
+    last_change: str  # ISO date (UTC) of their newest commit there
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who to ask about a path: CODEOWNERS owners, then the people who changed it most lately."""
+
+    path: str  # "" for the whole repository
+    owners: tuple[str, ...] = ()  # from CODEOWNERS, most files owned first
+    authors: tuple[Person, ...] = ()  # top 5 by lines changed in the last 12 months
+    last_change: str | None = None  # ISO date of the newest commit touching it
+    churn: int = 0  # lines added + deleted in the last 12 months
+    commits: int = 0  # commits touching it in the last 12 months
+
+    @property
+    def known(self) -> bool:
+        return bool(self.owners or self.authors or self.last_change)
+
+    def line(self) -> str:
+        """One plain line for "who to ask" (shells escape it for their medium); "" when nothing is known."""
+        parts = [f"owners {', '.join(self.owners)}"] if self.owners else []
+        if self.authors:
+            parts.append("most changes in 12 months: " + ", ".join(
+                f"{p.name} <{p.email}> ({p.lines_changed} lines, {p.commits} commit{'s' * (p.commits != 1)})"
+                for p in self.authors[:3]))
+        if self.last_change:
+            parts.append(f"last change {self.last_change}")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit, for "recently changed"."""
+
+    sha: str
+    date: str  # ISO date (UTC)
+    author: str
+    email: str
+    subject: str  # redacted like every stored text
+    files: tuple[str, ...]

@@ -175,15 +175,33 @@ def test_cli_wait_embeds_an_index_built_without_vectors(shop_repo: Path, setting
 @pytest.mark.parametrize("command", [["--help"], ["list"]])
 def test_quick_commands_do_not_load_heavy_libraries(settings: Settings, shop_repo: Path, command: list[str]) -> None:
     """`onboard --help` and `onboard list` start in well under a second because they never import
-    the anthropic SDK, chroma, onnxruntime, tree-sitter, networkx or tiktoken (bench/index_bench.py
-    times them)."""
+    the anthropic SDK, chroma, onnxruntime, tree-sitter, networkx, numpy, tiktoken, detect-secrets or
+    rich's Markdown renderer (bench/index_bench.py times them)."""
     api.index_repo(shop_repo, "shop", settings, embed=False)
     script = ("import sys\nfrom onboard.cli import app\n"
               f"try:\n    app({command!r} + ['--home', sys.argv[1]] * {command != ['--help']})\n"
               "except SystemExit:\n    pass\n"
-              "heavy = ['anthropic', 'chromadb', 'onnxruntime', 'tree_sitter', 'networkx', 'tiktoken', 'onnx']\n"
+              "heavy = ['anthropic', 'chromadb', 'onnxruntime', 'tree_sitter', 'networkx', 'tiktoken', 'onnx', "
+              "'numpy', 'scipy', 'tokenizers', 'streamlit', 'pandas', 'detect_secrets', 'markdown_it']\n"
               "print('LOADED', [name for name in heavy if name in sys.modules])\n")
     done = subprocess.run([sys.executable, "-c", script, str(settings.home)], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert "LOADED []" in done.stdout, done.stdout
+
+
+def test_vectors_fill_source_first_and_batches_of_like_length(tmp_path: Path) -> None:
+    """The worker embeds what questions are about first (tests and vendored copies last), and in
+    order of length, so that partial vectors already cover the code and each batch pads little."""
+    from onboard.models import Chunk
+    from onboard.store.embedding import embedder
+    from onboard.store.vector_fill import embedding_order
+
+    def chunk(path: str, words: int) -> Chunk:
+        return Chunk(f"{path}:{words}", path, 1, 1, " ".join(["token"] * words))
+
+    chunks = [chunk("tests/test_core.py", 5), chunk("static/jquery-3.5.1.js", 5), chunk("pkg/core.py", 150),
+              chunk("docs/guide.md", 5), chunk("pkg/util.py", 20), chunk("pkg/tests/test_util.py", 300)]
+    ordered = embedding_order(chunks, embedder("int8"))
+    assert [c.id for c in ordered] == ["pkg/util.py:20", "pkg/core.py:150", "docs/guide.md:5", "tests/test_core.py:5",
+                                       "pkg/tests/test_util.py:300", "static/jquery-3.5.1.js:5"]

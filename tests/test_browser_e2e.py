@@ -112,6 +112,11 @@ def test_ask_follow_citation_and_open_map(served_app: str) -> None:
         expect(svg).to_be_visible(timeout=90_000)
         assert page.locator("g.node").count() > 3
         page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=True)
+        # Clicking a package node opens it: its modules are drawn and the address says where you are.
+        page.locator("g.node a[*|href*='focus=onboard%2Fstore']").first.click()  # SVG links are xlink:href
+        page.wait_for_url("**focus=onboard%2Fstore**", timeout=60_000)
+        expect(page.locator("g.node", has_text="indexer.py").first).to_be_visible(timeout=90_000)
+        page.screenshot(path=str(ARTIFACTS / "map-drilled.png"), full_page=True)
         browser.close()
 
 
@@ -139,12 +144,44 @@ def test_rebuild_from_scratch_twice_in_the_browser(tmp_path: Path, shop_repo: Pa
             # One more file each time, so this rebuild's message differs from the one still on the page.
             (shop_repo / f"added_{attempt}.py").write_text(f"def added_{attempt}():\n    return {attempt}\n")
             files += 1
-            page.get_by_role("button", name="Reindex").click()
-            expect(page.get_by_text(f"shop: {files} files parsed")).to_have_count(1, timeout=180_000)
+            page.get_by_role("button", name="Reindex").click()  # a background job; the page follows it
+            expect(page.get_by_text(f"Indexed shop: {files} files")).to_have_count(1, timeout=180_000)
             api.wait_for_vectors("shop", settings)
             index = api.open_index("shop", settings)
             assert index.vectors.count() == index.db.counts()["chunks"] > 0, f"rebuild {attempt + 1}"
         page.screenshot(path=str(ARTIFACTS / "rebuild.png"), full_page=True)
         body = page.inner_text("body")
         assert "Traceback" not in body and "readonly" not in body
+        browser.close()
+
+
+def test_deep_link_survives_reload_and_back(tmp_path: Path, shop_repo: Path) -> None:
+    """A shared address opens the source viewer where it points; moving on changes the address, a
+    reload stays there and Back returns; `__init__` shows literally."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    settings = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(settings.home, with_claude=False) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/?page=source&index=shop&path=shop%2Fcart.py&start=9&end=10&symbol=__init__",
+                  wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="shop/cart.py")).to_be_visible(timeout=90_000)
+        expect(page.get_by_role("button", name="Cart.__init__ · cart.py:9")).to_be_visible(
+            timeout=30_000)
+        page.get_by_role("button", name="broken.py").click()
+        expect(page.get_by_role("heading", name="shop/broken.py")).to_be_visible(timeout=60_000)
+        page.wait_for_url("**path=shop%2Fbroken.py**", timeout=30_000)
+        page.reload(wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="shop/broken.py")).to_be_visible(timeout=90_000)
+        expect(page.get_by_role("button", name="Cart.__init__ · cart.py:9")).to_be_visible(
+            timeout=30_000)  # the symbol query came back with the address
+        expect(page.get_by_role("button", name="__init__.py")).to_be_visible(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "deep-link.png"), full_page=True)
+        page.go_back(wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="shop/cart.py")).to_be_visible(timeout=60_000)
+        assert "Traceback" not in page.inner_text("body")
         browser.close()

@@ -43,7 +43,7 @@ def test_index_list_stats_map_ask_remove(shop_repo: Path, settings: Settings) ->
     assert {"source": "shop/cart.py", "target": "shop/payments/gateway.py"}.items() <= next(
         e for e in graph["edges"] if e["source"] == "shop/cart.py" and e["target"] == "shop/payments/gateway.py").items()
     mermaid = run(settings, "map", "shop", "--format", "mermaid")
-    assert mermaid.stdout.startswith("flowchart LR")
+    assert mermaid.stdout.startswith("flowchart TD")
     symbols = run(settings, "map", "shop", "--format", "dot", "--level", "symbol", "--focus", "shop/cart.py")
     assert symbols.exit_code == 0, symbols.output
     assert '"shop/cart.py::Cart.checkout" -> "shop/payments/gateway.py::charge"' in symbols.stdout
@@ -85,3 +85,4 @@ def test_installed_script_runs_offline(shop_repo: Path, settings: Settings) -> N
     assert done.returncode == 0, done.stderr
     listing = subprocess.run([script, "list"], capture_output=True, text=True, env=env, timeout=120)
     assert "shop" in listing.stdout and "vectors 0%: not embedding now; `onboard wait shop`" in listing.stdout
+

@@ -65,6 +65,44 @@ def test_incremental_reindex_touches_only_what_changed(shop_repo: Path, settings
     assert api.stale_files(index) == ["new.py"]
 
 
+def _age(root: Path, seconds: float = 3600) -> None:
+    """Date every file back, as files are that were written long before an index runs."""
+    past = os.stat(root).st_mtime - seconds
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+
+
+def test_reindex_and_stale_check_read_only_files_whose_size_or_mtime_changed(shop_repo: Path,
+                                                                             settings: Settings) -> None:
+    _age(shop_repo)
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    cart = shop_repo / "shop" / "cart.py"
+    stamp = cart.stat()
+    # Same size, same mtime, other bytes: trusted as unchanged, so neither the stale check nor a
+    # reindex reads it (what keeps `onboard list` and a one-file reindex of a big tree quick) ...
+    cart.write_text(cart.read_text().replace("class Cart", "class Kart"))
+    os.utime(cart, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    index = api.open_index("shop", settings)
+    assert api.stale_files(index) == []
+    assert api.reindex("shop", settings, embed=False).indexed == 0
+    # ... while a new mtime (any real edit) is read, hashed and reindexed.
+    os.utime(cart, ns=(stamp.st_atime_ns, stamp.st_mtime_ns - 10**9))
+    assert api.stale_files(index) == ["shop/cart.py"]
+    report = api.reindex("shop", settings, embed=False)
+    assert (report.indexed, report.unchanged) == (1, 5)
+    assert "Kart" in {s.name for s in index.db.symbols("shop/cart.py")}
+    # A file written just now has no trusted stamp (its mtime may not change on the next edit
+    # within the same tick): the same-size edit right after indexing is still seen.
+    api.index_repo(shop_repo, "fresh", settings, embed=False)
+    fresh = api.open_index("fresh", settings)
+    assert "shop/cart.py" in fresh.db.stamps()
+    cart.write_text(cart.read_text().replace("class Kart", "class Cart"))
+    assert api.reindex("fresh", settings, embed=False).indexed == 1
+    assert "shop/cart.py" not in fresh.db.stamps()
+    assert "Cart" in {s.name for s in fresh.db.symbols("shop/cart.py")}
+    assert api.stale_files(fresh) == []
+
+
 def test_incremental_graph_equals_a_full_rebuild(tmp_path: Path, settings: Settings) -> None:
     """Unchanged files' references come back from SQLite as counts: the edges must not drift."""
     repo = snapshot_project(tmp_path / "repo")

@@ -33,7 +33,7 @@ def test_the_file_that_answers_ranks_near_the_top(project_index: api.Index, ques
 def test_symbol_names_in_the_question_find_their_definitions(project_index: api.Index) -> None:
     ranked = retriever_for(project_index).rank("What does personalized_pagerank return?")
     first = ranked[0]
-    assert first.path == "onboard/graph/build.py"
+    assert first.path == "onboard/graph/walk.py"
     assert "defines personalized_pagerank" in first.reasons
     assert "personalized_pagerank" in first.symbols
 
@@ -124,3 +124,15 @@ def test_concurrent_questions_match_sequential_answers(project_index: api.Index)
         t.join(timeout=120)
     assert not errors
     assert all(results[n] == expected[q] for n, q in enumerate(questions))
+
+
+def test_a_reopened_index_ranks_after_the_first_was_closed(project_index: api.Index) -> None:
+    """The cached retriever outlives the Index it was built with: it must not use a closed database."""
+    first = api.open_index(project_index.name, project_index.settings)
+    retriever_for(first).rank("How are chunks embedded?")
+    first.close()
+    again = api.open_index(project_index.name, project_index.settings)
+    try:
+        assert retriever_for(again).rank("How are chunks embedded?")
+    finally:
+        again.close()

@@ -11,7 +11,9 @@ from streamlit.testing.v1 import AppTest
 from onboard import api
 from onboard.config import Settings
 from tests.conftest import ROOT
+from onboard.web.text import md
 from tests.fakeapi import Scripted
+from tests.test_web_place import wait_for_job
 
 APP = str(ROOT / "app.py")
 
@@ -44,7 +46,8 @@ def test_chat_retrieval_only(home: Path) -> None:
     text = markdown(at)
     assert "Retrieval-only answer" in text and "### The files that matter most" in text
     assert "### Suggested reading order" in text and "**Also in the context" in text
-    assert "[onboard/scan/secrets.py:" in text and "(?page=source&index=onboard&path=onboard%2Fscan%2Fsecrets.py" in text
+    assert "[" + md("onboard/scan/secrets.py:") in text
+    assert "(?page=source&index=onboard&path=onboard%2Fscan%2Fsecrets.py" in text
     assert at.expander and "Context sent" in at.expander[0].label
     assert not at.dataframe[0].value.empty
 
@@ -66,12 +69,12 @@ def test_chat_with_claude_shows_its_work_verified_citations_and_cost(home: Path,
     at.chat_input[0].set_value("How does the indexer handle a crash?").run()
     assert not at.exception
     text = markdown(at)
-    assert "[onboard/scan/walker.py:1-12](?page=source&index=onboard&path=onboard%2Fscan%2Fwalker.py" in text
+    assert f"[{md('onboard/scan/walker.py:1-12')}](?page=source&index=onboard&path=onboard%2Fscan%2Fwalker.py" in text
     assert "`onboard/scan/walker.py:9000-9001` ⚠️" in text  # marked, not linked
     captions = [c.value for c in at.caption]
     assert any(c.startswith("1 of 2 citations verified; ⚠️ unverified: `onboard/scan/walker.py:9000-9001` "
                             "(those lines do not exist)") for c in captions)
-    assert any("cache write" in c and "estimated cost $" in c and "1 tool round," in c for c in captions)
+    assert any("cache write" in c and "estimated cost \\$" in c and "1 tool round," in c for c in captions)
     work = next(e for e in at.expander if e.label.startswith("Work: 2 steps"))
     assert [t.value for t in work.text][1].startswith("→ read onboard/scan/walker.py:1-12 (")
     at.chat_input[0].set_value("And how is it resumed?").run()
@@ -83,7 +86,7 @@ def test_chat_with_claude_shows_its_work_verified_citations_and_cost(home: Path,
 def test_source_viewer_highlights_cited_lines(home: Path) -> None:
     at = app("source", index="onboard", path="onboard/scan/secrets.py", start="20", end="24")
     assert not at.exception and not at.error
-    assert at.header[0].value == "onboard/scan/secrets.py"
+    assert at.header[0].value == md("onboard/scan/secrets.py")
     html = at.get("html")[0].proto.body
     for line in range(20, 25):  # the cited lines carry pygments' highlight background
         assert re.search(rf'background-color: #[0-9a-f]{{6}}"><span[^>]*>{line}</span>', html)
@@ -91,7 +94,7 @@ def test_source_viewer_highlights_cited_lines(home: Path) -> None:
     assert "_SECRET_FILE_PATTERNS" in html
     uses = next(e for e in at.expander if e.label.startswith("Uses and used by"))
     callers = " ".join(m.value for m in uses.markdown)
-    assert "onboard/scan/walker.py::" in callers and "?page=source&index=onboard&path=onboard%2Fscan%2Fwalker.py" in callers
+    assert md("onboard/scan/walker.py::") in callers and "?page=source&index=onboard&path=onboard%2Fscan%2Fwalker.py" in callers
 
 
 @pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "onboard/../../secret.py", "not/indexed.py"])
@@ -127,12 +130,14 @@ def test_indexes_page_lists_reindexes_and_reports_corruption(tmp_path: Path, sho
     assert not at.exception
     table = at.dataframe[0].value
     assert set(table["name"]) == {"broken", "shop"}
-    assert any("onboard reindex --rebuild broken" in e.value for e in at.error)
+    assert any(md("onboard reindex --rebuild broken") in e.value for e in at.error)
     (shop_repo / "shop" / "extra.py").write_text("def extra():\n    return 1\n")
     at.selectbox(key="reindex_name").set_value("shop")
     at.button(key="reindex_button").click().run()
     assert not at.exception
-    assert "shop: 1 files parsed" in at.success[0].value
+    wait_for_job("shop", settings)  # a background job: the page shows how it ended
+    at.run()
+    assert md("(1 parsed, 6 unchanged") in at.success[0].value
 
 
 def test_rebuild_from_scratch_twice_keeps_working_vectors(tmp_path: Path, shop_repo: Path,
@@ -147,7 +152,9 @@ def test_rebuild_from_scratch_twice_keeps_working_vectors(tmp_path: Path, shop_r
         at.checkbox(key="reindex_rebuild").check()
         at.button(key="reindex_button").click().run()
         assert not at.exception and not at.error
-        assert "the vectors fill in the background" in at.success[0].value  # the page does not wait for them
+        assert wait_for_job("shop", settings).state == "done"
+        at.run()
+        assert "vectors fill in the background" in at.success[0].value  # the job does not wait for them
         api.wait_for_vectors("shop", settings)
         index = api.open_index("shop", settings)
         assert index.vectors.count() == index.db.counts()["chunks"] > 0

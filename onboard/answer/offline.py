@@ -9,6 +9,8 @@ rest of the packed context into one line; the full list with reasons stays in "C
 
 from __future__ import annotations
 
+import posixpath
+import re
 from typing import Sequence
 
 import networkx as nx
@@ -18,11 +20,16 @@ from onboard.pack import PackedContext
 from onboard.retrieve import RankedFile, retriever_for, terms
 from onboard.scan.roles import file_role
 from onboard.store import Index
+from onboard.store.history import ownership
 
 LABEL = "**Retrieval-only answer** (no ANTHROPIC_API_KEY set): the files that matter most for this question, " \
         "found by onboard's own search. Set ANTHROPIC_API_KEY for a written answer."
 TOP_FILES, MIN_TOP_FILES, KEY_SYMBOLS, NAMED_REST = 5, 3, 3, 12
 INDIRECT = ("linked in the dependency graph", "central in the dependency graph", "role:")
+ASKS_WHO = re.compile(r"\bwho(m| do| should)? (i )?(owns|knows|maintains|wrote|writes|ask|is responsible|works on|"
+                      r"worked on|changed|reviews)\b"
+                      r"|\b(owns|owners?|ownership|maintainers?|experts?|codeowners|blame)\b",
+                      re.IGNORECASE)  # "who calls X?" is about code, not people
 _COMMENT = ('"""', "'''", "#", "//", "/*", "*", "--", "<!--")
 
 
@@ -78,6 +85,17 @@ def _reading_order(graph: nx.DiGraph, top: list[str]) -> list[str]:
     return [f"{n}. {line}" for n, line in enumerate(order, 1)]
 
 
+def _who_to_ask(index: Index, question: str, top: list[RankedFile]) -> list[str]:
+    """For "who owns/knows ...?" questions: one line on the best file's folder from git and CODEOWNERS."""
+    if not top or not ASKS_WHO.search(question):
+        return []
+    folder = posixpath.dirname(top[0].path)
+    line = ownership(index, folder).line()
+    shown = f"`{folder}/`" if folder else "the repository"
+    # A code span shows names and <emails> literally (Markdown would read <x@y> as a link or HTML).
+    return [f"**Who to ask** about {shown}: `{line.replace('`', chr(39))}`", ""] if line else []
+
+
 def retrieval_only_answer(index: Index, packed: PackedContext, notes: Sequence[str] = ()) -> str:
     vectors = index.vector_progress()
     if vectors.state != "complete":  # the background worker may still be embedding
@@ -85,7 +103,8 @@ def retrieval_only_answer(index: Index, packed: PackedContext, notes: Sequence[s
     top = _top_files(packed)
     asked = set(terms(packed.question))
     parts = [LABEL, "", *[line for note in notes for line in (f"**Note:** {note}", "")],
-             f"**Question:** {packed.question}", "", "### The files that matter most"]
+             f"**Question:** {packed.question}", "", *_who_to_ask(index, packed.question, top),
+             "### The files that matter most"]
     for n, ranked in enumerate(top, 1):
         parts.append(f"{n}. **`{ranked.path}`**: {_why(ranked, _summary(index.db.file_text(ranked.path)))}")
         symbols = _key_symbols(index, ranked, asked)

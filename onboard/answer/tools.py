@@ -1,4 +1,4 @@
-"""Tools Claude may call when the packed context is not enough: search, read, find, follow, list.
+"""Tools Claude may call when the packed context is not enough: search, read, find, follow, list, who owns.
 
 Every tool answers from the index, never the live filesystem: the stored text was redacted at
 index time, so no secret can reach a tool result, and a path names an indexed file or nothing
@@ -26,6 +26,7 @@ from onboard.pack import count_tokens
 from onboard.pack.prompt import document_element, neutralise, one_line, repo_map_element
 from onboard.retrieve import Retriever, retriever_for
 from onboard.store import Index
+from onboard.store.history import has_history, ownership
 from onboard.store.views import normalise_path
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,11 @@ TOOLS: list[dict] = [
                       "required": ["path_or_symbol"], "additionalProperties": False}},
     {"name": "list_dir",
      "description": f"List the indexed files and folders under a folder (\"\" for the repository root). {DATA}",
+     "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}, "additionalProperties": False}},
+    {"name": "owners",
+     "description": "Who to ask about a file or folder (\"\" for the whole repository): its CODEOWNERS owners, the "
+                    "people who changed it most in the last 12 months of git history (lines changed, commits, "
+                    f"email), its last change and churn. {DATA}",
      "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}, "additionalProperties": False}},
 ]
 
@@ -162,7 +168,7 @@ class Toolbox:
         self.index = index
         self._tools: dict[str, Callable[[Arguments, int], ToolResult]] = {
             "search_code": self.search_code, "read_file": self.read_file, "find_symbol": self.find_symbol,
-            "symbol_uses": self.symbol_uses, "list_dir": self.list_dir}
+            "symbol_uses": self.symbol_uses, "list_dir": self.list_dir, "owners": self.owners}
         self._allowed = {t["name"]: set(t["input_schema"]["properties"]) for t in TOOLS}
 
     @property
@@ -334,6 +340,31 @@ class Toolbox:
         header = f"list_dir({shown!r}): {_plural(len(folders), 'folder')}, {_plural(len(rows) - len(folders), 'file')}"
         return ToolResult(_listing(self.index, header, rows[:MAX_ENTRIES], budget),
                           f"listed {shown} → {_plural(len(rows), 'item')}")
+
+    def owners(self, args: Arguments, budget: int) -> ToolResult:
+        raw = args.text("path", required=False)
+        path = "" if raw in ("", ".", "./", "/") else self._path(raw) if self._is_file(raw) else self._folder(raw)
+        who = ownership(self.index, path)
+        shown = who.path or "the repository"
+        rows = [f"owners({shown!r}): " + (f"CODEOWNERS names {', '.join(who.owners)}." if who.owners else
+                                           "no CODEOWNERS rule names an owner.")]
+        if not has_history(self.index):
+            rows.append("The index has no git history (the repository is not a git checkout).")
+        elif who.authors:
+            rows.append(f"Last change {who.last_change}; in the last 12 months {who.churn} lines changed in "
+                        f"{_plural(who.commits, 'commit')}, most by:")
+            rows += [f"- {p.name} <{p.email}>: {p.lines_changed} lines, {_plural(p.commits, 'commit')}, last "
+                     f"{p.last_change}" for p in who.authors]
+        else:
+            rows.append(f"No commits in the last 12 months; last change {who.last_change or 'unknown'}.")
+        return ToolResult(_fit(lambda n: neutralise("\n".join(rows[:n])), len(rows), budget)[0],
+                          f"owners of {shown} → {_plural(len(who.authors), 'author')}")
+
+    def _is_file(self, raw: str) -> bool:
+        try:
+            return normalise_path(raw) in self.retriever.files
+        except PathOutsideRepo:
+            return False
 
     def _folder(self, raw: str) -> str:
         try:

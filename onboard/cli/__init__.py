@@ -17,5 +17,5 @@ app = typer.Typer(
 )
 
 # Command modules register on `app` when imported (index_cmds: index/reindex/list/remove/stats,
-# ask_cmd: ask, map_cmds: map/serve).
-from onboard.cli import index_cmds, ask_cmd, map_cmds  # noqa: E402,F401
+# ask_cmd: ask, map_cmds: map/serve, who_cmd: who, guide_cmd: guide).
+from onboard.cli import index_cmds, ask_cmd, map_cmds, who_cmd, guide_cmd  # noqa: E402,F401

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
@@ -75,6 +74,8 @@ def ask(name: str = typer.Argument(..., help="Index to ask."),
             err_console.print("[yellow]stopped: the part of the answer that arrived is above.[/]")
             raise typer.Exit(130) from None
     if not streamed:
+        from rich.markdown import Markdown  # markdown-it and pygments: only an answer needs them
+
         console.print(Markdown(answer.text))
     else:
         console.out("")

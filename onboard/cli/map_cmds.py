@@ -20,17 +20,30 @@ APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 @app.command("map")
 def map_(name: str = typer.Argument(..., help="Index to draw."),
          format_: str = typer.Option("mermaid", "--format", help="mermaid, dot or json."),
-         level: str = typer.Option("package", "--level", help="package, file or symbol."),
-         focus: Optional[str] = typer.Option(None, "--focus", help="Only this package's files (at --level symbol: "
-                                             "this file's definitions) and their neighbours."),
+         level: str = typer.Option("package", "--level", help="package (folded to --max-nodes), file (every file, "
+                                   "for exports) or symbol."),
+         focus: Optional[str] = typer.Option(None, "--focus", help="Open this package (its modules, subpackages and "
+                                             "neighbours) or module (its definitions)."),
+         show: list[str] = typer.Option([], "--show", help="Also draw tests, examples, docs, data (locale), vendored "
+                                        "or external (repeat, or separate with commas); all: everything."),
+         max_nodes: int = typer.Option(40, "--max-nodes", min=5, help="At most this many nodes (--level package)."),
          output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
          home: Optional[Path] = HomeOption) -> None:
-    """Print the architecture map of an index."""
+    """Print the architecture map of an index: code packages in layers, tests, examples, docs, locale data,
+    vendored code and external packages hidden unless --show names them."""
     if format_ not in api.FORMATS or level not in api.LEVELS:
         console.print("[bold red]error:[/] --format is mermaid, dot or json; --level is package, file or symbol.")
         raise typer.Exit(2)
+    shown = {part.strip() for value in show for part in value.split(",") if part.strip()}
+    if "all" in shown:
+        shown = set(api.MAP_CATEGORIES)
+    if shown - set(api.MAP_CATEGORIES):
+        console.print(f"[bold red]error:[/] --show takes {', '.join(api.MAP_CATEGORIES)} or all, "
+                      f"not {', '.join(sorted(shown - set(api.MAP_CATEGORIES)))}.")
+        raise typer.Exit(2)
     with friendly_errors():
-        text = api.architecture_map(api.open_index(name, settings_from(home)), level=level, fmt=format_, focus=focus)
+        text = api.architecture_map(api.open_index(name, settings_from(home)), level=level, fmt=format_, focus=focus,
+                                    show=shown, max_nodes=max_nodes)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
         console.print(f"wrote {output}")

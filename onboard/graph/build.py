@@ -81,28 +81,6 @@ def pagerank(graph: nx.DiGraph) -> dict[str, float]:
     return nx.pagerank(internal, weight="weight")
 
 
-def personalized_pagerank(graph: nx.DiGraph, seeds: dict[str, float], alpha: float = 0.85) -> dict[str, float]:
-    """PageRank restarted at ``seeds``: mass flows from the hits to what they depend on.
-
-    The walk runs on the graph with both directions (dependencies weighted higher) so that a hit's
-    callers, such as its tests, get some mass too.
-    """
-    internal = _internal(graph)
-    seeds = {n: w for n, w in seeds.items() if n in internal and w > 0}
-    if not seeds:
-        return {}
-    walk = nx.DiGraph()
-    walk.add_nodes_from(internal.nodes)
-    for src, dst, weight in internal.edges(data="weight"):
-        walk.add_edge(src, dst, weight=weight)
-        back = 0.3 * weight
-        if walk.has_edge(dst, src):
-            walk.edges[dst, src]["weight"] += back
-        else:
-            walk.add_edge(dst, src, weight=back)
-    return nx.pagerank(walk, alpha=alpha, personalization=seeds, weight="weight", tol=1e-5, max_iter=60)
-
-
 def neighbourhood(graph: nx.DiGraph, members: set[str]) -> nx.DiGraph:
     """``members`` with everything they point to and everything that points to them."""
     keep = set(members)
@@ -116,42 +94,44 @@ def package_of(path: str) -> str:
     return posixpath.dirname(path) or "."
 
 
-def rollup(graph: nx.DiGraph, level: str = "package") -> nx.DiGraph:
-    """The graph at ``level``: "file" as is, "package" merged by directory with summed weights.
+def contract(graph: nx.DiGraph, owner: dict[str, str]) -> nx.DiGraph:
+    """``graph`` with each node merged into ``owner[node]``: weights summed, edge kinds united, and the
+    merged files' ``files``, ``lines``, ``size`` and ``pagerank`` totalled; edges inside one owner vanish.
 
-    External nodes stay as they are; package nodes carry files, lines and size totals.
+    External nodes keep ``external=True``.
     """
-    if level == "file":
-        return graph.copy()
-    if level != "package":
-        raise ValueError(f"level must be 'package' or 'file', not {level!r}")
-    rolled = nx.DiGraph()
-    owner: dict[str, str] = {}
+    merged = nx.DiGraph()
     for node, data in graph.nodes(data=True):
+        unit = owner[node]
+        if unit not in merged:
+            merged.add_node(unit, external=bool(data.get("external")), files=0, lines=0, size=0, pagerank=0.0)
         if data.get("external"):
-            owner[node] = node
-            rolled.add_node(node, external=True)
             continue
-        package = package_of(node)
-        owner[node] = package
-        if package not in rolled:
-            rolled.add_node(package, external=False, files=0, lines=0, size=0, pagerank=0.0)
-        attrs = rolled.nodes[package]
+        attrs = merged.nodes[unit]
         attrs["files"] += 1
-        attrs["lines"] += data.get("lines", 0) or 0
-        attrs["size"] += data.get("size", 0) or 0
-        attrs["pagerank"] += data.get("pagerank", 0.0) or 0.0
+        for key in ("lines", "size", "pagerank"):
+            attrs[key] += data.get(key, 0) or 0
     for src, dst, data in graph.edges(data=True):
         a, b = owner[src], owner[dst]
         if a == b:
             continue
         kinds = set(data.get("kinds", ["import"]))
-        if rolled.has_edge(a, b):
-            rolled.edges[a, b]["weight"] += data.get("weight", 1.0)
-            rolled.edges[a, b]["kinds"] = sorted(set(rolled.edges[a, b]["kinds"]) | kinds)
+        if merged.has_edge(a, b):
+            merged.edges[a, b]["weight"] += data.get("weight", 1.0)
+            merged.edges[a, b]["kinds"] = sorted(set(merged.edges[a, b]["kinds"]) | kinds)
         else:
-            rolled.add_edge(a, b, weight=data.get("weight", 1.0), kinds=sorted(kinds))
-    return rolled
+            merged.add_edge(a, b, weight=data.get("weight", 1.0), kinds=sorted(kinds))
+    return merged
+
+
+def rollup(graph: nx.DiGraph, level: str = "package") -> nx.DiGraph:
+    """The graph at ``level``: "file" as is, "package" merged by directory (every directory: see
+    ``onboard.graph.packages`` for the views maps draw)."""
+    if level == "file":
+        return graph.copy()
+    if level != "package":
+        raise ValueError(f"level must be 'package' or 'file', not {level!r}")
+    return contract(graph, {n: n if ext else package_of(n) for n, ext in graph.nodes(data="external")})
 
 
 def find_cycles(graph: nx.DiGraph, limit: int = 50) -> list[list[str]]:
@@ -165,3 +145,23 @@ def find_cycles(graph: nx.DiGraph, limit: int = 50) -> list[list[str]]:
                            if "import" in kinds and s in imports and d in imports)
     components = [sorted(c) for c in nx.strongly_connected_components(imports) if len(c) > 1]
     return sorted(components, key=len, reverse=True)[:limit]
+
+
+def cycle_breaking_edges(graph: nx.DiGraph, cycles: list[list[str]] | None = None) -> list[tuple[str, str, float]]:
+    """The imports that close the cycles: cut them and the graph is layered. ``(src, dst, weight)``, lightest
+    first (the easiest to cut).
+
+    Within each cycle the nodes are ordered by how much more they are used than they use (Eades, Lin and
+    Smyth's heuristic for a small feedback arc set); the edges that point up that order are the answer.
+    """
+    found: list[tuple[str, str, float]] = []
+    for group in find_cycles(graph) if cycles is None else cycles:
+        members = set(group)
+        inner = [(s, d, w) for s, d, w in graph.edges(group, data="weight", default=1.0) if d in members]
+        balance: Counter[str] = Counter()
+        for src, dst, weight in inner:
+            balance[src] += weight
+            balance[dst] -= weight
+        order = {node: i for i, node in enumerate(sorted(group, key=lambda n: (-balance[n], n)))}
+        found += [(s, d, w) for s, d, w in inner if order[s] > order[d]]
+    return sorted(found, key=lambda e: (e[2], e[0], e[1]))

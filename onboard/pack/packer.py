@@ -33,10 +33,13 @@ MAP_TAGS = 40  # tokens for the tags that wrap the repo map
 ORIENTATION_SHARE = 0.10
 MAX_SYMBOL_LINES = 80
 FILE_SHARE = 0.35  # one file may take at most this share of a budget, so small budgets keep breadth
-EXCERPT_SHARE = 0.2  # an excerpt of a big file even less: its best spans come first, the tail is marginal
+EXCERPT_SHARE, EXCERPT_MAX = 0.2, 5000  # an excerpt of a big file even less: its best spans come first
+EXCERPT_DECAY = 10  # ... and less the lower it ranks: rank r gets EXCERPT_MAX * 10 / (r + 10)
+DEPTH_RESERVE, DEPTH_FROM = 0.3, 50_000  # large budgets keep this share for turning the best excerpts whole
 MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth its tags
 SMALL_FILE_TOKENS, SMALL_SHARE = 800, 0.01  # files this small go in whole wherever they rank
-TOP_WHOLE, TOP_WHOLE_PER = 2, 20_000  # the best-ranked files go whole when they fit their share: 2, or one per 20k
+TOP_WHOLE, TOP_WHOLE_MAX = 2, 12_000  # the two best-ranked files go whole up to this size (bigger ones after breadth)
+WHOLE_VS_EXCERPT = 0.5  # elsewhere a file goes whole when no bigger than this share of its excerpt allowance
 CHARS_PER_TOKEN_MAX = 8  # no text packs more characters into a token: a safe bound before counting
 CHARS_PER_TOKEN_MIN = 3  # code rarely packs fewer: an estimate that errs towards fitting, checked by the count
 OUTLINE_LINE_TOKENS = 12  # a signature line, roughly, to size an outline before rendering it
@@ -127,27 +130,29 @@ def _innermost(symbols: list, line: int) -> object | None:
 
 def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list[tuple[int, int]]:
     """Line spans worth showing, most relevant first, each a whole definition where there is one:
-    the symbols the question touched, the definitions around the lines that matched, then the
-    definitions of this file those call (so a method comes with the helpers it needs)."""
+    the symbols the question touched, then the definitions around the lines that matched, each
+    followed by the definitions of this file it calls (so a method comes with the helpers it needs)."""
     by_qualname = {s.qualname: s for s in symbols}
-    chosen = [by_qualname[q] for q in ranked.symbols if q in by_qualname]
-    chosen = [s for s in chosen if not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
-    spans = [(s.start_line, s.end_line) for s in chosen]
+    touched = [by_qualname[q] for q in ranked.symbols if q in by_qualname]
+    chosen: list = [s for s in touched if not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
+    loose: list[tuple[int, int]] = []  # module-level code between definitions: the lines themselves
     for a, b in ranked.hits:
         around = _innermost(symbols, a) or _innermost(symbols, b)
         if around is not None:
             chosen.append(around)
-            spans.append((around.start_line, around.end_line))
-        else:  # module-level code between definitions: the lines themselves
-            spans.append((a, b))
+        else:
+            loose.append((a, b))
     by_name: dict[str, list] = {}
     for s in symbols:
         if s.kind != "class" or s.end_line - s.start_line <= MAX_SYMBOL_LINES:
             by_name.setdefault(s.name, []).append(s)
-    for s in list(dict.fromkeys(chosen)):
+    spans: list[tuple[int, int]] = []
+    for s in dict.fromkeys(chosen):
+        spans.append((s.start_line, s.end_line))
         body = "\n".join(lines[s.start_line - 1:s.end_line])
         for name in dict.fromkeys(_CALLED.findall(body)):
             spans += [(c.start_line, c.end_line) for c in by_name.get(name, []) if c is not s]
+    spans += loose
     return list(dict.fromkeys((max(1, a), min(len(lines), b)) for a, b in spans if a <= len(lines)))
 
 
@@ -257,49 +262,66 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
             orientation_left -= doc.tokens
             remaining -= doc.tokens
 
+    _pack_ranked(index, ranked, packed, remaining)
+    return packed
+
+
+def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, remaining: int) -> None:
+    """Breadth, then depth, then more breadth.
+
+    Breadth: down the ranking, each file whole when small (or among the very best and within its
+    share), else as an excerpt of its relevant definitions capped at a few thousand tokens, until
+    only the depth reserve is left. Depth: the reserve turns the best-ranked excerpts whole (the
+    code around what matched is often what is needed). Whatever is still left goes to more files.
+    """
+    budget = packed.budget
     included = set(packed.paths())
     small = max(SMALL_FILE_TOKENS, int(budget * SMALL_SHARE))
-    upgrades: list[tuple[int | None, RankedFile, list[str], str]] = []  # (excerpt's position or None, ...)
-    for rank, item in enumerate(ranked):  # breadth: every candidate that fits, big ones as excerpts
-        if remaining < MIN_USEFUL:
-            break
-        if item.path in included:
-            continue
-        reason = "; ".join(dict.fromkeys(item.reasons)) or "ranked by the dependency graph"
-        lines = _lines(index, item.path)
-        cap = min(remaining, max(int(budget * FILE_SHARE), 4 * MIN_USEFUL))
-        whole_limit = cap if rank < max(TOP_WHOLE, budget // TOP_WHOLE_PER) else min(cap, small)
-        doc = None
-        if sum(len(line) for line in lines) <= whole_limit * CHARS_PER_TOKEN_MAX:  # cheap test before counting
-            doc = whole_document(item.path, lines, reason, "ranked")
-            doc = doc if doc.tokens <= whole_limit else None
-        if doc is None:  # an excerpt keeps to its smaller share unless its best definition alone needs more
-            doc = (_focused(index, item, lines, min(cap, max(int(budget * EXCERPT_SHARE), 4 * MIN_USEFUL)), reason)
-                   or _focused(index, item, lines, cap, reason)
-                   or (_focused(index, item, lines, remaining, reason) if rank < TOP_WHOLE else None))
-            if doc is None or doc.tokens > remaining:
-                upgrades.append((None, item, lines, reason))
+    reserve = int(budget * DEPTH_RESERVE) if budget >= DEPTH_FROM else 0
+    excerpts: list[tuple[int, RankedFile, list[str], str]] = []  # (position in documents, ...)
+    rank = 0
+
+    def breadth(floor: int) -> None:
+        nonlocal rank, remaining
+        while rank < len(ranked) and remaining - floor >= MIN_USEFUL:
+            item, position = ranked[rank], rank
+            rank += 1
+            if item.path in included:
                 continue
-            upgrades.append((len(packed.documents), item, lines, reason))
-        if doc.tokens <= remaining:
+            left = remaining - floor
+            reason = "; ".join(dict.fromkeys(item.reasons)) or "ranked by the dependency graph"
+            lines = _lines(index, item.path)
+            cap = min(left, max(int(budget * FILE_SHARE), 4 * MIN_USEFUL))
+            excerpt_cap = max(4 * MIN_USEFUL, min(int(budget * EXCERPT_SHARE),
+                                                  EXCERPT_MAX * EXCERPT_DECAY // (position + EXCERPT_DECAY)))
+            whole_limit = min(cap, TOP_WHOLE_MAX) if position < TOP_WHOLE else min(cap, max(small, WHOLE_VS_EXCERPT * excerpt_cap))
+            doc = _whole_within(item.path, lines, whole_limit, reason)
+            if doc is None:
+                doc = (_focused(index, item, lines, min(cap, excerpt_cap), reason)
+                       or _focused(index, item, lines, cap, reason)  # its best definition alone needs more
+                       or (_focused(index, item, lines, left, reason) if position < TOP_WHOLE else None))
+                if doc is None:
+                    continue
+                excerpts.append((len(packed.documents), item, lines, reason))
             packed.documents.append(doc)
             included.add(item.path)
             remaining -= doc.tokens
-    # depth: budget left turns excerpts whole, and adds whole the files that had nothing to excerpt, best first
-    for position, item, lines, reason in upgrades:
+
+    breadth(reserve)
+    for position, item, lines, reason in excerpts:  # depth, best-ranked first
         if remaining < MIN_USEFUL:
             break
-        if item.path in included and position is None:
-            continue
-        held = packed.documents[position].tokens if position is not None else 0
-        if sum(len(line) for line in lines) > (remaining + held) * CHARS_PER_TOKEN_MAX:
-            continue
-        whole = whole_document(item.path, lines, reason, "ranked")
-        if whole.tokens - held <= remaining:
-            if position is None:
-                packed.documents.append(whole)
-                included.add(item.path)
-            else:
-                packed.documents[position] = whole
+        held = packed.documents[position].tokens
+        whole = _whole_within(item.path, lines, min(remaining + held, int(budget * FILE_SHARE)), reason)
+        if whole is not None:
+            packed.documents[position] = whole
             remaining -= whole.tokens - held
-    return packed
+    breadth(0)
+
+
+def _whole_within(path: str, lines: list[str], limit: int, reason: str) -> PackedDoc | None:
+    """The whole file if it takes at most ``limit`` tokens (a character count rules most out before counting)."""
+    if sum(len(line) for line in lines) > limit * CHARS_PER_TOKEN_MAX:
+        return None
+    doc = whole_document(path, lines, reason, "ranked")
+    return doc if doc.tokens <= limit else None

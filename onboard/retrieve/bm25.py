@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 
 import numpy as np
 
@@ -15,13 +15,7 @@ class BM25:
         average = float(lengths.mean()) if self.size else 1.0
         self.norm = k1 * (1 - b + b * lengths / max(average, 1.0))
         self.k1 = k1
-        postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-        for doc_id, doc in enumerate(documents):
-            for term, count in Counter(doc).items():
-                ids, counts = postings[term]
-                ids.append(doc_id)
-                counts.append(count)
-        self.postings = {t: (np.array(i, dtype=np.int32), np.array(c, dtype=np.float32)) for t, (i, c) in postings.items()}
+        self.postings = _postings(documents, lengths.astype(np.int64))
 
     def idf(self, term: str) -> float:
         df = len(self.postings[term][0]) if term in self.postings else 0
@@ -35,3 +29,24 @@ class BM25:
             ids, tf = self.postings[term]
             result[ids] += weight * self.idf(term) * tf * (self.k1 + 1) / (tf + self.norm[ids])
         return result
+
+
+def _postings(documents: list[list[str]], lengths: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """term → (ids of the documents holding it, ascending; how often each holds it).
+
+    Counted with numpy over (document, term) keys rather than a Counter per document: a big index
+    (Django: 50k chunks, 3 million words) builds its tables in a fraction of the time, and its first
+    answer waits for them."""
+    vocabulary: dict[str, int] = {}
+    term_ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for doc in documents for t in doc),
+                           dtype=np.int64, count=int(lengths.sum()))
+    if not vocabulary:
+        return {}
+    keys = np.repeat(np.arange(len(documents), dtype=np.int64), lengths) * len(vocabulary) + term_ids
+    pairs, counts = np.unique(keys, return_counts=True)  # sorted by document, then term
+    docs, terms = np.divmod(pairs, len(vocabulary))
+    order = np.argsort(terms, kind="stable")  # grouped by term, documents still ascending
+    bounds = np.cumsum(np.bincount(terms, minlength=len(vocabulary)))[:-1]
+    ids = np.split(docs[order].astype(np.int32), bounds)
+    tfs = np.split(counts[order].astype(np.float32), bounds)
+    return {term: (ids[i], tfs[i]) for term, i in vocabulary.items()}

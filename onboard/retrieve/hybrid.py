@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from onboard.graph import personalized_pagerank
+from onboard.graph import RestartWalk
 from onboard.retrieve.bm25 import BM25
 from onboard.retrieve.cues import Cues, read_cues
 from onboard.retrieve.lookup import CueIndex
@@ -81,6 +81,7 @@ class Retriever:
         self.card_paths = sorted(self.files)
         self.card_bm25 = BM25([self._card(p) for p in self.card_paths])
         self.graph = db.file_graph()
+        self.walk = RestartWalk(self.graph)
         self.roles = {path: file_role(path) for path in self.files}
         self.cue_index = CueIndex(self.files, self.chunks)
 
@@ -122,12 +123,15 @@ class Retriever:
 
     def _vector_signal(self, question: str, out: dict[str, "RankedFile"]) -> list[str]:
         embedded = self.index.db.manifest().get("vectors_complete") == "true"
+        not_yet = ("Answered without vectors: this index is not embedded yet "
+                   f"(`onboard reindex {self.index.name}` embeds it).")
+        if not embedded and self.index.vector_progress().done == 0:
+            self.vector_note = not_yet  # nothing to search: chroma is not even imported (seconds on a first answer)
+            return []
         try:
             hits = self.index.vectors.query(question, PER_SIGNAL * 2)
         except Exception as err:  # noqa: BLE001 - lexical and graph signals still answer without vectors
-            self.vector_note = (f"Answered without vectors: {err}" if embedded else
-                                "Answered without vectors: this index is not embedded yet "
-                                f"(`onboard reindex {self.index.name}` embeds it).")
+            self.vector_note = f"Answered without vectors: {err}" if embedded else not_yet
             return []
         self.vector_note = None if embedded else (
             f"Vectors are incomplete, so some passages may be missed (`onboard reindex {self.index.name}`).")
@@ -227,7 +231,7 @@ class Retriever:
         for path in fused:
             fused[path] *= self.role_weight(path, cues.roles)
         seeds = dict(sorted(fused.items(), key=lambda kv: -kv[1])[:SEEDS])
-        walk = personalized_pagerank(self.graph, seeds) if seeds else {}
+        walk = self.walk.scores(seeds) if seeds else {}
         top_fused = max(fused.values(), default=1.0)
         top_walk = max(walk.values(), default=1.0) or 1.0
         for path in set(fused) | set(walk):
@@ -284,6 +288,7 @@ def retriever_for(index: Index) -> Retriever:
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
+            _CACHE[key].index = index  # the caller's is open; the one it was built with may be closed by now
             return _CACHE[key]
         for stale in [k for k in _CACHE if k[0] == key[0]]:
             del _CACHE[stale]

@@ -26,14 +26,14 @@ import fnmatch
 import importlib
 import pkgutil
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
-from detect_secrets.filters.heuristic import is_sequential_string, is_templated_secret
-from detect_secrets.plugins.keyword import DENYLIST
+# detect-secrets loads in a third of a second; `onboard list` scans (``is_secret_file``) but never
+# redacts, so its rules are imported on the first redaction (``_secret_name``, ``_heuristics``).
 
 _SECRET_FILE_PATTERNS = (
     ".env", ".env.*", "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.asc",
@@ -64,12 +64,28 @@ _MORE_KEYWORDS = (
     "token", "passphrase", "credentials?",
     r"(?:secret|access|signing|encryption|master|app|consumer|hmac|jwt|webhook|session|license)[-_.]?key",
 )
-_KEYWORD = "(?:{})".format("|".join([k.replace("_?", "[-_.]?") for k in DENYLIST] + list(_MORE_KEYWORDS)))
 # Every keyword holds one of these, so a cheap literal search finds the names worth a closer look.
 _KEYWORD_CORE = re.compile(r"pass|pwd|secret|token|key|credential|contrase")
-# A name (lowercased) ends with the keyword: ``tokenizer``, ``password_field`` and ``secret_name``
-# hold no secret; a suffix that still names the secret may follow (``client-key-data``, ``PASSWORD2``).
-_SECRET_NAME = re.compile(rf"{_KEYWORD}(?:[-_.]?(?:data|value|base|b64|base64|\d+))?(?![\w.\-])")
+
+
+@lru_cache(maxsize=1)
+def _secret_name() -> re.Pattern[str]:
+    """A name (lowercased) ending with a keyword: ``tokenizer``, ``password_field`` and ``secret_name``
+    hold no secret; a suffix that still names the secret may follow (``client-key-data``, ``PASSWORD2``)."""
+    from detect_secrets.plugins.keyword import DENYLIST
+
+    keyword = "(?:{})".format("|".join([k.replace("_?", "[-_.]?") for k in DENYLIST] + list(_MORE_KEYWORDS)))
+    return re.compile(rf"{keyword}(?:[-_.]?(?:data|value|base|b64|base64|\d+))?(?![\w.\-])")
+
+
+@lru_cache(maxsize=1)
+def _heuristics() -> tuple[Callable[[str], bool], Callable[[str], bool]]:
+    """detect-secrets' (is_templated_secret, is_sequential_string) false-positive filters."""
+    from detect_secrets.filters.heuristic import is_sequential_string, is_templated_secret
+
+    return is_templated_secret, is_sequential_string
+
+
 _NAME_CHARS = re.compile(r"[\w.\-]*")
 _DASHES = re.compile(r"-*")
 
@@ -198,6 +214,7 @@ def _is_stand_in(value: str) -> bool:
 def _is_secret_value(value: str, quoted: bool) -> bool:
     """A value given to a secret-sounding name is a secret unless it is a reference, a template, a
     stand-in or a word. Unquoted, ``password = user.password`` or ``password=password`` is code."""
+    is_templated_secret, is_sequential_string = _heuristics()
     if len(value) < MIN_SECRET or value.startswith("[REDACTED") or is_templated_secret(value):
         return False
     if any(c.isspace() for c in value) or "://" in value or _TEMPLATE.search(value):
@@ -215,7 +232,7 @@ def _is_secret_value(value: str, quoted: bool) -> bool:
 def _is_url_password(value: str) -> bool:
     """In a URL the password's place is unambiguous, so only templates and stand-ins are spared."""
     plain = unquote(value)
-    return not (len(plain) < MIN_URL_PASSWORD or is_templated_secret(value) or _TEMPLATE.search(value)
+    return not (len(plain) < MIN_URL_PASSWORD or _heuristics()[0](value) or _TEMPLATE.search(value)
                 or value[0] in "$%:" or any(c.isspace() for c in plain) or _is_stand_in(plain))
 
 
@@ -264,7 +281,7 @@ def _secret_names(lowered: str) -> Iterator[tuple[int, int]]:
         start = len(lowered) - _NAME_CHARS.match(backwards, len(lowered) - core.start()).end()
         start = _DASHES.match(lowered, start, core.start()).end()  # a flag's dashes are not the name's
         done = _NAME_CHARS.match(lowered, core.end()).end()
-        if _SECRET_NAME.search(lowered, start, done):
+        if _secret_name().search(lowered, start, done):
             yield start, done
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +30,9 @@ BUNDLED_LANGUAGES = frozenset({"javascript", "css", "json", "html", "typescript"
 ELIDED_KEEP = 200  # characters kept of a line too long to index in an otherwise normal file
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
          (b"\xfe\xff", "utf-16"))
+# A file modified this close to the scan may change again within the same mtime tick: its stamp is
+# not trusted (the same "racy" rule git's index uses), so the next scan reads it again.
+RACY_NS = 2_000_000_000
 _SPECIAL = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
             (stat.S_ISBLK, "block device"))
 
@@ -73,10 +78,15 @@ def _valid_utf8(name: str) -> bool:
         return False
 
 
+Stamp = tuple[int, int]  # (size, mtime_ns): a file with the same stamp as last time has the same bytes
+
+
 @dataclass
 class ScanResult:
     files: list[SourceFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # paths whose stamp matched ``known``: not read
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # trustworthy stamps of files and unchanged
 
 
 @dataclass(frozen=True)
@@ -172,8 +182,21 @@ def read_source(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> Source
     return SourceFile(rel, path, language, len(data), hashlib.sha256(data).hexdigest(), _elide_long_lines(text))
 
 
-def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
+def _stamp(entry: os.DirEntry, started_ns: int) -> Stamp | None:
+    """The entry's (size, mtime_ns), or None when it was modified too close to the scan to trust."""
+    try:
+        info = entry.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns) if info.st_mtime_ns < started_ns - RACY_NS else None
+
+
+def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, Stamp] | None = None) -> ScanResult:
     """Every indexable file under ``root``, sorted by path, and every skipped one with its reason.
+
+    A file whose (size, mtime_ns) equals its stamp in ``known`` (what the last index recorded) is not
+    read: it lands in ``unchanged``. Reading and hashing every file is what made `onboard list`'s
+    stale check and a one-file reindex of a big tree take seconds.
 
     Symlinked files are followed only while they stay inside the repository; symlinked directories
     are not followed (their targets are walked under their real paths), and each real directory is
@@ -186,7 +209,9 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
         raise NotADirectoryError(f"{root} is not a directory")
     real_root = root.resolve()
     result = ScanResult()
-    seen_dirs: set[Path] = set()
+    known = known or {}
+    started_ns = time.time_ns()
+    seen_dirs: set[tuple[int, int]] = set()  # (device, inode): cheaper than resolving every directory
 
     def inside(real: Path) -> bool:
         return real == real_root or real_root in real.parents
@@ -195,7 +220,11 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
     pending: list[tuple[Path, str, list[_Rules]]] = [(root, "", [])]
     while pending:
         directory, base, rules = pending.pop()
-        real = directory.resolve()
+        try:
+            info = os.stat(directory)
+            real = (info.st_dev, info.st_ino)
+        except OSError:
+            real = (-1, len(seen_dirs))  # scandir below says why it is unreadable
         if real in seen_dirs:
             result.skipped.append(SkippedFile(base, "symlink loop (directory already indexed)"))
             continue
@@ -224,9 +253,8 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
                 continue
             if any(rule.ignores(rel, is_dir) for rule in rules):
                 continue
-            path = Path(entry.path)
             if is_link:
-                target = path.resolve()
+                target = Path(entry.path).resolve()
                 if not target.exists():
                     result.skipped.append(SkippedFile(rel, "broken symlink"))
                     continue
@@ -237,13 +265,22 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
                     result.skipped.append(SkippedFile(rel, "symlink loop or alias of a directory in the repository"))
                     continue
             if is_dir:
-                pending.append((path, rel, rules))
+                pending.append((Path(entry.path), rel, rules))
             elif special:
                 result.skipped.append(SkippedFile(rel, f"special file ({special}), never opened"))
             elif entry.name not in IGNORE_FILES:
-                read = read_source(path, rel, max_bytes)
+                stamp = _stamp(entry, started_ns)
+                if stamp is not None and known.get(rel) == stamp:
+                    result.unchanged.append(rel)
+                    result.stamps[rel] = stamp
+                    continue
+                # A Path only for a file that is read: an unchanged file of a big tree costs one stat.
+                read = read_source(Path(entry.path), rel, max_bytes)
                 (result.files if isinstance(read, SourceFile) else result.skipped).append(read)
+                if isinstance(read, SourceFile) and stamp is not None:
+                    result.stamps[rel] = stamp
 
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
+    result.unchanged.sort()
     return result

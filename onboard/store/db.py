@@ -49,7 +49,21 @@ CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
 CREATE INDEX IF NOT EXISTS edges_src ON edges(src);
 CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst);
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
+CREATE TABLE IF NOT EXISTS stamps (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS history_commits (
+    sha TEXT PRIMARY KEY, author TEXT NOT NULL, email TEXT NOT NULL, time INTEGER NOT NULL, subject TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history_changes (
+    sha TEXT NOT NULL REFERENCES history_commits(sha) ON DELETE CASCADE, path TEXT NOT NULL,
+    added INTEGER NOT NULL, deleted INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS history_files (path TEXT PRIMARY KEY, time INTEGER NOT NULL, sha TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS codeowners (line INTEGER PRIMARY KEY, pattern TEXT NOT NULL, owners TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS history_changes_path ON history_changes(path);
+CREATE INDEX IF NOT EXISTS history_changes_sha ON history_changes(sha);
 """
+# History and CODEOWNERS tables (onboard.store.history) came after schema 1: an index built before them
+# gains them on its next reindex (CREATE ... IF NOT EXISTS) and reads as having no history until then,
+# so they are not in TABLES, whose absence marks an index as damaged.
+# The same holds for stamps (size, mtime) of indexed files, which let a scan skip reading unchanged files.
 TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges", "chunks")
 
 
@@ -149,10 +163,32 @@ class IndexDB:
                           (path,) if path else ())
         return [Symbol(*row) for row in rows]
 
+    def symbols_of(self, paths: Iterable[str]) -> list[Symbol]:
+        """The definitions of several files in one query (a module's map reads those of hundreds)."""
+        return [Symbol(*row) for row in self._rows_in(
+            "SELECT name, qualname, kind, path, start_line, end_line, signature, docstring, parent FROM symbols "
+            "WHERE path IN ({}) ORDER BY path, start_line", paths)]
+
+    def find_symbols(self, query: str, limit: int = 50) -> list[Symbol]:
+        """Definitions whose name or qualified name contains ``query`` (any case): exact names first,
+        then names starting with it, then the rest; shorter names before longer."""
+        needle = query.strip()
+        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._rows(  # SQLite's LIKE ignores ASCII case
+            "SELECT name, qualname, kind, path, start_line, end_line, signature, docstring, parent FROM symbols "
+            "WHERE name LIKE ? ESCAPE '\\' OR qualname LIKE ? ESCAPE '\\' "
+            "ORDER BY name = ? COLLATE NOCASE DESC, name LIKE ? ESCAPE '\\' DESC, length(name), qualname, path "
+            "LIMIT ?", (like, like, needle, like[1:], limit))
+        return [Symbol(*row) for row in rows]
+
     def references(self, path: str | None = None) -> list[Reference]:
         sql = "SELECT name, path, line FROM refs"
         rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())
         return [Reference(*row) for row in rows]
+
+    def references_to(self, names: Iterable[str]) -> list[Reference]:
+        """Every use of one of ``names``, in any file."""
+        return [Reference(*row) for row in self._rows_in("SELECT name, path, line FROM refs WHERE name IN ({})", names)]
 
     def _rows_in(self, sql: str, values: Iterable[str]) -> list[sqlite3.Row]:
         """Rows of ``sql`` (holding one ``IN ({})``) for ``values``, in batches under SQLite's limit
@@ -196,7 +232,11 @@ class IndexDB:
         rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())
         return [Import(m, p, line, tuple(json.loads(names)), level) for m, p, line, names, level in rows]
 
-    def edges(self) -> list[Edge]:
+    def edges(self, kinds: tuple[str, ...] | None = None) -> list[Edge]:
+        """All edges, or those of ``kinds`` (maps read only imports: a third of Django's 34,000 edges)."""
+        if kinds:
+            return [Edge(*row) for row in self._rows_in("SELECT src, dst, kind, weight FROM edges WHERE kind IN ({})",
+                                                        kinds)]
         return [Edge(*row) for row in self._rows("SELECT src, dst, kind, weight FROM edges")]
 
     def chunks(self, path: str | None = None) -> list[Chunk]:
@@ -215,12 +255,12 @@ class IndexDB:
         return {table: self._rows(f"SELECT COUNT(*) FROM {table}")[0][0]
                 for table in ("files", "symbols", "edges", "chunks", "skipped")}
 
-    def file_graph(self) -> nx.DiGraph:
+    def file_graph(self, kinds: tuple[str, ...] | None = None) -> nx.DiGraph:
         from onboard.graph import build_file_graph
 
         attrs = {f.path: {"language": f.language, "size": f.size, "lines": f.lines, "pagerank": f.pagerank}
                  for f in self.files()}
-        return build_file_graph(attrs, self.edges())
+        return build_file_graph(attrs, self.edges(kinds))
 
     # -- writes (inside one transaction, by the indexer) ---------------------------------------
 
@@ -287,6 +327,23 @@ class IndexDB:
     def set_pageranks(self, tx: sqlite3.Connection, ranks: dict[str, float]) -> None:
         tx.execute("UPDATE files SET pagerank = 0")
         tx.executemany("UPDATE files SET pagerank = ? WHERE path = ?", [(r, p) for p, r in ranks.items()])
+
+    def has_table(self, table: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)))
+
+    def query(self, sql: str, args: Iterable[object] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only ``sql`` for the store's own views (history), under the connection lock."""
+        return self._rows(sql, args)
+
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        """(size, mtime_ns) of each indexed file when last read; empty for an index built before stamps."""
+        if not self.has_table("stamps"):
+            return {}
+        return {path: (size, mtime) for path, size, mtime in self._rows("SELECT path, size, mtime_ns FROM stamps")}
+
+    def replace_stamps(self, tx: sqlite3.Connection, stamps: dict[str, tuple[int, int]]) -> None:
+        tx.execute("DELETE FROM stamps")
+        tx.executemany("INSERT INTO stamps VALUES (?, ?, ?)", [(p, size, mtime) for p, (size, mtime) in stamps.items()])
 
     def texts(self) -> dict[str, str]:
         return dict(self._rows("SELECT path, text FROM files"))

@@ -147,6 +147,11 @@ class Embedder:
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        """Wordpieces each text embeds as (after truncation): callers order a long list by it, so that
+        each batch pads little (a Django pass in arrival order spent a quarter of its time on padding)."""
+        return [len(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
+
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), HIDDEN), dtype=np.float32)
         if not texts:

@@ -124,8 +124,9 @@ def stale_files(index: Index) -> list[str]:
     root = index.root
     if root is None or not root.is_dir():
         return sorted(f.path for f in index.db.files())
-    on_disk = {f.path: f.sha256 for f in scan_repo(root).files}
     indexed = {f.path: f.sha256 for f in index.db.files()}
+    scan = scan_repo(root, known=index.db.stamps())  # files whose size and mtime match are not read
+    on_disk = {f.path: f.sha256 for f in scan.files} | {path: indexed.get(path) for path in scan.unchanged}
     return sorted(p for p in on_disk.keys() | indexed.keys() if on_disk.get(p) != indexed.get(p))
 
 

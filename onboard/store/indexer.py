@@ -23,7 +23,8 @@ from onboard.models import ParsedFile, SkippedFile, SourceFile
 from onboard.parse import chunk_file, parse_file
 from onboard.scan import redact, scan_repo
 from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB, StoredFile
-from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, ROOT_COPY, index_lock, is_our_index, wipe
+from onboard.store.history import read_people, write_people
+from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, index_lock, is_our_index, wipe
 from onboard.store.vector_fill import fill_vectors, start_worker, stopped_embedding
 
 Progress = Callable[[str, int, int], None]
@@ -47,6 +48,7 @@ class IndexReport:
     worker: int | None = None  # pid of the background worker started to embed the rest
     redactions: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    history: int | None = None  # commits read from git this run (only the new ones); None: not a git checkout
 
 
 def _parsed_from_db(db: IndexDB, keep: set[str]) -> list[ParsedFile]:
@@ -89,7 +91,7 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
 
             with stopped_embedding(directory):
                 dropped = drop_vectors(settings, name, directory / CHROMA_DIR)
-                wipe(directory, keep=LOCKS | {CHROMA_DIR} if dropped else LOCKS)
+                wipe(directory, keep=LOCKS | PRESERVED | ({CHROMA_DIR} if dropped else frozenset()))
         (directory / ROOT_COPY).write_text(str(root), encoding="utf-8")
         db = IndexDB(directory / DB_NAME, name, create=True)
         try:
@@ -122,13 +124,13 @@ def _timed(report: IndexReport, stage: str, started: float) -> float:
 
 def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress, embed: bool) -> None:
     clock = time.perf_counter()
-    scan = scan_repo(root)
-    notify("scan", len(scan.files), len(scan.files))
     before = {f.path: f for f in db.files()}
+    scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in before})
+    current = {f.path for f in scan.files} | set(scan.unchanged)
+    notify("scan", len(current), len(current))
     changed = [f for f in scan.files if f.path not in before or before[f.path].sha256 != f.sha256]
-    current = {f.path for f in scan.files}
     removed = sorted(set(before) - current)
-    report.indexed, report.unchanged, report.removed = len(changed), len(scan.files) - len(changed), len(removed)
+    report.indexed, report.unchanged, report.removed = len(changed), len(current) - len(changed), len(removed)
     report.skipped = scan.skipped
     clock = _timed(report, "scan", clock)
 
@@ -143,6 +145,8 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         if done % 100 == 0 or done == len(redacted):
             notify("parse", done, len(redacted))
     clock = _timed(report, "parse", clock)
+    people = read_people(db, root, current)  # git history since the last commit read, and CODEOWNERS
+    clock = _timed(report, "history", clock)
 
     with db.transaction() as tx:
         old_names = db.defined_names([source.path for source, _ in redacted] + removed) if before else {}
@@ -154,6 +158,8 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         if changed or removed:
             _update_graph(db, tx, parsed, current, set(before), old_names)
         db.replace_skipped(tx, scan.skipped)
+        db.replace_stamps(tx, scan.stamps)
+        report.history = write_people(db, tx, people)
         counts = db.counts()
         manifest = db.manifest()
         db.put_manifest(tx, {

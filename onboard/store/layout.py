@@ -20,15 +20,20 @@ LOCK_NAME = ".lock"  # held by index, reindex and remove: one writer of SQLite a
 EMBED_LOCK = ".embed.lock"  # held by whoever writes the vectors (the background worker, or `--wait`)
 STATUS_FILE = "vectors.json"  # the embedding worker's progress, for `onboard list` and answers
 WORKER_LOG = "embedding.log"  # what the detached worker printed (errors, mostly)
+CHAT_DB = "chat.sqlite3"  # the web chat's history of this index
+JOB_FILE = "index-job.json"  # progress of an indexing job started from the web app
+JOB_LOG = "index-job.log"  # what that job printed
+# A rebuild keeps these: they are the people's (chat) or belong to the job doing the rebuild.
+PRESERVED = frozenset({CHAT_DB, f"{CHAT_DB}-wal", f"{CHAT_DB}-shm", f"{CHAT_DB}-journal", JOB_FILE, JOB_LOG})
 INDEX_ENTRIES = frozenset({DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", CHROMA_DIR, ROOT_COPY,
-                           LOCK_NAME, EMBED_LOCK, STATUS_FILE, WORKER_LOG})
+                           LOCK_NAME, EMBED_LOCK, STATUS_FILE, WORKER_LOG}) | PRESERVED
 LOCKS = frozenset({LOCK_NAME, EMBED_LOCK})
 CACHE_DIR = ".embeddings"  # in the home: the shared embedding cache; no index can be named so
 
 
 def is_entry(name: str) -> bool:
     """One of ours: a listed entry, or the status file's temporary twin a crash may leave behind."""
-    return name in INDEX_ENTRIES or name.startswith(f".{STATUS_FILE}.")
+    return name in INDEX_ENTRIES or name.startswith((f".{STATUS_FILE}.", f".{JOB_FILE}."))
 
 
 def index_lock(directory: Path, name: str) -> FileLock:
@@ -43,11 +48,11 @@ def index_lock(directory: Path, name: str) -> FileLock:
 
 def is_our_index(directory: Path) -> bool:
     """An index directory of ours has our database or the root copy the indexer writes first (or,
-    after a run killed at its very start, only our lock file)."""
+    after a run killed at its very start, only our lock file and a web job's progress)."""
     if not directory.is_dir():
         return False
     names = {child.name for child in directory.iterdir()}
-    return bool({DB_NAME, ROOT_COPY} & names) or bool(names) and names <= LOCKS
+    return bool({DB_NAME, ROOT_COPY} & names) or bool(names) and names <= LOCKS | PRESERVED
 
 
 def wipe(directory: Path, keep: frozenset[str] = LOCKS) -> list[str]:

@@ -28,14 +28,19 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from filelock import FileLock, Timeout
 
 from onboard.config import Settings
 from onboard.errors import OnboardError
+from onboard.models import Chunk
+from onboard.scan.roles import file_role
 from onboard.store.db import IndexDB
 from onboard.store.layout import CACHE_DIR, CHROMA_DIR, DB_NAME, EMBED_LOCK, STATUS_FILE, WORKER_LOG
+
+if TYPE_CHECKING:
+    from onboard.store.embedding import Embedder
 
 Progress = Callable[[str, int, int], None]
 UPSERT = 64  # chunks per chroma write: a killed worker loses at most this many
@@ -137,6 +142,8 @@ def fill_vectors(settings: Settings, name: str, progress: Progress | None = None
             wanted = {c.id for c in chunks}
             vectors.delete(sorted(present - wanted))
             missing = [c for c in chunks if c.id not in present]
+            if missing:  # the model loads only when there is something to embed
+                missing = embedding_order(missing, embedder(settings.embedder))
             done = len(wanted) - len(missing)
             _write_status(directory, state="embedding", done=done, total=len(wanted), generation=generation)
             for start in range(0, len(missing), UPSERT):
@@ -152,6 +159,21 @@ def fill_vectors(settings: Settings, name: str, progress: Progress | None = None
     finally:
         cache.close()
         db.close()
+
+
+# Which vectors come first: those of the code and docs a question is about, tests and copies of other
+# people's code last. Retrieval searches the vectors there are, so they help before the pass ends.
+ROLE_ORDER = ("source", "docs", "example", "fixture", "test", "generated", "vendored")
+
+
+def embedding_order(chunks: list[Chunk], embed: Embedder) -> list[Chunk]:
+    """``chunks`` by role (``ROLE_ORDER``), then by length in wordpieces, so each batch pads little."""
+    from onboard.store.vectors import document
+
+    lengths = embed.lengths([document(c) for c in chunks])
+    rank = {role: n for n, role in enumerate(ROLE_ORDER)}
+    order = sorted(range(len(chunks)), key=lambda i: (rank.get(file_role(chunks[i].path), len(rank)), lengths[i]))
+    return [chunks[i] for i in order]
 
 
 @contextlib.contextmanager
@@ -201,20 +223,26 @@ def start_worker(settings: Settings, name: str) -> int | None:
     """Start a detached worker that fills the vectors of index ``name``, unless one is at it.
     Returns its pid (None when one was already running)."""
     directory = settings.index_dir(name)
-    _children[:] = [child for child in _children if child.poll() is None]
     if not _lock_is_free(directory):
         return None  # the running worker re-checks the generation before it exits
+    return spawn_detached(settings, "onboard.store.vector_fill", [name], directory / WORKER_LOG).pid
+
+
+def spawn_detached(settings: Settings, module: str, args: list[str], log_path: Path) -> subprocess.Popen:
+    """Run ``python -m module args`` in its own session (it outlives its caller, a web page's rerun
+    and Ctrl-C) with this process's settings, printing into ``log_path``."""
+    _children[:] = [child for child in _children if child.poll() is None]
     env = {key: value for key, value in os.environ.items() if not key.startswith("ONBOARD_CHROMA_")}
     env.update(ONBOARD_HOME=str(settings.home), ONBOARD_EMBEDDER=settings.embedder,
                PYTHONPATH=os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")])))
     if settings.chroma_host:
         env.update(ONBOARD_CHROMA_HOST=settings.chroma_host, ONBOARD_CHROMA_PORT=str(settings.chroma_port))
-    with open(directory / WORKER_LOG, "ab") as log:
-        child = subprocess.Popen([sys.executable, "-m", "onboard.store.vector_fill", name], env=env,
-                                 cwd=settings.home, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+    with open(log_path, "ab") as log:
+        child = subprocess.Popen([sys.executable, "-m", module, *args], env=env, cwd=settings.home,
+                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                  start_new_session=True, close_fds=True)
     _children.append(child)
-    return child.pid
+    return child
 
 
 def wait_until_complete(settings: Settings, name: str, progress: Progress | None = None, poll: float = 0.5) -> int:

@@ -7,59 +7,93 @@ indexed files only, so no path a user types can reach anything outside the index
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
 
 import networkx as nx
 
-from onboard.errors import PathOutsideRepo
-from onboard.graph import neighbourhood, package_of, rollup, symbol_id, symbol_neighbourhood, to_dot, to_json, to_mermaid
-from onboard.scan import CODE_LANGUAGES
+from onboard.errors import OnboardError, PathOutsideRepo
+from onboard.graph import find_cycles, symbol_graph, symbol_id, to_dot, to_json, to_mermaid
+from onboard.graph.packages import CATEGORIES as MAP_CATEGORIES
+from onboard.graph.packages import CATEGORY_LABELS as MAP_LABELS
+from onboard.graph.packages import IMPORT_KINDS, MAX_NODES, category, file_view, import_graph, package_view, symbol_view
 from onboard.store.index import Index
 
 FORMATS = ("mermaid", "dot", "json")
 LEVELS = ("package", "file", "symbol")
 
 
-def map_graph(index: Index, level: str = "package", focus: str | None = None,
-              include_external: bool = True) -> nx.DiGraph:
-    """The dependency graph at ``level``; ``focus`` narrows a file-level map to one package and its neighbours.
+def map_graph(index: Index, level: str = "package", focus: str | None = None, include_external: bool = False,
+              show: Iterable[str] = (), max_nodes: int = MAX_NODES) -> nx.DiGraph:
+    """The dependency map at ``level`` with the categories in ``show`` (``MAP_CATEGORIES``) switched on.
 
-    At the "symbol" level, ``focus`` is a file: its definitions, what they use and what uses them.
+    "package": code packages folded to about ``max_nodes`` nodes (``onboard.graph.packages``); ``focus`` a
+    package shows its modules and subpackages, ``focus`` a file its definitions. "file": every shown file,
+    or those under ``focus`` and their neighbours, unfolded (for exports). "symbol": the definitions of the
+    file ``focus``. ``graph.graph`` says what is hidden and lists the import ``cycles``.
     """
+    show = set(show) | ({"external"} if include_external else set())
+    unknown = show - set(MAP_CATEGORIES)
+    if unknown:
+        raise OnboardError(f"Unknown map filter {', '.join(sorted(unknown))}: use {', '.join(MAP_CATEGORIES)}.")
+    graph = import_graph(index.db.file_graph(IMPORT_KINDS))
+    if focus and level != "file":
+        focus = focus.strip().strip("/")
+        if focus in graph or level == "symbol":
+            path = normalise_path(focus)
+            index.db.file_text(path)  # raises PathOutsideRepo for anything not indexed
+            return symbol_view(_symbols_around(index, path), path, show, max_nodes)
     if level == "symbol":
-        if not focus:
-            return index.symbol_graph.copy()
-        path = normalise_path(focus)
-        index.db.file_text(path)  # raises PathOutsideRepo for anything not indexed
-        return symbol_neighbourhood(index.symbol_graph, path)
-    graph = index.db.file_graph()
-    # Maps show code: docs and data files have no dependencies to draw, and the standard library
-    # is one box rather than forty.
-    graph.remove_nodes_from([n for n, d in list(graph.nodes(data=True))
-                             if not d.get("external") and d.get("language") not in CODE_LANGUAGES])
-    graph = nx.relabel_nodes(graph, {n: "ext:stdlib" for n in graph if n.startswith("ext:stdlib:")})
-    # A dependency map draws imports; reference edges (name matches) serve retrieval, not design.
-    graph.remove_edges_from([(s, d) for s, d, kinds in list(graph.edges(data="kinds"))
-                             if not {"import", "external"} & set(kinds)])
-    if focus:
-        members = {n for n in graph if not graph.nodes[n].get("external") and package_of(n) == focus}
-        graph = neighbourhood(graph, members)
-        level = "file"
-    graph = rollup(graph, level)
-    if not include_external:
-        graph.remove_nodes_from([n for n, ext in list(graph.nodes(data="external")) if ext])
-    return graph
+        return index.symbol_graph.copy()
+    if level == "file":
+        view = file_view(graph, focus, show)
+    else:
+        try:
+            view = package_view(graph, focus, show, max_nodes)
+        except KeyError:
+            hidden = category(focus + "/x.py")
+            switch = f" Switch on {MAP_LABELS[hidden]} to see it." if hidden != "source" else ""
+            raise OnboardError(f"`{focus}` is not a package of {index.name}'s map.{switch}") from None
+    view.graph.setdefault("cycles", find_cycles(view))
+    return view
 
 
-def architecture_map(index: Index, level: str = "package", fmt: str = "json", focus: str | None = None,
-                     size_by: str = "lines", include_external: bool = True) -> str:
+def _symbols_around(index: Index, path: str) -> nx.DiGraph:
+    """The symbol graph as far as it touches ``path``'s definitions, from the rows that can.
+
+    ``Index.symbol_graph`` builds Django's whole graph (41,000 definitions, 500,000 uses) in tens of seconds; one
+    module's map needs its definitions and uses, every file defining a name it uses or defines (all of them, so
+    a name defined too often is dropped here as it is there), the uses of its names and the definitions around
+    those uses, and the imports of the files involved.
+    """
+    db = index.db
+    defined = {s.name for s in db.symbols(path)}
+    uses = db.references(path) + [r for r in db.references_to(defined) if r.path != path]
+    users = {r.path for r in uses}
+    paths = users | {p for p, _ in db.definitions(defined | {r.name for r in uses if r.path == path})}
+    near = db.edges_from(users)
+    edges = near + db.edges_from({e.dst for e in near if e.kind == "import"})
+    return symbol_graph(db.symbols_of(paths), uses, edges)
+
+
+def render_map(graph: nx.DiGraph, fmt: str, size_by: str = "lines", title: str = "",
+               urls: dict[str, str] | None = None) -> str:
+    """A map as Mermaid, DOT (nodes linked to ``urls``) or JSON."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    graph = map_graph(index, level, focus, include_external)
     if fmt == "json":
         return to_json(graph)
     if fmt == "dot":
-        return to_dot(graph, size_by=size_by, title=f"{index.name}: {focus or level} dependencies")
+        return to_dot(graph, size_by=size_by, title=title, urls=urls)
     return to_mermaid(graph, size_by=size_by)
+
+
+def architecture_map(index: Index, level: str = "package", fmt: str = "json", focus: str | None = None,
+                     size_by: str = "lines", include_external: bool = False, show: Iterable[str] = (),
+                     max_nodes: int = MAX_NODES) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    graph = map_graph(index, level, focus, include_external, show, max_nodes)
+    return render_map(graph, fmt, size_by, title=f"{index.name}: {focus or level} dependencies")
 
 
 def symbol_uses(index: Index, path: str) -> list[dict]:

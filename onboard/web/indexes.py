@@ -1,7 +1,10 @@
-"""The indexes page: health and freshness of every index, reindex with progress, add a repository.
+"""The indexes page: health and freshness of every index, (re)indexing as a background job, with
+its stage, progress, time left and a Cancel button.
 
-Indexing from the page returns once lexical search and the graph are ready (seconds); a background
-worker fills the vectors, so the page never blocks for minutes and the chat answers meanwhile."""
+Indexing from the page starts a detached job (``api.start_indexing``): it goes on when the page is
+left or reloaded, and whoever opens this page sees its progress. A job ends once lexical search and
+the graph are ready; the vectors then fill in the background, so the chat answers meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -11,56 +14,91 @@ import streamlit as st
 from onboard import api
 from onboard.errors import OnboardError
 from onboard.web.state import settings
+from onboard.web.text import md
+
+POLL_SECONDS = 1.0
+_RUNNING = "index_jobs_running"  # names whose job this session last saw running
+_MESSAGE = "index_jobs_message"  # what the last Cancel said, for the next run
 
 
-def _progress_callback():
-    bar = st.progress(0.0, text="starting…")
+def _status(info: api.IndexInfo, job: api.IndexJob | None) -> str:
+    if info.error or info.vectors_error:
+        return info.error or info.vectors_error
+    if job and job.running:
+        return f"indexing: {job.describe()}"
+    if job and job.state != "done":
+        return job.message
+    return "ok" if info.vectors_complete else info.vectors
 
-    def update(stage: str, done: int, total: int) -> None:
-        bar.progress(min(1.0, done / max(total, 1)), text=f"{stage}: {done}/{total}")
 
-    return update
+def _cancel(name: str) -> None:
+    try:
+        st.session_state[_MESSAGE] = ("warning", api.cancel_indexing(name, settings()).message)
+    except OnboardError as err:
+        st.session_state[_MESSAGE] = ("error", str(err))
 
 
-def _vectors_line(report: api.IndexReport) -> str:
-    if report.vectors_complete or not report.chunks:
-        return "Vectors are complete."
-    return "Ready for questions; the vectors fill in the background (reload this page to see how far)."
+def _show_job(job: api.IndexJob) -> None:
+    if job.running:
+        st.progress(job.fraction, text=f"**{md(job.name)}**: {md(job.describe())}")
+        st.button("Cancel", key=f"cancel_job:{job.name}", on_click=_cancel, args=(job.name,),
+                  help="Stop indexing; the index keeps its last complete state.")
+        return
+    show = {"done": st.success, "cancelled": st.warning}.get(job.state, st.error)
+    show(md(job.message))
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def jobs_panel() -> None:
+    """The web-started jobs, refreshed every second; the page reruns whole when one ends, so the
+    table above shows what it wrote."""
+    jobs = api.indexing_jobs(settings())
+    running = {job.name for job in jobs if job.running}
+    ended = st.session_state.get(_RUNNING, set()) - running
+    st.session_state[_RUNNING] = running
+    if ended:
+        st.rerun()
+    kind, message = st.session_state.pop(_MESSAGE, (None, None))
+    if message:
+        (st.warning if kind == "warning" else st.error)(md(message))
+    for job in jobs:
+        _show_job(job)
+
+
+def _start(path: str | None, name: str | None, rebuild: bool = False) -> None:
+    try:
+        job = api.start_indexing(path, name, settings(), rebuild=rebuild)
+    except OnboardError as err:
+        st.error(md(err))
+        return
+    st.session_state.setdefault(_RUNNING, set()).add(job.name)
+    st.info(f"Indexing {md(job.name)} in the background: you may leave this page; progress shows below.")
 
 
 def page() -> None:
     st.header("Indexes")
     infos = api.list_indexes(settings())
+    jobs = {job.name: job for job in api.indexing_jobs(settings())}
     if infos:
         rows = [{"name": i.name, "repository": i.root, "files": i.files, "symbols": i.symbols, "chunks": i.chunks,
-                 "last indexed": i.updated_at, "stale files": i.stale,
-                 "status": i.error or i.vectors_error or ("ok" if i.vectors_complete else i.vectors)}
+                 "last indexed": i.updated_at, "stale files": i.stale, "status": _status(i, jobs.get(i.name))}
                 for i in infos]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     else:
         st.info("No indexes yet. Add a repository below, or run `onboard index PATH`.")
     for info in infos:
         if info.error or info.vectors_error:
-            st.error(f"**{info.name}**: {info.error or info.vectors_error}")
+            st.error(f"**{md(info.name)}**: {md(info.error or info.vectors_error)}")
     if infos:
         chosen = st.selectbox("Index", [i.name for i in infos], key="reindex_name")
         rebuild = st.checkbox("Rebuild from scratch", key="reindex_rebuild",
                               help="Drops the index first: the fix for a damaged index.")
         if st.button("Reindex", key="reindex_button", type="primary"):
-            try:
-                report = api.reindex(chosen, settings(), _progress_callback(), rebuild=rebuild, background=True)
-                st.success(f"{chosen}: {report.indexed} files parsed, {report.unchanged} unchanged, "
-                           f"{report.removed} removed. {_vectors_line(report)}")
-            except OnboardError as err:
-                st.error(str(err))
+            _start(None, chosen, rebuild)
     with st.form("new_index"):
         st.subheader("Index a repository")
-        path = st.text_input("Path on this machine", key="new_path")
+        path = st.text_input("Path on this machine", key="new_path", placeholder="/home/me/src/flask")
         name = st.text_input("Name (default: folder name)", key="new_name")
         if st.form_submit_button("Index"):
-            try:
-                report = api.index_repo(path, name or None, settings(), _progress_callback(), background=True)
-                st.success(f"Indexed {report.name}: {report.files} files, {report.symbols} symbols. "
-                           f"{_vectors_line(report)}")
-            except OnboardError as err:
-                st.error(str(err))
+            _start(path, name.strip() or None)
+    jobs_panel()

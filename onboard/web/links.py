@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlencode
 
 from onboard import api
+from onboard.web.text import link
 
 UNVERIFIED = "⚠️"
 
@@ -28,6 +29,6 @@ def link_citations(text: str, citations: list[api.Citation], index: str) -> str:
     def replace(match: re.Match) -> str:
         citation = by_text[match.group(1)]
         if citation.verified:
-            return f"[{citation.text}]({source_url(index, citation.path, citation.start, citation.end)})"
+            return link(citation.text, source_url(index, citation.path, citation.start, citation.end))
         return f"`{citation.text}` {UNVERIFIED}"
     return pattern.sub(replace, text)

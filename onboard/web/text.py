@@ -1,0 +1,24 @@
+"""Repository and user text shown literally in Streamlit's Markdown (`__init__` stays `__init__`).
+
+Every Streamlit text element but ``st.text``/``st.code`` reads Markdown, so a file called
+``__init__.py`` shows as a bold "init", ``[x](y)`` becomes a link and ``:red[...]`` a colour. CommonMark
+lets a backslash escape any ASCII punctuation character, so escaping them is always correct; those
+that never start or end Markdown syntax (``/ , ; ' " = ? %``) are left as they are, for readable
+sources. No installed library does only this (Markdown renderers escape HTML, not Markdown).
+"""
+
+from __future__ import annotations
+
+import re
+
+_SYNTAX = re.compile(r"([!#$&()*+\-.:<>@\[\\\]^_`{|}~])")
+
+
+def md(text: object) -> str:
+    """``text`` as Markdown that renders exactly as ``text`` (line breaks kept as breaks)."""
+    return _SYNTAX.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def link(label: object, url: str) -> str:
+    """A Markdown link whose label shows literally; ``url`` must already be URL-encoded."""
+    return f"[{md(label)}]({url})"

@@ -1,0 +1,298 @@
+"""The architecture guide: built from the index, exported as Markdown, written by Claude once and kept fresh,
+browsed in the web app (AppTest) and in Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+from markdown_it import MarkdownIt
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from onboard import api
+from onboard.cli import app as cli
+from onboard.config import Settings
+from onboard.guide.markdown import sources_in
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+FILES = {
+    "README.md": "# Toolkit\n\n[![ci](https://ci/badge.svg)](https://ci)\n\nToolkit turns `__init__` files and "
+                 "*stars* into reports.\nIt has a CLI and a web page.\n",
+    "pyproject.toml": '[project]\nname = "toolkit"\ndescription = "Reports from code"\ndependencies = [\n'
+                      '    "click>=8",\n]\n\n[project.scripts]\ntoolkit = "toolkit.cli:main"\n',
+    "toolkit/__init__.py": '"""Toolkit: the public API."""\nfrom toolkit.core import Engine\n\n__all__ = ["Engine"]\n',
+    "toolkit/core.py": '"""The engine that builds reports."""\nfrom toolkit.util.text import shout\n\n\n'
+                       'class Engine:\n    """Builds a report from its parts."""\n\n    def run(self, parts):\n'
+                       '        return shout(" ".join(parts))\n',
+    "toolkit/util/__init__.py": "",
+    "toolkit/util/text.py": "def shout(text: str) -> str:\n    return text.upper()\n",
+    "toolkit/cli.py": '"""The command line."""\nimport click\n\nfrom toolkit.core import Engine\n\n\n'
+                      '@click.group()\ndef main():\n    pass\n\n\n@main.command()\ndef report():\n'
+                      '    """Print a report."""\n    print(Engine().run(["a"]))\n\n\nif __name__ == "__main__":\n'
+                      '    main()\n',
+    "toolkit/web.py": 'from flask import Flask\n\nfrom toolkit.core import Engine\n\napp = Flask(__name__)\n\n\n'
+                      '@app.route("/report")\ndef report_page():\n    return Engine().run(["web"])\n',
+    "tests/test_core.py": 'from toolkit.core import Engine\n\n\ndef test_run():\n    assert Engine().run(["a"]) == "A"\n',
+}
+SECTIONS = ["overview", "layers", "entry-points", "core", "reading-path", "pkg-toolkit", "pkg-toolkit-util"]
+
+
+@pytest.fixture
+def toolkit(tmp_path: Path) -> Path:
+    root = tmp_path / "toolkit"
+    for path, text in FILES.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
+@pytest.fixture
+def index(toolkit: Path, settings: Settings) -> api.Index:
+    api.index_repo(toolkit, "toolkit", settings, embed=False)
+    return api.open_index("toolkit", settings)
+
+
+def rendered(guide: api.Guide, slug: str) -> str:
+    return api.guide_markdown(guide, guide.page(slug), lambda p, a, b: f"src/{p}#{a}-{b}", lambda s: s, False)
+
+
+def test_every_section_states_facts_with_working_source_links(index: api.Index) -> None:
+    guide = api.guide_for(index)
+    assert [p.slug for p in guide.pages] == SECTIONS
+    files = {f.path: f.lines for f in index.db.files()}
+    for page in guide.pages:
+        sources = sources_in(page.body)
+        assert sources, f"{page.slug} links no source"
+        for path, start, end in sources:
+            assert path in files and 1 <= start <= end <= max(files[path], 1), (page.slug, path, start, end)
+    overview = rendered(guide, "overview")
+    assert "Reports from code" in overview and "[pyproject.toml:2](src/pyproject.toml#2-2)" in overview
+    assert "[README.md:5-6](src/README.md#5-6)" in overview  # the first paragraph, badges skipped
+    html = MarkdownIt().render(overview)
+    assert "Toolkit turns `__init__` files and *stars* into reports." in html  # repository text shown literally
+    entry = rendered(guide, "entry-points")
+    assert re.search(r"`toolkit` runs `toolkit.cli:main` \(\[pyproject.toml:9\]\(.+\)\) → \[toolkit/cli.py:8\]", entry)
+    assert "`report` (`report`): [toolkit/cli.py:12-13]" in entry
+    assert "`/report` → `report_page`: [toolkit/web.py:8-9]" in entry
+    assert "`runs as a program`: [toolkit/cli.py:18]" in entry
+    assert "toolkit/\\_\\_init\\_\\_.py: declares its public API" in entry
+    core = rendered(guide, "core")
+    assert "**`Engine`** (class, [toolkit/core.py:5-9]" in core and "`class Engine`" in core
+    assert "Builds a report from its parts." in core
+    steps = re.findall(r"^\d+\. \[([^\]:]+):", rendered(guide, "reading-path"), re.M)
+    assert steps[:3] == ["README.md", "pyproject.toml", "toolkit/cli.py"] and 5 <= len(steps) <= 10
+    package = rendered(guide, "pkg-toolkit")
+    assert "The engine that builds reports." in package or "Toolkit: the public API." in package
+    assert "[toolkit/util](pkg-toolkit-util): 1 import, e.g. [toolkit/core.py:2]" in package
+    assert "[tests/test\\_core.py:1](src/tests/test_core.py#1-1) (imports toolkit/core.py)" in package
+    util = rendered(guide, "pkg-toolkit-util")
+    assert "[toolkit](pkg-toolkit): e.g. [toolkit/core.py:2]" in util
+    assert "What is this package for? Nothing in it says" in util and "How is it tested?" in util
+    assert [p for p in guide.pages if p.writable] == [guide.page("overview"), guide.page("pkg-toolkit"),
+                                                       guide.page("pkg-toolkit-util")]
+    assert {p.status for p in guide.pages} == {"index only", "not written"}
+    assert "Built from the index alone" in rendered(guide, "pkg-toolkit")
+
+
+def test_export_writes_a_folder_of_linked_markdown_and_never_overwrites_foreign_files(
+        index: api.Index, settings: Settings, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "guide"
+    result = runner.invoke(cli, ["guide", "toolkit", "--out", str(out), "--home", str(settings.home)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 7 pages" in result.output and "index only" in result.output
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.md"))
+    assert written == ["README.md", "core.md", "entry-points.md", "layers.md", "packages/pkg-toolkit-util.md",
+                       "packages/pkg-toolkit.md", "reading-path.md"]
+    assert "```mermaid\nflowchart" in (out / "layers.md").read_text()
+    links = 0
+    for page in out.rglob("*.md"):
+        for target in re.findall(r"\]\(([^)]+)\)", page.read_text()):
+            if target.startswith("http"):
+                continue
+            path, _, lines = target.partition("#")
+            resolved = (page.parent / unquote(path)).resolve()
+            assert resolved.is_file(), (page, target)
+            if lines:
+                start, end = map(int, re.fullmatch(r"L(\d+)-L(\d+)", lines).groups())
+                assert end <= len(resolved.read_text().split("\n"))
+                links += 1
+    assert links > 30
+    (out / "notes.txt").write_text("mine")
+    again = runner.invoke(cli, ["guide", "toolkit", "--out", str(out), "--home", str(settings.home)])
+    assert again.exit_code == 0 and (out / "notes.txt").read_text() == "mine"
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "README.md").write_text("someone else's")
+    refused = runner.invoke(cli, ["guide", "toolkit", "--out", str(foreign), "--home", str(settings.home)])
+    assert refused.exit_code == 1 and "onboard did not write" in refused.output and "Traceback" not in refused.output
+    assert (foreign / "README.md").read_text() == "someone else's" and len(list(foreign.iterdir())) == 1
+
+
+def test_prose_is_written_once_and_a_changed_file_marks_exactly_its_pages_stale(
+        index: api.Index, toolkit: Path, settings: Settings, fake_anthropic) -> None:
+    config = Settings.from_env(home=settings.home, api_key="sk-test", base_url=fake_anthropic.url,
+                               model="claude-sonnet-test")
+    guide = api.guide_for(index)
+    report = api.write_guide(index, guide, config)
+    assert sorted(report.written) == ["overview", "pkg-toolkit", "pkg-toolkit-util"] and not report.errors
+    assert len(fake_anthropic.state.requests) == 3 and report.cost > 0
+    assert "estimated cost $" in report.line()
+    asked = {r["body"]["messages"][0]["content"][-1]["text"]: r["body"] for r in fake_anthropic.state.requests}
+    package = next(body for question, body in asked.items() if "package `toolkit/util`" in question)
+    documents = package["messages"][0]["content"][-2]["text"]
+    assert '<document path="toolkit/util/text.py"' in documents and "toolkit/core.py" not in documents
+    assert "tools" not in package
+    page = rendered(guide, "pkg-toolkit")
+    assert "Written by Claude (claude-sonnet-test)" in page and "1 of 1 citations verified" in page
+    assert re.search(r"The behaviour lives in \[[\w/.]+:\d+-\d+\]\(src/", page)  # a verified citation, linked
+
+    again = api.write_guide(index, api.guide_for(index), config)  # a new build reads the stored prose
+    assert again.written == [] and sorted(again.fresh) == ["overview", "pkg-toolkit", "pkg-toolkit-util"]
+    assert len(fake_anthropic.state.requests) == 3
+
+    (toolkit / "tests/test_core.py").write_text(FILES["tests/test_core.py"] + "\n\ndef test_more():\n    pass\n")
+    api.reindex("toolkit", settings, embed=False)  # no page rests on a test file
+    index = api.open_index("toolkit", settings)
+    assert {p.status for p in api.guide_for(index).pages if p.writable} == {"fresh"}
+
+    (toolkit / "toolkit/util/text.py").write_text("def shout(text: str) -> str:\n    return text.upper() + '!'\n")
+    api.reindex("toolkit", settings, embed=False)
+    index = api.open_index("toolkit", settings)
+    guide = api.guide_for(index)
+    resting = sorted(p.slug for p in guide.pages if "toolkit/util/text.py" in p.inputs)
+    assert "pkg-toolkit-util" in resting and "pkg-toolkit" not in resting
+    assert sorted(p.slug for p in guide.pages if p.status == "stale") == resting
+    assert guide.page("pkg-toolkit").status == "fresh"
+    assert "**stale: 1 file changed since this page was written**" in rendered(guide, "pkg-toolkit-util")
+    regenerated = api.write_guide(index, guide, config)
+    assert sorted(regenerated.written) == resting and len(fake_anthropic.state.requests) == 3 + len(resting)
+    assert {p.status for p in guide.pages if p.writable} == {"fresh"}
+
+    out = toolkit.parent / "written-guide"
+    result = CliRunner().invoke(cli, ["guide", "toolkit", "--out", str(out), "--home", str(settings.home)],
+                                env={"ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": fake_anthropic.url})
+    assert result.exit_code == 0, result.output
+    assert "wrote 0 page(s), 3 already fresh" in result.output and len(fake_anthropic.state.requests) == 3 + len(resting)
+    assert "_Written by Claude (claude-sonnet-test)" in (out / "packages" / "pkg-toolkit.md").read_text()
+
+
+@pytest.fixture
+def served_home(toolkit: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Path:
+    api.index_repo(toolkit, "toolkit", settings)
+    monkeypatch.setenv("ONBOARD_HOME", str(settings.home))
+    return settings.home
+
+
+def test_web_guide_walks_pages_searches_and_the_chat_lands_on_it(served_home: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["page"] = "guide"
+    at.run()
+    assert not at.exception
+    assert "Toolkit turns" in "\n".join(m.value for m in at.markdown)
+    at.selectbox(key="guide_page").set_value("pkg-toolkit").run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "## Package toolkit" in text
+    assert "(?page=source&index=toolkit&path=tests%2Ftest_core.py&start=1&end=1)" in text
+    assert "(?page=guide&index=toolkit&section=pkg-toolkit-util)" in text
+    at.selectbox(key="guide_page").set_value("layers").run()
+    assert "digraph onboard" in at.get("graphviz_chart")[0].proto.spec
+    at.text_input(key="guide_search").set_value("shout").run()
+    assert any("3 of 7 pages mention shout" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert at.selectbox(key="guide_page").options == ["Core abstractions", "Reading path", "toolkit/util"]
+
+    chat = AppTest.from_file(APP, default_timeout=180).run()
+    assert not chat.exception
+    starters = [b for b in chat.button if b.key and b.key.startswith("starter_")]
+    assert starters[0].label == "What does this project do, and where does execution start?"
+    assert any("What is `Engine` responsible for" in b.label for b in starters)
+    starters[0].click().run()
+    answered = "\n".join(m.value for m in chat.markdown)
+    assert "Retrieval-only answer" in answered and "What does this project do" in answered
+
+
+@pytest.mark.browser
+def test_browser_walks_the_guide_to_a_package_and_its_source(served_home: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.test_browser_e2e import ARTIFACTS, CHROMIUM, FLAGS, require_chromium, serve
+
+    require_chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(served_home, with_claude=False) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 420, "height": 900})  # phone width
+        page.goto(url + "/?page=guide&index=toolkit&section=layers", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Layers")).to_be_visible(timeout=90_000)
+        link = page.locator("a[href*='section=pkg-toolkit-util']").first
+        page.goto(url + "/" + link.get_attribute("href", timeout=30_000).lstrip("/"), wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Package toolkit/util")).to_be_visible(timeout=90_000)
+        page.screenshot(path=str(ARTIFACTS / "guide-package.png"), full_page=True)
+        href = page.locator("a[href*='page=source']").first.get_attribute("href")
+        path = parse_qs(urlparse(href).query)["path"][0]
+        assert path.startswith("toolkit/util/")
+        page.goto(url + "/" + href.lstrip("/"), wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name=path)).to_be_visible(timeout=60_000)
+        expect(page.locator(".onboard-source")).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "guide-source.png"), full_page=True)
+        assert "Traceback" not in page.inner_text("body")
+        browser.close()
+
+
+def test_who_to_ask_and_recently_changed_come_from_git(toolkit: Path, settings: Settings) -> None:
+    def git(*args: str, who: tuple[str, str] = ("Ada Lovelace", "ada@example.com")) -> None:
+        env = {**os.environ, "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1], "GIT_COMMITTER_NAME": who[0],
+               "GIT_COMMITTER_EMAIL": who[1]}
+        subprocess.run(["git", *args], cwd=toolkit, env=env, check=True, capture_output=True)
+
+    api.index_repo(toolkit, "plain", settings, embed=False)  # no git yet: the sections are simply absent
+    plain = api.guide_for(api.open_index("plain", settings))
+    assert "Who to ask" not in plain.page("pkg-toolkit-util").body and "Recently" not in plain.page("overview").body
+    (toolkit / ".github").mkdir()
+    (toolkit / ".github" / "CODEOWNERS").write_text("toolkit/util/ @text-team\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "First version")
+    (toolkit / "toolkit/util/text.py").write_text("def shout(text: str) -> str:\n    return text.upper() + '!'\n")
+    git("commit", "-qam", "Louder <b>shout</b>", who=("Grace Hopper", "grace@example.com"))
+    api.index_repo(toolkit, "toolkit", settings, embed=False)
+    guide = api.guide_for(api.open_index("toolkit", settings))
+    util = rendered(guide, "pkg-toolkit-util")
+    assert "## Who to ask" in util and "- Owners: `@text-team`" in util
+    assert "- Grace Hopper `grace@example.com`: 2 lines in 1 commit" in util
+    assert "Ada Lovelace" in util and "4 lines changed in 2 commits" in util
+    overview = rendered(guide, "overview")
+    assert "## Recently changed" in overview
+    assert "Grace Hopper: Louder \\<b\\>shout\\</b\\> ([toolkit/util/text.py:1](src/toolkit/util/text.py#1-1))" in overview
+
+
+def test_web_guide_writes_prose_with_claude_and_shows_its_cost(served_home: Path, fake_anthropic,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    monkeypatch.setenv("ONBOARD_MODEL", "claude-sonnet-test")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["page"] = "guide"
+    at.run()
+    assert "No prose written for this page yet" in "\n".join(m.value for m in at.markdown)
+    at.button(key="guide_write_all").click().run()
+    assert not at.exception and len(fake_anthropic.state.requests) == 3
+    assert any("wrote 3 page\\(s\\), 0 already fresh" in c.value and "estimated cost \\$" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert "_Written by Claude (claude-sonnet-test)" in "\n".join(m.value for m in at.markdown)
+    assert at.button(key="guide_write_one").disabled  # the overview is fresh now
+
+
+def test_chat_still_works_when_the_guide_cannot_be_built(served_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "guide_for", lambda index: 1 / 0)
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception and not at.error
+    assert any("The guide could not be built (ZeroDivisionError)" in c.value for c in at.caption)
+    at.chat_input[0].set_value("How is a report built?").run()
+    assert "Retrieval-only answer" in "\n".join(m.value for m in at.markdown)
