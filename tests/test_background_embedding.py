@@ -190,6 +190,23 @@ def test_quick_commands_do_not_load_heavy_libraries(settings: Settings, shop_rep
     assert "LOADED []" in done.stdout, done.stdout
 
 
+
+def test_a_first_answer_before_any_vector_never_loads_chroma(settings: Settings, shop_repo: Path) -> None:
+    """While no vector exists yet, a question is answered from the lexical index and the graph
+    without importing chroma or the embedder (seconds on a cold start), and says so."""
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    script = ("import sys\nfrom onboard import api\nfrom onboard.config import Settings\n"
+              "settings = Settings.from_env(home=sys.argv[1])\n"
+              "answer = api.ask(api.open_index('shop', settings), 'How is the cart total computed?', settings=settings)\n"
+              "print('NOTE', answer.notes)\n"
+              "print('LOADED', [name for name in ('chromadb', 'onnxruntime') if name in sys.modules])\n")
+    env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
+    done = subprocess.run([sys.executable, "-c", script, str(settings.home)], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "LOADED []" in done.stdout, done.stdout
+    assert "vectors 0%" in done.stdout and "answered without vectors" in done.stdout, done.stdout
+
 def test_vectors_fill_source_first_and_batches_of_like_length(tmp_path: Path) -> None:
     """The worker embeds what questions are about first (tests and vendored copies last), and in
     order of length, so that partial vectors already cover the code and each batch pads little."""

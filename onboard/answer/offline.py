@@ -97,9 +97,6 @@ def _who_to_ask(index: Index, question: str, top: list[RankedFile]) -> list[str]
 
 
 def retrieval_only_answer(index: Index, packed: PackedContext, notes: Sequence[str] = ()) -> str:
-    vectors = index.vector_progress()
-    if vectors.state != "complete":  # the background worker may still be embedding
-        notes = [*notes, f"{vectors.describe(index.name)}; this answer searched the vectors embedded so far."]
     top = _top_files(packed)
     asked = set(terms(packed.question))
     parts = [LABEL, "", *[line for note in notes for line in (f"**Note:** {note}", "")],

@@ -35,7 +35,7 @@ MAX_SYMBOL_LINES = 80
 FILE_SHARE = 0.35  # one file may take at most this share of a budget, so small budgets keep breadth
 EXCERPT_SHARE, EXCERPT_MAX = 0.2, 5000  # an excerpt of a big file even less: its best spans come first
 EXCERPT_DECAY = 10  # ... and less the lower it ranks: rank r gets EXCERPT_MAX * 10 / (r + 10)
-DEPTH_RESERVE, DEPTH_FROM = 0.3, 50_000  # large budgets keep this share for turning the best excerpts whole
+DEPTH_RESERVE, DEPTH_FROM = 0.5, 100_000  # large budgets keep this share for turning the best excerpts whole
 MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth its tags
 SMALL_FILE_TOKENS, SMALL_SHARE = 800, 0.01  # files this small go in whole wherever they rank
 TOP_WHOLE, TOP_WHOLE_MAX = 2, 12_000  # the two best-ranked files go whole up to this size (bigger ones after breadth)
@@ -130,8 +130,8 @@ def _innermost(symbols: list, line: int) -> object | None:
 
 def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list[tuple[int, int]]:
     """Line spans worth showing, most relevant first, each a whole definition where there is one:
-    the symbols the question touched, then the definitions around the lines that matched, each
-    followed by the definitions of this file it calls (so a method comes with the helpers it needs)."""
+    the symbols the question touched, the definitions around the lines that matched, then the
+    definitions of this file those call (so a method comes with the helpers it needs)."""
     by_qualname = {s.qualname: s for s in symbols}
     touched = [by_qualname[q] for q in ranked.symbols if q in by_qualname]
     chosen: list = [s for s in touched if not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
@@ -146,13 +146,11 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
     for s in symbols:
         if s.kind != "class" or s.end_line - s.start_line <= MAX_SYMBOL_LINES:
             by_name.setdefault(s.name, []).append(s)
-    spans: list[tuple[int, int]] = []
+    spans = [(s.start_line, s.end_line) for s in dict.fromkeys(chosen)] + loose
     for s in dict.fromkeys(chosen):
-        spans.append((s.start_line, s.end_line))
         body = "\n".join(lines[s.start_line - 1:s.end_line])
         for name in dict.fromkeys(_CALLED.findall(body)):
             spans += [(c.start_line, c.end_line) for c in by_name.get(name, []) if c is not s]
-    spans += loose
     return list(dict.fromkeys((max(1, a), min(len(lines), b)) for a, b in spans if a <= len(lines)))
 
 
@@ -312,7 +310,8 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
         if remaining < MIN_USEFUL:
             break
         held = packed.documents[position].tokens
-        whole = _whole_within(item.path, lines, min(remaining + held, int(budget * FILE_SHARE)), reason)
+        limit = remaining + held if not reserve else min(remaining + held, int(budget * FILE_SHARE))
+        whole = _whole_within(item.path, lines, limit, reason)  # a reserve is shared; a leftover is not
         if whole is not None:
             packed.documents[position] = whole
             remaining -= whole.tokens - held

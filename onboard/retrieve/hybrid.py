@@ -123,18 +123,18 @@ class Retriever:
 
     def _vector_signal(self, question: str, out: dict[str, "RankedFile"]) -> list[str]:
         embedded = self.index.db.manifest().get("vectors_complete") == "true"
-        not_yet = ("Answered without vectors: this index is not embedded yet "
-                   f"(`onboard reindex {self.index.name}` embeds it).")
-        if not embedded and self.index.vector_progress().done == 0:
-            self.vector_note = not_yet  # nothing to search: chroma is not even imported (seconds on a first answer)
+        progress = None if embedded else self.index.vector_progress()
+        if progress is not None and progress.done == 0:
+            # nothing to search yet: chroma is not even imported (seconds saved on a first answer)
+            self.vector_note = f"{progress.describe(self.index.name)}; answered without vectors."
             return []
         try:
             hits = self.index.vectors.query(question, PER_SIGNAL * 2)
         except Exception as err:  # noqa: BLE001 - lexical and graph signals still answer without vectors
-            self.vector_note = f"Answered without vectors: {err}" if embedded else not_yet
+            self.vector_note = f"Answered without vectors: {err}"
             return []
-        self.vector_note = None if embedded else (
-            f"Vectors are incomplete, so some passages may be missed (`onboard reindex {self.index.name}`).")
+        self.vector_note = None if progress is None else (
+            f"{progress.describe(self.index.name)}; searched the vectors embedded so far, so some passages may be missed.")
         order: list[str] = []
         for chunk_id, distance in hits:
             chunk = self.chunk_by_id.get(chunk_id)  # ids SQLite does not know are leftovers: ignore
