@@ -56,7 +56,8 @@ if TYPE_CHECKING:
     )
     from onboard.models import Change, Ownership, Person
     from onboard.store.history import has_history, ownership, people, recent_changes
-    from onboard.guide import Guide, GuidePage, WriteReport, export_guide, guide_for, guide_markdown, write_guide
+    from onboard.guide import (Guide, GuidePage, WriteReport, export_guide, guide_for, guide_markdown, rewrite_stale,
+                               write_guide)
 
 _MODULES = {
     "onboard.answer": ["RETRIEVAL_ONLY_LABEL", "Answer", "Citation", "Conversation", "Limits", "Step", "ask",
@@ -75,7 +76,7 @@ _MODULES["onboard.store.browse"] = ["Folder", "file_paths", "find_symbols", "fol
 _MODULES["onboard.store.index_job"] = ["IndexJob", "cancel_indexing", "indexing_jobs", "indexing_progress",
                                        "repository_root", "start_indexing"]
 _MODULES["onboard.guide"] = ["Guide", "GuidePage", "WriteReport", "export_guide", "guide_for", "guide_markdown",
-                              "write_guide"]
+                              "rewrite_stale", "write_guide"]
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
 __all__ = sorted(_HOME)
 

@@ -184,6 +184,24 @@ def test_prose_is_written_once_and_a_changed_file_marks_exactly_its_pages_stale(
     assert "_Written by Claude (claude-sonnet-test)" in (out / "packages" / "pkg-toolkit.md").read_text()
 
 
+
+def test_reindex_rewrites_only_the_pages_claude_wrote_whose_files_changed(
+        index: api.Index, toolkit: Path, settings: Settings, fake_anthropic) -> None:
+    """A reindex with a key keeps Claude's pages fresh: only those resting on a changed file are asked
+    again; pages Claude never wrote are not started unasked."""
+    config = Settings.from_env(home=settings.home, api_key="sk-test", base_url=fake_anthropic.url)
+    api.write_guide(index, api.guide_for(index), config, slugs=["pkg-toolkit", "pkg-toolkit-util"])
+    assert len(fake_anthropic.state.requests) == 2
+    (toolkit / "toolkit/util/text.py").write_text("def shout(text: str) -> str:\n    return text.upper() + '?'\n")
+    env = {"ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": fake_anthropic.url}
+    result = CliRunner().invoke(cli, ["reindex", "toolkit", "--no-embed", "--home", str(settings.home)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "guide: wrote 1 page(s)" in result.output and len(fake_anthropic.state.requests) == 3
+    guide = api.guide_for(api.open_index("toolkit", settings))
+    assert guide.page("pkg-toolkit-util").status == "fresh" and guide.page("overview").status == "not written"
+    unchanged = CliRunner().invoke(cli, ["reindex", "toolkit", "--no-embed", "--home", str(settings.home)], env=env)
+    assert unchanged.exit_code == 0 and "guide:" not in unchanged.output and len(fake_anthropic.state.requests) == 3
+
 @pytest.fixture
 def served_home(toolkit: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Path:
     api.index_repo(toolkit, "toolkit", settings)

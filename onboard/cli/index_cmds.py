@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from onboard import api
@@ -50,6 +51,21 @@ def _print_report(report: api.IndexReport, embed: bool) -> None:
                           "documentation); check the path, .gitignore and .onboardignore.")
 
 
+def _rewrite_guide(name: str, settings: api.Settings) -> None:
+    """With a key, the guide pages Claude wrote whose files this reindex changed are written again."""
+    if not settings.api_key:
+        return
+    index = api.open_index(name, settings)
+    try:
+        report = api.rewrite_stale(index, settings)
+    finally:
+        index.close()
+    if report is not None:
+        console.print(f"guide: {escape(report.line())}")
+        for slug, error in report.errors.items():
+            err_console.print(f"[yellow]guide page {escape(slug)}: {escape(error)}[/]")
+
+
 @app.command()
 def index(path: Path = typer.Argument(..., help="Repository to index."),
           name: Optional[str] = typer.Option(None, "--name", help="Index name (default: the folder's name)."),
@@ -83,6 +99,7 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
                 report = api.reindex(name, settings, progress, rebuild=rebuild, embed=not no_embed,
                                      background=not wait)
             _print_report(report, not no_embed)
+            _rewrite_guide(name, settings)
             return
         results = api.reindex_all(settings, workers=workers, rebuild=rebuild, embed=not no_embed, background=not wait)
     failed = 0
@@ -92,6 +109,8 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
             err_console.print(f"[bold red]{index_name}:[/] {result}")
         else:
             _print_report(result, not no_embed)
+            with friendly_errors():
+                _rewrite_guide(index_name, settings)
     if not results:
         console.print("no indexes yet: `onboard index PATH`")
     if failed:

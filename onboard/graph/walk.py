@@ -51,7 +51,8 @@ class RestartWalk:
         mass = np.full(len(self.nodes), 1.0 / len(self.nodes))
         for _ in range(max_iter):
             previous = mass
-            mass = alpha * (previous @ self.transition + previous[self.dangling].sum() * restart) + (1 - alpha) * restart
+            spread = previous @ self.transition + previous[self.dangling].sum() * restart
+            mass = alpha * spread + (1 - alpha) * restart
             if np.abs(mass - previous).sum() < len(self.nodes) * tol:
                 break
         return dict(zip(self.nodes, mass.tolist()))

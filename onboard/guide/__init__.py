@@ -12,6 +12,7 @@ from onboard.guide.model import INDEX_ONLY, Guide, Page
 from onboard.guide.model import Page as GuidePage
 from onboard.guide.prose import WriteReport, attach_written, write_guide
 from onboard.guide.render import export_guide, guide_markdown
+from onboard.config import Settings
 from onboard.store import Index
 
 
@@ -20,5 +21,14 @@ def guide_for(index: Index) -> Guide:
     return attach_written(index, build_guide(index))
 
 
+def rewrite_stale(index: Index, settings: Settings) -> WriteReport | None:
+    """After a reindex: Claude rewrites only the pages whose files changed since it wrote them. Pages it
+    never wrote stay index-only (`onboard guide` or the Guide page asks for them), so a reindex never starts
+    spending on a guide nobody asked Claude to write. None when nothing is stale."""
+    guide = guide_for(index)
+    stale = [page.slug for page in guide.pages if page.status == "stale"]
+    return write_guide(index, guide, settings, slugs=stale) if stale else None
+
+
 __all__ = ["INDEX_ONLY", "Guide", "GuidePage", "Page", "WriteReport", "build_guide", "export_guide", "guide_for",
-           "guide_markdown", "write_guide"]
+           "guide_markdown", "rewrite_stale", "write_guide"]

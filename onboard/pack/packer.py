@@ -292,7 +292,8 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
             cap = min(left, max(int(budget * FILE_SHARE), 4 * MIN_USEFUL))
             excerpt_cap = max(4 * MIN_USEFUL, min(int(budget * EXCERPT_SHARE),
                                                   EXCERPT_MAX * EXCERPT_DECAY // (position + EXCERPT_DECAY)))
-            whole_limit = min(cap, TOP_WHOLE_MAX) if position < TOP_WHOLE else min(cap, max(small, WHOLE_VS_EXCERPT * excerpt_cap))
+            whole_limit = (min(cap, TOP_WHOLE_MAX) if position < TOP_WHOLE
+                           else min(cap, max(small, int(WHOLE_VS_EXCERPT * excerpt_cap))))
             doc = _whole_within(item.path, lines, whole_limit, reason)
             if doc is None:
                 doc = (_focused(index, item, lines, min(cap, excerpt_cap), reason)

@@ -133,8 +133,8 @@ class Retriever:
         except Exception as err:  # noqa: BLE001 - lexical and graph signals still answer without vectors
             self.vector_note = f"Answered without vectors: {err}"
             return []
-        self.vector_note = None if progress is None else (
-            f"{progress.describe(self.index.name)}; searched the vectors embedded so far, so some passages may be missed.")
+        self.vector_note = None if progress is None else (f"{progress.describe(self.index.name)}; searched the "
+                                                          "vectors embedded so far, so some passages may be missed.")
         order: list[str] = []
         for chunk_id, distance in hits:
             chunk = self.chunk_by_id.get(chunk_id)  # ids SQLite does not know are leftovers: ignore
