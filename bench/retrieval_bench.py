@@ -114,9 +114,10 @@ def fully_inside(spans: list[tuple[str, int, int]], lines: dict[str, set[int] | 
 def index_for(root_name: str, home: Path, vectors: bool) -> api.Index:
     settings = Settings.from_env(home=home)
     name = re.sub(r"[^A-Za-z0-9._-]", "-", root_name) + ("" if vectors else "-novec")
-    if name not in api.index_names(settings):
+    known = name in api.index_names(settings)
+    if not known or not api.describe(name, settings, check_stale=False).root:  # a killed first run left it empty
         print(f"indexing {root_name} ...", file=sys.stderr, flush=True)
-        api.index_repo(sdist(root_name), name, settings, embed=vectors)
+        api.index_repo(sdist(root_name), name, settings, embed=vectors, rebuild=known)
     return api.open_index(name, settings)
 
 

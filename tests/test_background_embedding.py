@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from typer.testing import CliRunner
 
 from onboard import api
 from onboard.cli import app
 from onboard.config import Settings
+from tests.conftest import snapshot_project
 
 ONBOARD = str(Path(sys.executable).parent / "onboard")
 
@@ -43,6 +44,16 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] not in "ZX"
     except (OSError, IndexError):
         return False
+
+
+def lock_held(path: Path) -> bool:
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
 
 
 def eventually(check, what: str, seconds: float = 120.0):
@@ -119,6 +130,22 @@ def test_remove_and_rebuild_stop_a_running_worker(shop_repo: Path, settings: Set
         eventually(lambda: not alive(rebuilt.worker), "the worker to stop")
     assert not settings.index_dir("shop").exists()
 
+
+
+def test_remove_stops_a_worker_that_is_still_starting(tmp_path: Path, settings: Settings) -> None:
+    """A worker holds its lock for a while (loading the chunks, chroma, the model) before its first
+    batch; `remove` must stop it then too, not wait for a pid that is not written yet (the Django
+    benchmark's `remove` gave up after 60 s with "pid 0"). This project's ~1,800 chunks take a minute
+    or more to embed, so a `remove` that only waited would take that long."""
+    worker = api.index_repo(snapshot_project(tmp_path / "project"), "shop", settings, background=True).worker
+    directory = settings.index_dir("shop")
+    eventually(lambda: lock_held(directory / ".embed.lock"), "the worker to take its lock", seconds=60)
+    assert alive(worker) and not api.describe("shop", settings).vectors_complete
+    started = time.monotonic()
+    assert api.remove_index("shop", settings) == []
+    assert time.monotonic() - started < 20
+    eventually(lambda: not alive(worker), "the worker to stop")
+    assert not directory.exists()
 
 def test_reindex_during_embedding_is_embedded_before_vectors_are_complete(shop_repo: Path,
                                                                           settings: Settings) -> None:

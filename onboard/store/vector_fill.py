@@ -201,18 +201,20 @@ def stopped_embedding(directory: Path) -> Iterator[None]:
     embedding lock for the block, so `remove`, `--rebuild` and `--wait` never write vectors at the
     same time as a worker."""
     lock = FileLock(str(directory / EMBED_LOCK), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        pid = int(_read_status(directory).get("pid", 0))
-        if pid and pid != os.getpid() and _is_worker(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+    deadline, stopped, pid = time.monotonic() + STOP_SECONDS, set(), 0
+    while True:
         try:
-            lock.acquire(timeout=STOP_SECONDS)
-        except Timeout as err:
-            raise OnboardError(f"The embedding worker of {directory.name!r} (pid {pid}) did not stop within "
-                               f"{STOP_SECONDS:.0f} s; try again, or end it with `kill {pid}`.") from err
+            lock.acquire(timeout=0.5)
+            break
+        except Timeout:
+            pid = int(_read_status(directory).get("pid", 0))  # a starting worker names itself a moment later
+            if pid and pid not in stopped and pid != os.getpid() and _is_worker(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+                stopped.add(pid)
+            if time.monotonic() > deadline:
+                raise OnboardError(f"The embedding worker of {directory.name!r} (pid {pid}) did not stop within "
+                                   f"{STOP_SECONDS:.0f} s; try again, or end it with `kill {pid}`.") from None
     try:
         yield
     finally:
@@ -292,10 +294,14 @@ def _work(settings: Settings, name: str) -> None:
     directory = settings.index_dir(name)
     while (directory / DB_NAME).exists():
         try:
-            with embedding_lock(directory, wait=5.0), _home_turn(directory):
-                if not (directory / DB_NAME).exists():
-                    return  # removed while this worker waited
-                fill_vectors(settings, name)
+            with embedding_lock(directory, wait=5.0):
+                # Name this pid at once: loading a big index's chunks and chroma takes a while, and
+                # `remove` or `--rebuild` must be able to stop the worker meanwhile.
+                _write_status(directory, **{**_read_status(directory), "state": "starting"})
+                with _home_turn(directory):
+                    if not (directory / DB_NAME).exists():
+                        return  # removed while this worker waited
+                    fill_vectors(settings, name)
         except Timeout:
             return  # another worker holds it and will look again before it exits
         db = IndexDB(directory / DB_NAME, name)
