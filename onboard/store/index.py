@@ -143,7 +143,7 @@ def vectors_error(index: Index, deep: bool = False) -> str | None:
     try:
         if not deep and not index.settings.chroma_host:
             return None if (chroma / "chroma.sqlite3").is_file() else f"vectors damaged (chroma folder missing): {fix}"
-        have, expected = index.vectors.count(), index.db.counts()["chunks"]
+        have, expected = index.vectors.count(), index.db.counts(("chunks",))["chunks"]
     except IndexCorrupt:
         return f"vectors damaged: {fix}"
     except OnboardError as err:

@@ -107,7 +107,7 @@ def _lock_is_free(directory: Path) -> bool:
 
 def vector_progress(directory: Path, db: IndexDB) -> VectorProgress:
     """Read from the manifest, the worker's status file and its lock: no chroma, so `list` stays quick."""
-    total = db.counts()["chunks"]
+    total = db.counts(("chunks",))["chunks"]  # read per question while vectors fill
     if db.manifest().get("vectors_complete") == "true":
         return VectorProgress(total, total, "complete")
     status = _read_status(directory)
