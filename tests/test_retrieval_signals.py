@@ -182,3 +182,34 @@ def test_retrievers_of_many_indexes_stay_within_the_memory_bound(tmp_path: Path,
     for n in range(3):
         retriever_for(api.open_index(f"r{n}", settings))
     assert len([p for p, _ in cached_retrievers() if p.startswith(str(settings.home.resolve()))]) == 3
+
+
+def test_what_the_matching_code_calls_ranks_next_with_its_definitions(tmp_path: Path, settings: Settings) -> None:
+    """The question's words match one function; the helpers it calls, in files whose words match
+    nothing, follow it (below it), with the called definitions marked for the excerpt."""
+    helpers = {f"proj/util_{i}.py": f"def unrelated_{i}(x):\n    return x\n" for i in range(12)}
+    repo = write(tmp_path / "calls", {
+        **helpers,
+        "proj/report.py": "".join(f"from proj.util_{i} import unrelated_{i}\n" for i in range(12))
+        + "from proj.totals import accumulate_amounts\n\n\n"
+        "def render_invoice_summary(invoice):\n    \"\"\"Render the invoice summary shown to customers.\"\"\"\n"
+        "    return accumulate_amounts(invoice.lines)\n\n\n"
+        + "".join(f"def other_{i}(x):\n    return unrelated_{i}(x)\n\n\n" for i in range(12)),
+        "proj/totals.py": FILLER + "\n\ndef accumulate_amounts(rows):\n    return sum(r.amount for r in rows)\n",
+    })
+    api.index_repo(repo, "calls", settings, embed=False)
+    ranked = retriever_for(api.open_index("calls", settings)).rank("How is the invoice summary rendered for customers?")
+    order = [r.path for r in ranked]
+    assert order[0] == "proj/report.py"
+    assert order.index("proj/totals.py") < min(order.index(p) for p in helpers)
+    callee = ranked[order.index("proj/totals.py")]
+    assert "accumulate_amounts" in callee.symbols
+    assert any("matching code in proj/report.py" in reason for reason in callee.reasons)
+
+
+def test_cython_sources_are_searchable(tmp_path: Path, settings: Settings) -> None:
+    repo = write(tmp_path / "cy", {"pkg/_splitter.pyx": "cdef class BestSplitter:\n"
+                                   "    cdef int node_reset(self, SIZE_t start) nogil:\n        return 0\n",
+                                   "pkg/core.py": FILLER})
+    api.index_repo(repo, "cy", settings, embed=False)
+    assert top(api.open_index("cy", settings), "Where does BestSplitter reset a node?", 1) == ["pkg/_splitter.pyx"]

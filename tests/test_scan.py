@@ -93,6 +93,7 @@ def test_empty_repo_and_hash(tmp_path: Path) -> None:
     ("a/b.py", "python"), ("x.tsx", "tsx"), ("x.ts", "typescript"), ("m.mjs", "javascript"), ("main.go", "go"),
     ("A.java", "java"), ("lib.rs", "rust"), ("x.h", "c"), ("x.hpp", "cpp"), ("x.rb", "ruby"), ("P.cs", "csharp"),
     ("README.md", "markdown"), ("Dockerfile", "dockerfile"), ("package-lock.json", None), ("x.exe", None),
+    ("sklearn/tree/_tree.pyx", "cython"), ("_tree.pxd", "cython"),
 ])
 def test_language_for(path: str, language: str | None) -> None:
     assert language_for(path) == language

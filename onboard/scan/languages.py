@@ -22,6 +22,9 @@ _BY_EXTENSION = {
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
     ".rb": "ruby", ".cs": "csharp", ".kt": "kotlin", ".kts": "kotlin", ".swift": "swift",
     ".php": "php", ".scala": "scala",
+    # Cython (scientific Python keeps its hot loops there); tree-sitter-language-pack 0.13.0 has no
+    # Cython grammar, so these are indexed as searchable text: no symbols, but their words are found.
+    ".pyx": "cython", ".pxd": "cython", ".pxi": "cython",
     ".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".txt": "text",
     ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json",
     ".ini": "ini", ".cfg": "ini", ".sh": "shell", ".bash": "shell",
