@@ -1,7 +1,9 @@
 """Does the packed context contain the code needed to answer? On ../shared/eval/dev.jsonl and dev_large.jsonl.
 
 For budgets of 13k, 27k, 50k and 200k tokens it prints, per repository and overall:
-- all gold: the share of questions whose packed context holds *all* gold files (whole or as an excerpt);
+- all gold: the share of questions whose packed context holds *all* gold files (whole, as an excerpt, or
+  as an outline of signatures only), and "code": the same counting only whole files and excerpts with
+  definitions (an outline says where things are, not what they do);
 - recall: the mean share of gold files held;
 - symbols: for rows with ``gold_symbols``, the share whose gold definitions are *fully* inside the pack
   (every line of each definition present as a numbered line), the strict measure of "the code is there";
@@ -78,6 +80,7 @@ class Tally:
     """Per (system, budget): booleans and fractions per question, grouped by repository."""
 
     all_gold: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    all_code: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     recall: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     symbols: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
 
@@ -122,10 +125,11 @@ def index_for(root_name: str, home: Path, vectors: bool) -> api.Index:
 
 
 def record(tally: Tally, repo: str, gold: set[str], lines: dict[str, set[int] | None],
-           spans: list[tuple[str, int, int]] | None) -> None:
+           spans: list[tuple[str, int, int]] | None, outlines: set[str] = frozenset()) -> None:
     held = gold & set(lines)
     for key in (repo, "overall"):
         tally.all_gold[key].append(held == gold)
+        tally.all_code[key].append(held == gold and not held & outlines)
         tally.recall[key].append(len(held) / len(gold))
         if spans is not None:
             tally.symbols[key].append(fully_inside(spans, lines))
@@ -139,13 +143,13 @@ def report(ours: dict[int, Tally], base: dict[int, Tally], top: dict[int, dict[s
            latency: list[float], title: str) -> None:
     repos = sorted(k for k in ours[BUDGETS[0]].all_gold if k != "overall") + ["overall"]
     print(f"\n## {title}")
-    print(f"{'repository':<24} {'n':>4} {'budget':>7} | {'all gold':>8} {'base':>6} | {'recall':>6} {'base':>6} | "
-          f"{'symbols':>7} {'base':>6} {'n sym':>5}")
+    print(f"{'repository':<24} {'n':>4} {'budget':>7} | {'all gold':>8} {'code':>6} {'base':>6} | {'recall':>6} "
+          f"{'base':>6} | {'symbols':>7} {'base':>6} {'n sym':>5}")
     for repo in repos:
         for budget in BUDGETS:
             o, b = ours[budget], base[budget]
             print(f"{repo:<24} {len(o.all_gold[repo]):>4} {budget // 1000:>6}k | {pct(o.all_gold[repo]):>8} "
-                  f"{pct(b.all_gold[repo])} | {pct(o.recall[repo])} {pct(b.recall[repo])} | "
+                  f"{pct(o.all_code[repo])} {pct(b.all_gold[repo])} | {pct(o.recall[repo])} {pct(b.recall[repo])} | "
                   f"{pct(o.symbols[repo]):>7} {pct(b.symbols[repo])} {len(o.symbols[repo]):>5}")
     for repo in repos:
         print(f"top-k localisation {repo:<24} " + "  ".join(f"top-{k} {pct(top[k][repo])}" for k in TOP_K))
@@ -176,7 +180,8 @@ def run_set(set_name: str, home: Path, vectors: bool, limit: int | None) -> None
             packed = pack_context(index, ranked, row["question"], budget)
             if budget == BUDGETS[-1]:
                 latency.append(time.perf_counter() - started)
-            record(ours[budget], repo, gold, packed_lines(packed), spans)
+            outlines = {d.path for d in packed.all_documents() if d.reason.endswith("(outline)")}
+            record(ours[budget], repo, gold, packed_lines(packed), spans, outlines)
             record(base[budget], repo, gold, baseline.pack(row["question"], budget), spans)
         order = [r.path for r in ranked]
         for k in TOP_K:

@@ -132,6 +132,9 @@ def test_cues_read_from_a_realistic_issue() -> None:
     assert "xarray/core/computation.py" in cues.paths and "where" in cues.code_names
     assert {"no number is assigned", "--collect-only", "keep_attrs"} <= set(cues.literals)
     assert read_cues("How are the tests organised?").roles == {"test"}
+    assert read_cues("Why does test_mean_shift pass a global dtype?").roles == {"test"}
+    assert read_cues("What does TestParser cover?").roles == {"test"}
+    assert read_cues("Is this design testable?").roles == set()
 
 
 def test_excerpts_keep_whole_definitions_and_what_they_call(tmp_path: Path, settings: Settings) -> None:
@@ -213,3 +216,40 @@ def test_cython_sources_are_searchable(tmp_path: Path, settings: Settings) -> No
                                    "pkg/core.py": FILLER})
     api.index_repo(repo, "cy", settings, embed=False)
     assert top(api.open_index("cy", settings), "Where does BestSplitter reset a node?", 1) == ["pkg/_splitter.pyx"]
+
+
+def test_an_excerpt_too_big_to_go_whole_grows_with_a_large_budget(tmp_path: Path, settings: Settings) -> None:
+    """At 150k a 100k-token module cannot go whole; the depth pass shows more of its relevant definitions
+    instead of leaving it at the few thousand tokens breadth gave it."""
+    body = "\n".join(f"    total_{j} = ledger.balance_entry(account, {j})" for j in range(30))
+    defs = "".join(f"def reconcile_ledger_{i}(ledger, account):\n    \"\"\"Reconcile the ledger balance.\"\"\"\n"
+                   f"{body}\n    return ledger\n\n\n" for i in range(240))
+    repo = write(tmp_path / "huge", {"huge/ledger.py": defs, "huge/other.py": FILLER})
+    api.index_repo(repo, "huge", settings, embed=False)
+    index = api.open_index("huge", settings)
+    question = "How is the ledger balance reconciled for an account?"
+    ranked = retriever_for(index).rank(question)
+    assert ranked[0].path == "huge/ledger.py"
+    doc = next(d for d in pack_context(index, ranked, question, 150_000).documents if d.path == "huge/ledger.py")
+    assert not doc.whole and doc.tokens > 10_000
+
+
+def test_a_big_file_nothing_matched_inside_goes_in_as_its_outline(tmp_path: Path, settings: Settings) -> None:
+    """A module reached through the graph (no words of the question inside) and too big to go whole
+    used to be left out; it goes in as its signatures, so the answer knows what it offers."""
+    methods = "".join(f"    def step_{i}(self, payload):\n" + "".join(f"        payload = payload + {j}\n"
+                                                                       for j in range(25)) + "        return payload\n\n"
+                      for i in range(40))
+    repo = write(tmp_path / "outline", {
+        "app/checkout.py": "import app.engine\n\n\ndef complete_checkout(basket):\n"
+                           "    \"\"\"Complete the checkout of a customer basket.\"\"\"\n    return app.engine, basket\n",
+        "app/engine.py": f"class Engine:\n{methods}",
+    })
+    api.index_repo(repo, "outline", settings, embed=False)
+    index = api.open_index("outline", settings)
+    question = "How is a customer basket checked out?"
+    ranked = retriever_for(index).rank(question)
+    packed = pack_context(index, ranked, question, 13_000)
+    doc = next(d for d in packed.documents if d.path == "app/engine.py")
+    assert not doc.whole and "def step_7(self, payload):" in doc.text and "payload + 3" not in doc.text
+    assert doc.reason.endswith("(outline)") and "outline: signatures only" in doc.text

@@ -36,6 +36,7 @@ FILE_SHARE = 0.35  # one file may take at most this share of a budget, so small 
 EXCERPT_SHARE, EXCERPT_MAX = 0.2, 5000  # an excerpt of a big file even less: its best spans come first
 EXCERPT_DECAY = 10  # ... and less the lower it ranks: rank r gets EXCERPT_MAX * 10 / (r + 10)
 DEPTH_RESERVE, DEPTH_FROM = 0.5, 100_000  # large budgets keep this share for turning the best excerpts whole
+DEPTH_GROWTH = 3  # an excerpt too big to go whole grows to this many times its size in the depth pass
 MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth its tags
 SMALL_FILE_TOKENS, SMALL_SHARE = 800, 0.01  # files this small go in whole wherever they rank
 TOP_WHOLE, TOP_WHOLE_MAX = 2, 12_000  # the two best-ranked files go whole up to this size (bigger ones after breadth)
@@ -135,6 +136,7 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
     by_qualname = {s.qualname: s for s in symbols}
     touched = [by_qualname[q] for q in ranked.symbols if q in by_qualname]
     chosen: list = [s for s in touched if not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
+    big_classes = [s for s in touched if s not in chosen]
     loose: list[tuple[int, int]] = []  # module-level code between definitions: the lines themselves
     for a, b in ranked.hits:
         around = _innermost(symbols, a) or _innermost(symbols, b)
@@ -151,6 +153,11 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
         body = "\n".join(lines[s.start_line - 1:s.end_line])
         for name in dict.fromkeys(_CALLED.findall(body)):
             spans += [(c.start_line, c.end_line) for c in by_name.get(name, []) if c is not s]
+    for cls in big_classes:  # a class named by the question, too big to show whole: its header, then its methods
+        members = sorted((s for s in symbols if s.parent == cls.qualname), key=lambda s: s.start_line)
+        first = members[0].start_line - 1 if members else cls.start_line + MAX_SYMBOL_LINES
+        spans.append((cls.start_line, min(first, cls.end_line)))
+        spans += [(m.start_line, m.end_line) for m in members]
     return list(dict.fromkeys((max(1, a), min(len(lines), b)) for a, b in spans if a <= len(lines)))
 
 
@@ -172,17 +179,22 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
     symbols = index.db.symbols(ranked.path)
     spans = _relevant_spans(symbols, ranked, lines)
 
-    def render(keep: set[int], outline: bool) -> str:
+    def render(keep: set[int], outline: bool, note: str = "") -> str:
         out, previous = [], 0
         for n in sorted(keep):
             if n - previous > 1:
                 out.append("…")
             out.append(f"{n}|{lines[n - 1]}")
             previous = n
-        note = "excerpt: relevant definitions in full, others as signatures" if outline else "excerpt: relevant lines"
+        note = note or ("excerpt: relevant definitions in full, others as signatures" if outline
+                        else "excerpt: relevant lines")
         return document_element(ranked.path, 1, len(lines), "\n".join(out), note=note)
 
     outline = _outline(symbols, budget)
+    if not spans and outline:  # nothing matched inside (found by the graph or by name): its shape, not nothing
+        text = render(outline, True, "outline: signatures only, nothing inside matched")
+        tokens = count_tokens(text)
+        return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (outline)", False) if tokens <= budget else None
     for use_outline in ((True, False) if outline else (False,)):
         keep = set(outline) if use_outline else set()
         total, added = count_tokens(render(keep, use_outline)), []
@@ -312,10 +324,12 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
             break
         held = packed.documents[position].tokens
         limit = remaining + held if not reserve else min(remaining + held, int(budget * FILE_SHARE))
-        whole = _whole_within(item.path, lines, limit, reason)  # a reserve is shared; a leftover is not
-        if whole is not None:
-            packed.documents[position] = whole
-            remaining -= whole.tokens - held
+        deeper = _whole_within(item.path, lines, limit, reason)  # a reserve is shared; a leftover is not
+        if deeper is None and DEPTH_GROWTH:  # too big to go whole: more of its relevant definitions instead
+            deeper = _focused(index, item, lines, min(limit, held * DEPTH_GROWTH), reason)
+        if deeper is not None and deeper.tokens > held:
+            packed.documents[position] = deeper
+            remaining -= deeper.tokens - held
     breadth(0)
 
 

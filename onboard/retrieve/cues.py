@@ -28,7 +28,9 @@ _SETTING = re.compile(r"\b([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]{
 _WORDS = re.compile(r"[a-z0-9]+")
 
 _ROLE_INTENT = {
-    "test": re.compile(r"\b(tests?|testing|tested|pytest|unittest|fixtures?|test suite)\b", re.I),
+    # a test named by its function (test_mean_shift) or class (TestParser) asks about tests too
+    "test": re.compile(r"\b(tests?|testing|tested|pytest|unittest|fixtures?|test suite)\b|\btest_\w+|(?-i:\bTest[A-Z]\w*)",
+                       re.I),
     "fixture": re.compile(r"\b(fixtures?|test data|testdata)\b", re.I),
     "docs": re.compile(r"\b(docs?|documentation|documented|readme|changelog|tutorial|guide|docstrings?)\b", re.I),
     "example": re.compile(r"\b(examples?|demos?|samples?|gallery|tutorials?)\b", re.I),

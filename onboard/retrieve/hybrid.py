@@ -72,11 +72,13 @@ class Retriever:
         self.chunk_bm25 = BM25([terms(c.path) + terms(c.symbol or "") + terms(c.text) for c in self.chunks])
         symbols = db.symbols()
         self.symbols_by_path: dict[str, list] = defaultdict(list)
-        self.definers: dict[str, set[str]] = defaultdict(set)
+        self.definers: dict[str, set[str]] = defaultdict(set)  # lowercased: questions do not keep code's case
+        self.exact_definers: dict[str, set[str]] = defaultdict(set)  # code does: `engine` is not `Engine`
         self.compounds: dict[str, set[str]] = defaultdict(set)  # "symbolgraph" → files defining symbol_graph
         for s in symbols:
             self.symbols_by_path[s.path].append(s)
             self.definers[s.name.lower()].add(s.path)
+            self.exact_definers[s.name].add(s.path)
             parts = split_identifier(s.name)
             if len(parts) > 1:
                 self.compounds["".join(parts)].add(s.path)
@@ -229,12 +231,12 @@ class Retriever:
             names = {ref.name for ref in self.index.db.references(path)
                      if not spans or any(start <= ref.line <= end for start, end in spans)}
             for name in names:
-                targets = self.definers.get(name.lower(), ()) if name not in COMMON_NAMES and len(name) > 2 else ()
+                targets = self.exact_definers.get(name, ()) if name not in COMMON_NAMES and len(name) > 2 else ()
                 if 0 < len(targets) <= 3:
                     for target in targets - {path}:
                         weights[target] += 1.0 / (rank + 1) / len(targets)
                         callers.setdefault(target, path)
-                        called[target].add(name.lower())
+                        called[target].add(name)
         order = sorted(weights, key=lambda p: (-weights[p], p))[:PER_SIGNAL]
         for n, target in enumerate(order):
             ranked = out.setdefault(target, RankedFile(target, 0.0))
@@ -242,7 +244,7 @@ class Retriever:
                 ranked.reasons.append(f"defines what the matching code in {callers[target]} uses")
             # the definitions used come after the file's own hits, so its excerpt shows what was called
             ranked.symbols += [s.qualname for s in self.symbols_by_path[target]
-                               if s.name.lower() in called[target] and s.qualname not in ranked.symbols]
+                               if s.name in called[target] and s.qualname not in ranked.symbols]
         return {target: callers[target] for target in order}
 
     # -- fusion -----------------------------------------------------------------------------------
