@@ -3,7 +3,8 @@ reference measured in the same run (the machines are shared and noisy; ratios tr
 
 Prints, in one run:
 1. embedding: chunks/s of chroma's stock fp32 MiniLM pipeline (every chunk padded to 256 wordpieces)
-   and of onboard's fp32 and int8 embedders on the same chunks, the ratio, and the cosine of each
+   and of onboard's fp32 and int8 embedders on the same chunks (and int8 run the previous way, one
+   batch at a time on a session of one thread per core), the ratio, and the cosine of each
    variant's vectors to the stock fp32 ones;
 2. time to first answer, from a cold start (fresh processes, empty home): `onboard index` started →
    first retrieval-only `onboard ask` answer printed, for this repository and for the Django 5.2.8
@@ -11,12 +12,14 @@ Prints, in one run:
    and the worker's peak RSS;
 3. `onboard --help` and `onboard list` start time, next to `python -c pass`;
 4. symbols+graph (no vectors) for flask, requests and a 20 MB Python tree: files/s, MB/s, and an
-   incremental reindex after touching one file; peak RSS.
+   incremental reindex after touching one file; peak RSS; then the same full index of 2, 8 and
+   20 MB of Python parsed here and by 1 or 2 worker processes (the ratio gives the pool's threshold).
 
     python bench/index_bench.py               # all of it (Django's sdist comes from PyPI, once)
     python bench/index_bench.py --no-django   # the quick part
     python bench/index_bench.py --no-django-vectors   # Django's first answer, not its full embedding pass
     python bench/index_bench.py --path ~/src/x  # symbols+graph and first answer for another tree
+    python bench/index_bench.py --indexing-only  # part 4 alone
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ONBOARD = str(Path(sys.executable).parent / "onboard")
 QUESTION = "Where does a request enter the system and which functions handle it?"
 SAMPLE = 384  # chunks per embedding measurement
+ROUNDS = 3  # of each embedding measurement
 
 
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -110,22 +114,35 @@ def embedding_speed(documents: list[str]) -> float:
         def _download_model_if_not_exists(self) -> None:
             pass
 
+    def one_run_at_a_time() -> Embedder:
+        """The int8 embedder before 2026-11-26: one batch at a time, on one session thread per core."""
+        import onnxruntime as ort
+
+        from onboard.store.embedding import cores, model_file
+
+        embed, options = Embedder("int8", workers=1), ort.SessionOptions()
+        options.intra_op_num_threads, options.log_severity_level = cores(), 3
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        embed.session = ort.InferenceSession(str(model_file("int8")), options, providers=["CPUExecutionProvider"])
+        return embed
+
     runs = {"chroma stock fp32": lambda docs, f=ChromaStock(): np.array(f(docs)),
-            "onboard fp32": Embedder("fp32"), "onboard int8": Embedder("int8")}
+            "onboard fp32": Embedder("fp32"), "onboard int8": Embedder("int8"),
+            "int8, 1 run x 2 thr": one_run_at_a_time()}
     for embed in runs.values():
         embed(documents[:8])  # sessions built, models derived
     seconds: dict[str, list[float]] = {name: [] for name in runs}
     vectors: dict[str, np.ndarray] = {}
-    for _ in range(2):  # interleaved rounds; the best of each is the least disturbed by the neighbours
+    for _ in range(ROUNDS):  # interleaved rounds; the best of each is the least disturbed by the neighbours
         for name, embed in runs.items():
             started = time.perf_counter()
             vectors[name] = embed(documents)
             seconds[name].append(time.perf_counter() - started)
     stock = min(seconds["chroma stock fp32"])
-    print(f"\n== embedding {len(documents)} chunks (best of 2 interleaved rounds)")
+    print(f"\n== embedding {len(documents)} chunks (best of {ROUNDS} interleaved rounds; {load()})")
     for name, times in seconds.items():
         cosine = (vectors[name] * vectors["chroma stock fp32"]).sum(axis=1)
-        print(f"{name:18s} {len(documents) / min(times):6.1f} chunks/s = {stock / min(times):4.2f}x stock; "
+        print(f"{name:19s} {len(documents) / min(times):6.1f} chunks/s = {stock / min(times):4.2f}x stock; "
               f"cosine to stock fp32: min {cosine.min():.4f}, mean {cosine.mean():.4f}")
     return len(documents) / stock
 
@@ -235,12 +252,68 @@ def symbols_and_graph(name: str, root: Path, home: Path) -> None:
     print(f"peak RSS so far: {peak_rss_mb():.0f} MB (this process)")
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU of this process and of its waited-for children (the parse workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def parse_workers(trees: dict[str, Path], home: Path) -> None:
+    """The same full index (no vectors) with every file parsed in the indexing process, and with 1
+    and 2 worker processes (onboard.parse.prepare), interleaved twice: median wall and CPU seconds,
+    and the ratio to parsing here. Where the ratio crosses 1 is the pool's threshold. The CPU is
+    split into this process's and the workers': on idle cores the wall time is about the larger of
+    this process's CPU and the total over the cores; on busy ones the workers only compete."""
+    from onboard.parse import prepare
+    from onboard.scan import scan_repo
+
+    chosen = prepare.pool_workers(scan_repo(trees["python-20mb"]).files)
+    print(f"\n== parse workers (full index, no vectors): `pool_workers` chooses {chosen} for 20 MB now ({load()})")
+    saved = prepare.WORKERS, prepare.POOL_MIN_BYTES
+    try:
+        prepare.POOL_MIN_BYTES = 0
+        for label, root in trees.items():
+            counts = (0, 1, 2) if label == "python-20mb" else (0, 1)
+            walls: dict[int, list[float]] = {n: [] for n in counts}
+            cpus: dict[int, list[tuple[float, float]]] = {n: [] for n in counts}
+            started_load = load()
+            for _ in range(2):
+                for workers in counts:
+                    prepare.WORKERS = workers
+                    shutil.rmtree(home, ignore_errors=True)
+                    wall, (here, children) = time.perf_counter(), cpu_seconds()
+                    api.index_repo(root, "workers", Settings.from_env(home=home), embed=False)
+                    walls[workers].append(time.perf_counter() - wall)
+                    cpus[workers].append((cpu_seconds()[0] - here, cpu_seconds()[1] - children))
+            serial = statistics.median(walls[0])
+            figures = "; ".join(f"{n} worker{'s' * (n != 1)} {statistics.median(walls[n]):.2f} s wall "
+                                f"({statistics.median(walls[n]) / serial:.2f}x), CPU "
+                                f"{statistics.median(c[0] for c in cpus[n]):.1f} s here + "
+                                f"{statistics.median(c[1] for c in cpus[n]):.1f} s in workers" for n in counts)
+            print(f"{label} ({tree_size(root)[1]:.1f} MB): {figures}  [runs: "
+                  f"{', '.join('/'.join(f'{w:.1f}' for w in walls[n]) for n in counts)}; load at the start: "
+                  f"{started_load}]")
+    finally:
+        prepare.WORKERS, prepare.POOL_MIN_BYTES = saved
+
+
+def indexing(tmp: Path) -> None:
+    for name in ("requests-2.32.5", "flask-3.1.1"):
+        symbols_and_graph(name, shutil.copytree(sdist(name), tmp / "graph-src" / name), tmp / "graph")
+    big = python_tree(tmp / "python-20mb")
+    symbols_and_graph("python-20mb", big, tmp / "graph")
+    smaller = {f"python-{size}mb": python_tree(tmp / f"python-{size}mb", size) for size in (2, 8)}
+    parse_workers({**smaller, "python-20mb": big}, tmp / "workers")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--path", type=Path, help="symbols+graph and first answer for this tree instead")
     parser.add_argument("--no-django", action="store_true", help="skip the Django sdist")
     parser.add_argument("--no-django-vectors", action="store_true",
                         help="Django's first answer only, not the wait for all its vectors (half an hour and more)")
+    parser.add_argument("--indexing-only", action="store_true",
+                        help="only symbols+graph (requests, flask, 20 MB of Python) and the parse-worker comparison")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; at the start: {load()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -249,6 +322,9 @@ def main() -> None:
             work = shutil.copytree(args.path.resolve(), tmp / args.path.resolve().name, symlinks=True)
             first_answer(work.name, work, tmp / "first", full=True)
             symbols_and_graph(work.name, work, tmp / "graph")
+            return
+        if args.indexing_only:
+            indexing(tmp)
             return
         flask = shutil.copytree(sdist("flask-3.1.1"), tmp / "flask-3.1.1")
         settings = Settings.from_env(home=tmp / "sample")
@@ -265,9 +341,7 @@ def main() -> None:
             django = shutil.copytree(pypi_sdist("django==5.2.8"), tmp / "django", symlinks=True)
             first_answer("Django 5.2.8 sdist", django, tmp / "first-django", not args.no_django_vectors, stock_rate)
             symbols_and_graph("django-5.2.8", django, tmp / "graph")
-        for name in ("requests-2.32.5", "flask-3.1.1"):
-            symbols_and_graph(name, shutil.copytree(sdist(name), tmp / "graph-src" / name), tmp / "graph")
-        symbols_and_graph("python-20mb", python_tree(tmp / "python-20mb"), tmp / "graph")
+        indexing(tmp)
     print(f"\npeak RSS: this process {peak_rss_mb():.0f} MB, its children (index, ask) "
           f"{peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB; at the end: {load()}")
     print("\ntargets: embedding >= 3x stock with cosine >= 0.99; first answer < 20 s (this repository), < 60 s "

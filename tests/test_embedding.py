@@ -39,3 +39,16 @@ def test_fused_fp32_equals_chromas_pipeline_and_int8_stays_close() -> None:
     assert (fp32 * stock).sum(axis=1).min() > 0.9999
     assert (int8 * fp32).sum(axis=1).min() > 0.97
     assert Embedder("int8")([]).shape == (0, 384)
+
+
+def test_batches_run_side_by_side_give_the_vectors_of_one_run_at_a_time() -> None:
+    """Several workers (one thread each) split the batches between them: every text still gets its
+    own vector, whatever the number of workers and however the list divides into batches."""
+    texts = [f"def f{i}(x):\n    return x * {i}  # {'long comment ' * (i % 7)}" for i in range(20)]
+    texts += [text for text in TEXTS if len(text) < 500]  # short ones: a quick test
+    alone = Embedder("fp32", workers=1)(texts)
+    for workers in (2, 3):
+        side_by_side = Embedder("fp32", workers=workers)
+        assert side_by_side.workers == workers
+        assert np.allclose(side_by_side(texts), alone, atol=1e-5)
+        assert np.allclose(side_by_side(texts[:3]), alone[:3], atol=1e-5)  # fewer texts than a batch

@@ -2,5 +2,6 @@
 
 from onboard.parse.chunker import chunk_file
 from onboard.parse.parser import parse_file
+from onboard.parse.prepare import PreparedFile, pool_workers, prepare_file, prepare_files
 
-__all__ = ["chunk_file", "parse_file"]
+__all__ = ["PreparedFile", "chunk_file", "parse_file", "pool_workers", "prepare_file", "prepare_files"]

@@ -10,8 +10,8 @@ Embedding is chroma's recipe (wordpieces truncated at 256, mean pooling over rea
 length) made cheaper without changing the model: onnxruntime's BERT optimizer fuses attention,
 LayerNorm and GELU; the ``int8`` variant quantises the weights per channel (dynamic int8
 activations); batches hold chunks of similar length, so little is spent on padding (chroma pads
-every chunk to 256). ``bench/index_bench.py`` prints the speed of each against chroma's pipeline and
-the cosine of its vectors to the fp32 ones.
+every chunk to 256), and run one per core, each on one thread. ``bench/index_bench.py`` prints the
+speed of each against chroma's pipeline and the cosine of its vectors to the fp32 ones.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import functools
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -32,7 +33,7 @@ GRAPH_VERSION = 2  # bump whenever minilm_onnx.build_onnx changes: each version 
 HEADS = 12
 HIDDEN = 384
 MAX_TOKENS = 256  # what chroma and sentence-transformers feed this model; longer chunks are cut
-BATCH = 32  # measured best for the int8 model on 2 cores (bigger batches spill the CPU caches)
+BATCH = 32  # measured best for the int8 model, one batch per core (bigger batches spill the CPU caches)
 _EXTRA_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json")
 
 
@@ -126,9 +127,10 @@ def model_key(variant: str) -> str:
 
 
 class Embedder:
-    """Chunk texts → unit vectors (n, 384), float32. Thread-safe: onnxruntime sessions are."""
+    """Chunk texts → unit vectors (n, 384), float32. Thread-safe: onnxruntime sessions are.
+    ``workers`` batches run at once, each on one thread (default: one per core)."""
 
-    def __init__(self, variant: str = "int8") -> None:
+    def __init__(self, variant: str = "int8", workers: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -137,15 +139,19 @@ class Embedder:
         self.tokenizer = Tokenizer.from_file(str(ensure_model() / "onnx" / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.no_padding()  # tokenizer.json pads to 128; batches are padded to their longest here
+        self.workers = workers or cores()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else os.cpu_count() or 1
-        # Threads sleep instead of spinning between operators: on a shared machine spinning takes
-        # CPU from everyone else (the web app answering while vectors fill in) for no measured gain.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # One thread per run, and as many runs at once as there are cores (``__call__``): each batch is
+        # worked through by one core without waiting at a barrier after every operator for the other.
+        # On a shared machine the other core is often busy elsewhere, and a two-thread run then waits
+        # for it (bench/index_bench.py, 2026-11-26, 2 cores: 0.97-1.41x the chunks/s of one two-thread
+        # run in four runs at load 2-3.8; the gain comes while a neighbour holds a core).
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed") if self.workers > 1 else None
 
     def lengths(self, texts: Sequence[str]) -> list[int]:
         """Wordpieces each text embeds as (after truncation): callers order a long list by it, so that
@@ -158,8 +164,10 @@ class Embedder:
             return vectors
         encodings = self.tokenizer.encode_batch(list(texts))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")  # similar lengths pad little
-        for start in range(0, len(order), BATCH):
-            rows = order[start:start + BATCH]
+        size = min(BATCH, -(-len(texts) // self.workers))  # a short list still gives every worker a batch
+        batches = [order[start:start + size] for start in range(0, len(order), size)]
+
+        def embed(rows: np.ndarray) -> None:
             ids = np.zeros((len(rows), max(len(encodings[i].ids) for i in rows)), dtype=np.int64)
             mask = np.zeros_like(ids)
             for row, i in enumerate(rows):
@@ -170,7 +178,15 @@ class Embedder:
             pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             vectors[rows] = pooled / np.where(norms == 0, 1e-12, norms)
+
+        # onnxruntime releases the GIL while it runs: the pool's threads keep every core busy.
+        list((self._pool.map if self._pool else map)(embed, batches))  # list(): waits, and raises what a run raised
         return vectors
+
+
+def cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @functools.lru_cache(maxsize=None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -19,9 +19,9 @@ from typing import Callable
 from onboard.config import Settings
 from onboard.errors import OnboardError
 from onboard.graph import build_file_graph, pagerank, reference_edges, resolve_imports
-from onboard.models import ParsedFile, SkippedFile, SourceFile
-from onboard.parse import chunk_file, parse_file
-from onboard.scan import redact, scan_repo
+from onboard.models import ParsedFile, SkippedFile
+from onboard.parse import PreparedFile, pool_workers, prepare_files
+from onboard.scan import scan_repo
 from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB, StoredFile
 from onboard.store.history import read_people, write_people
 from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, index_lock, is_our_index, wipe
@@ -134,26 +134,24 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     report.skipped = scan.skipped
     clock = _timed(report, "scan", clock)
 
-    redacted: list[tuple[SourceFile, int]] = []
-    for source in changed:
-        text, count = redact(source.text)
-        redacted.append((replace(source, text=text), count))
-        report.redactions += count
-    parsed = []
-    for done, (source, _) in enumerate(redacted, 1):
-        parsed.append(parse_file(source))
-        if done % 100 == 0 or done == len(redacted):
-            notify("parse", done, len(redacted))
-    clock = _timed(report, "parse", clock)
     people = read_people(db, root, current)  # git history since the last commit read, and CODEOWNERS
     clock = _timed(report, "history", clock)
 
     with db.transaction() as tx:
-        old_names = db.defined_names([source.path for source, _ in redacted] + removed) if before else {}
+        old_names = db.defined_names([source.path for source in changed] + removed) if before else {}
         db.delete_files(tx, removed)
-        db.put_files(tx, [_stored(source, count, result, before.get(source.path))
-                          for (source, count), result in zip(redacted, parsed)])
-        clock = _timed(report, "store", clock)
+        # Each batch is stored as it comes: with worker processes, this process writes while they parse.
+        parsed: list[ParsedFile] = []
+        storing = 0.0
+        for batch in prepare_files(changed, pool_workers(changed), lambda done, total: notify("parse", done, total)):
+            started = time.perf_counter()
+            db.put_files(tx, [_stored(prepared, before.get(prepared.source.path)) for prepared in batch])
+            storing += time.perf_counter() - started
+            parsed += [prepared.parsed for prepared in batch]
+            report.redactions += sum(prepared.redactions for prepared in batch)
+        clock = _timed(report, "parse", clock)
+        report.seconds["parse"] = round(report.seconds["parse"] - storing, 3)
+        report.seconds["store"] = round(storing, 3)
 
         if changed or removed:
             _update_graph(db, tx, parsed, current, set(before), old_names)
@@ -175,13 +173,13 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
                                                                  counts["chunks"])
 
 
-def _stored(source: SourceFile, redactions: int, result: ParsedFile, previous: FileRow | None) -> StoredFile:
+def _stored(prepared: PreparedFile, previous: FileRow | None) -> StoredFile:
     """A changed file's rows; it keeps its PageRank until the graph says otherwise."""
+    source, result = prepared.source, prepared.parsed
     lines = source.text.count("\n") + (0 if source.text.endswith("\n") or not source.text else 1)
     row = FileRow(source.path, source.language, source.size, lines, source.sha256, result.had_errors,
-                  previous.pagerank if previous else 0.0, redactions)
-    return StoredFile(row, source.text, result.symbols, result.references, result.imports,
-                      chunk_file(source.path, source.text, result.symbols))
+                  previous.pagerank if previous else 0.0, prepared.redactions)
+    return StoredFile(row, source.text, result.symbols, result.references, result.imports, prepared.chunks)
 
 
 def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile], current: set[str], known: set[str],
