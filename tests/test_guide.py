@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -201,6 +202,53 @@ def test_reindex_rewrites_only_the_pages_claude_wrote_whose_files_changed(
     assert guide.page("pkg-toolkit-util").status == "fresh" and guide.page("overview").status == "not written"
     unchanged = CliRunner().invoke(cli, ["reindex", "toolkit", "--no-embed", "--home", str(settings.home)], env=env)
     assert unchanged.exit_code == 0 and "guide:" not in unchanged.output and len(fake_anthropic.state.requests) == 3
+
+
+def test_reindex_all_goes_on_past_a_guide_that_cannot_be_rewritten_and_exits_1(
+        tmp_path: Path, settings: Settings, fake_anthropic) -> None:
+    """One index whose guide rewrite fails (its stored guide is damaged; the API refuses another's page)
+    must not stop the others: every index is reindexed and reported, each failure is one line, exit 1."""
+    config = Settings.from_env(home=settings.home, api_key="sk-test", base_url=fake_anthropic.url)
+    for name in ("alpha", "beta", "gamma"):
+        root = tmp_path / name
+        for path, text in FILES.items():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text)
+        api.index_repo(root, name, settings, embed=False)
+        index = api.open_index(name, settings)
+        api.write_guide(index, api.guide_for(index), config, slugs=["pkg-toolkit-util"])
+        index.close()
+        (root / "toolkit/util/text.py").write_text("def shout(text: str) -> str:\n    return text.upper() + '?'\n")
+    with sqlite3.connect(settings.index_dir("alpha") / "index.sqlite3") as db:  # alpha's stored guide is damaged
+        db.executescript("DROP TABLE guide_pages; CREATE TABLE guide_pages (slug TEXT PRIMARY KEY);")
+    fake_anthropic.state.fail(401, after=len(fake_anthropic.state.requests))  # beta's page: the key is refused
+    env = {"ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": fake_anthropic.url}
+    result = CliRunner().invoke(cli, ["reindex", "--all", "--no-embed", "--workers", "1",
+                                      "--home", str(settings.home)], env=env)
+    assert result.exit_code == 1, result.output
+    assert all(f"indexed {name}" in result.output for name in ("alpha", "beta", "gamma")), result.output
+    assert "Traceback" not in result.output
+    assert re.search(r"alpha: guide not rewritten: Index 'alpha' is damaged \(SQLite: [^)]+\)\. Rebuild it "
+                     r"with `onboard reindex --rebuild alpha`\.", " ".join(result.output.split())), result.output
+    assert "guide page pkg-toolkit-util: Claude rejected the API key (401)" in result.output
+    assert result.output.count("guide: wrote 1 page(s)") == 1  # gamma's
+    assert api.guide_for(api.open_index("gamma", settings)).page("pkg-toolkit-util").status == "fresh"
+    assert api.guide_for(api.open_index("beta", settings)).page("pkg-toolkit-util").status == "stale"
+
+
+def test_rewrite_stale_reads_the_stored_pages_once(index: api.Index, toolkit: Path, settings: Settings,
+                                                   fake_anthropic) -> None:
+    config = Settings.from_env(home=settings.home, api_key="sk-test", base_url=fake_anthropic.url)
+    api.write_guide(index, api.guide_for(index), config, slugs=["pkg-toolkit", "pkg-toolkit-util"])
+    (toolkit / "toolkit/util/text.py").write_text("def shout(text: str) -> str:\n    return text.upper() + '?'\n")
+    api.reindex("toolkit", settings, embed=False)
+    index = api.open_index("toolkit", settings)
+    reads: list[str] = []  # every statement SQLite runs on this index's connection that reads the stored pages
+    index.db.conn.set_trace_callback(lambda sql: reads.append(sql) if sql.lstrip().startswith("SELECT")
+                                     and "guide_pages" in sql else None)
+    report = api.rewrite_stale(index, config)
+    assert report is not None and report.written == ["pkg-toolkit-util"] and not report.fresh, report
+    assert len(reads) == 1, reads
 
 @pytest.fixture
 def served_home(toolkit: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -24,6 +24,7 @@ from onboard.cli.common import (
     progress_bars,
     settings_from,
 )
+from onboard.errors import OnboardError
 
 
 WaitOption = typer.Option(False, "--wait", help="Embed before returning (default: a background worker embeds "
@@ -51,19 +52,27 @@ def _print_report(report: api.IndexReport, embed: bool) -> None:
                           "documentation); check the path, .gitignore and .onboardignore.")
 
 
-def _rewrite_guide(name: str, settings: api.Settings) -> None:
-    """With a key, the guide pages Claude wrote whose files this reindex changed are written again."""
+def _rewrite_guide(name: str, settings: api.Settings) -> bool:
+    """With a key, the guide pages Claude wrote whose files this reindex changed are written again.
+
+    False when the rewrite failed, said on its own line for this index: the reindex itself stands, and with
+    ``--all`` the other indexes still go on (the pages stay stale, so the next reindex tries them again)."""
     if not settings.api_key:
-        return
-    index = api.open_index(name, settings)
+        return True
     try:
-        report = api.rewrite_stale(index, settings)
-    finally:
-        index.close()
+        index = api.open_index(name, settings)
+        try:
+            report = api.rewrite_stale(index, settings)
+        finally:
+            index.close()
+    except OnboardError as err:
+        err_console.print(f"[bold red]{escape(name)}:[/] guide not rewritten: {escape(str(err))}")
+        return False
     if report is not None:
         console.print(f"guide: {escape(report.line())}")
         for slug, error in report.errors.items():
             err_console.print(f"[yellow]guide page {escape(slug)}: {escape(error)}[/]")
+    return report is None or not report.errors
 
 
 @app.command()
@@ -99,18 +108,19 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
                 report = api.reindex(name, settings, progress, rebuild=rebuild, embed=not no_embed,
                                      background=not wait)
             _print_report(report, not no_embed)
-            _rewrite_guide(name, settings)
+            if not _rewrite_guide(name, settings):
+                raise typer.Exit(1)
             return
         results = api.reindex_all(settings, workers=workers, rebuild=rebuild, embed=not no_embed, background=not wait)
     failed = 0
-    for index_name, result in results.items():
-        if isinstance(result, str):
-            failed += 1
-            err_console.print(f"[bold red]{index_name}:[/] {result}")
-        else:
-            _print_report(result, not no_embed)
-            with friendly_errors():
-                _rewrite_guide(index_name, settings)
+    with friendly_errors():  # Ctrl-C; a failed guide rewrite is reported per index and the loop goes on
+        for index_name, result in results.items():
+            if isinstance(result, str):
+                failed += 1
+                err_console.print(f"[bold red]{index_name}:[/] {result}")
+            else:
+                _print_report(result, not no_embed)
+                failed += not _rewrite_guide(index_name, settings)
     if not results:
         console.print("no indexes yet: `onboard index PATH`")
     if failed:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from onboard.guide.build import build_guide
 from onboard.guide.model import INDEX_ONLY, Guide, Page
 from onboard.guide.model import Page as GuidePage
-from onboard.guide.prose import WriteReport, attach_written, write_guide
+from onboard.guide.prose import WriteReport, attach_written, write_guide, write_pages
 from onboard.guide.render import export_guide, guide_markdown
 from onboard.config import Settings
 from onboard.store import Index
@@ -25,9 +25,8 @@ def rewrite_stale(index: Index, settings: Settings) -> WriteReport | None:
     """After a reindex: Claude rewrites only the pages whose files changed since it wrote them. Pages it
     never wrote stay index-only (`onboard guide` or the Guide page asks for them), so a reindex never starts
     spending on a guide nobody asked Claude to write. None when nothing is stale."""
-    guide = guide_for(index)
-    stale = [page.slug for page in guide.pages if page.status == "stale"]
-    return write_guide(index, guide, settings, slugs=stale) if stale else None
+    stale = [page for page in guide_for(index).pages if page.status == "stale"]
+    return write_pages(index, stale, settings) if stale else None  # guide_for read the stored prose already
 
 
 __all__ = ["INDEX_ONLY", "Guide", "GuidePage", "Page", "WriteReport", "build_guide", "export_guide", "guide_for",

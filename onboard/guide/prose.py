@@ -122,14 +122,20 @@ def write_guide(index: Index, guide: Guide, settings: Settings, slugs: list[str]
     """Write the prose of every page that needs it (never written, or its files changed): the rest stay fresh.
 
     ``slugs`` limits the run to those pages. Needs ``settings.api_key``; a failure on one page is reported and
-    the others are still written.
+    the others are still written. The stored prose is read again here, since ``guide`` may be older than it.
     """
-    report = WriteReport(model=settings.model)
     attach_written(index, guide)
-    todo = [p for p in guide.pages if p.writable and (slugs is None or p.slug in slugs)]
-    for done, page in enumerate(todo):
+    return write_pages(index, [p for p in guide.pages if p.writable and (slugs is None or p.slug in slugs)],
+                       settings, progress)
+
+
+def write_pages(index: Index, pages: list[Page], settings: Settings, progress: Progress | None = None) -> WriteReport:
+    """``write_guide`` for pages that already carry their stored prose (``attach_written``), so a caller that
+    has just read it does not read it twice."""
+    report = WriteReport(model=settings.model)
+    for done, page in enumerate(pages):
         if progress:
-            progress("guide", done, len(todo))
+            progress("guide", done, len(pages))
         if page.status == "fresh":
             report.fresh.append(page.slug)
             continue
@@ -141,5 +147,5 @@ def write_guide(index: Index, guide: Guide, settings: Settings, slugs: list[str]
         page.written, page.changed = written, []
         report.written.append(page.slug)
     if progress:
-        progress("guide", len(todo), len(todo))
+        progress("guide", len(pages), len(pages))
     return report
