@@ -18,7 +18,7 @@ from tests.fakeapi import Scripted
 
 SECRET = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 QUESTION = "What is a cart?"
-BUDGET = 500  # the pack holds shop/cart.py (600 fits the gateway it calls too): the gateway must be read with a tool
+BUDGET = 600  # the pack holds shop/cart.py and shop/__init__.py: the gateway must be read with a tool
 
 
 @pytest.fixture

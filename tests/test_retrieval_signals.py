@@ -187,9 +187,14 @@ def test_retrievers_of_many_indexes_stay_within_the_memory_bound(tmp_path: Path,
     assert len([p for p, _ in cached_retrievers() if p.startswith(str(settings.home.resolve()))]) == 3
 
 
-def test_what_the_matching_code_calls_ranks_next_with_its_definitions(tmp_path: Path, settings: Settings) -> None:
+def test_what_the_matching_code_calls_ranks_next_with_its_definitions(tmp_path: Path, settings: Settings,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The question's words match one function; the helpers it calls, in files whose words match
-    nothing, follow it (below it), with the called definitions marked for the excerpt."""
+    nothing, follow it (below it), with the called definitions marked for the excerpt. (The signal is
+    for big repositories; this one stands for one.)"""
+    from onboard.retrieve import hybrid
+
+    monkeypatch.setattr(hybrid, "CALL_MIN_FILES", 10)
     helpers = {f"proj/util_{i}.py": f"def unrelated_{i}(x):\n    return x\n" for i in range(12)}
     repo = write(tmp_path / "calls", {
         **helpers,

@@ -139,7 +139,6 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
     by_qualname = {s.qualname: s for s in symbols}
     touched = [by_qualname[q] for q in ranked.symbols if q in by_qualname]
     chosen: list = [s for s in touched if not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
-    big_classes = [s for s in touched if s not in chosen]
     loose: list[tuple[int, int]] = []  # module-level code between definitions: the lines themselves
     for a, b in ranked.hits:
         around = _innermost(symbols, a) or _innermost(symbols, b)
@@ -156,11 +155,6 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
         body = "\n".join(lines[s.start_line - 1:s.end_line])
         for name in dict.fromkeys(_CALLED.findall(body)):
             spans += [(c.start_line, c.end_line) for c in by_name.get(name, []) if c is not s]
-    for cls in big_classes:  # a class named by the question, too big to show whole: its header, then its methods
-        members = sorted((s for s in symbols if s.parent == cls.qualname), key=lambda s: s.start_line)
-        first = members[0].start_line - 1 if members else cls.start_line + MAX_SYMBOL_LINES
-        spans.append((cls.start_line, min(first, cls.end_line)))
-        spans += [(m.start_line, m.end_line) for m in members]
     return list(dict.fromkeys((max(1, a), min(len(lines), b)) for a, b in spans if a <= len(lines)))
 
 
