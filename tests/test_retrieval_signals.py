@@ -241,10 +241,11 @@ def test_an_excerpt_too_big_to_go_whole_grows_with_a_large_budget(tmp_path: Path
 
 def test_a_big_file_nothing_matched_inside_goes_in_as_its_outline(tmp_path: Path, settings: Settings) -> None:
     """A module reached through the graph (no words of the question inside) and too big to go whole
-    used to be left out; it goes in as its signatures, so the answer knows what it offers."""
+    used to be left out; with a large budget it goes in as its signatures, so the answer knows what it
+    offers."""
     methods = "".join(f"    def step_{i}(self, payload):\n" + "".join(f"        payload = payload + {j}\n"
-                                                                       for j in range(25)) + "        return payload\n\n"
-                      for i in range(40))
+                                                                       for j in range(100)) + "        return payload\n\n"
+                      for i in range(100))  # ~80k tokens: more than one file may take of 150k
     repo = write(tmp_path / "outline", {
         "app/checkout.py": "import app.engine\n\n\ndef complete_checkout(basket):\n"
                            "    \"\"\"Complete the checkout of a customer basket.\"\"\"\n    return app.engine, basket\n",
@@ -254,7 +255,8 @@ def test_a_big_file_nothing_matched_inside_goes_in_as_its_outline(tmp_path: Path
     index = api.open_index("outline", settings)
     question = "How is a customer basket checked out?"
     ranked = retriever_for(index).rank(question)
-    packed = pack_context(index, ranked, question, 13_000)
+    assert "app/engine.py" not in pack_context(index, ranked, question, 3_000).paths()  # no room: the next file's
+    packed = pack_context(index, ranked, question, 150_000)
     doc = next(d for d in packed.documents if d.path == "app/engine.py")
     assert not doc.whole and "def step_7(self, payload):" in doc.text and "payload + 3" not in doc.text
     assert doc.reason.endswith("(outline)") and "outline: signatures only" in doc.text

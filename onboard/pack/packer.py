@@ -167,11 +167,13 @@ def _outline(symbols: list, budget: int) -> set[int]:
     return set()
 
 
-def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, reason: str) -> PackedDoc | None:
+def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, reason: str,
+             alone: bool = False) -> PackedDoc | None:
     """A big file as the definitions that matter in full (never cut in half), others as signatures.
 
     Spans are added most relevant first while they fit, so a tight budget drops the least relevant
-    definitions, wherever they sit in the file.
+    definitions, wherever they sit in the file. With ``alone``, a file nothing matched inside comes as its
+    outline rather than not at all.
     """
     symbols = index.db.symbols(ranked.path)
     spans = _relevant_spans(symbols, ranked, lines)
@@ -188,7 +190,7 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
         return document_element(ranked.path, 1, len(lines), "\n".join(out), note=note)
 
     outline = _outline(symbols, budget)
-    if not spans and outline:  # nothing matched inside (found by the graph or by name): its shape, not nothing
+    if not spans and outline and alone:  # nothing matched inside (found by the graph or by name): its shape, not nothing
         text = render(outline, True, "outline: signatures only, nothing inside matched")
         tokens = count_tokens(text)
         return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (outline)", False) if tokens <= budget else None
@@ -285,6 +287,10 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
     included = set(packed.paths())
     small = max(SMALL_FILE_TOKENS, int(budget * SMALL_SHARE))
     reserve = int(budget * DEPTH_RESERVE) if budget >= DEPTH_FROM else 0
+    # Outlines of files nothing matched inside only where there is room: in a mid-sized budget that room is
+    # worth more as the next file's excerpt (dev.jsonl at 50k: 94.2 % of questions with all gold files
+    # without them, 93.2 % with).
+    outlines = budget >= DEPTH_FROM
     excerpts: list[tuple[int, RankedFile, list[str], str]] = []  # (position in documents, ...)
     rank = 0
 
@@ -305,7 +311,7 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
                            else min(cap, max(small, int(WHOLE_VS_EXCERPT * excerpt_cap))))
             doc = _whole_within(item.path, lines, whole_limit, reason)
             if doc is None:
-                doc = (_focused(index, item, lines, min(cap, excerpt_cap), reason)
+                doc = (_focused(index, item, lines, min(cap, excerpt_cap), reason, outlines)
                        or _focused(index, item, lines, cap, reason)  # its best definition alone needs more
                        or (_focused(index, item, lines, left, reason) if position < TOP_WHOLE else None))
                 if doc is None:
