@@ -118,7 +118,8 @@ def embedding_speed(documents: list[str]) -> float:
         """The int8 embedder before 2026-11-26: one batch at a time, on one session thread per core."""
         import onnxruntime as ort
 
-        from onboard.store.embedding import cores, model_file
+        from onboard.config import cores
+        from onboard.store.embedding import model_file
 
         embed, options = Embedder("int8", workers=1), ort.SessionOptions()
         options.intra_op_num_threads, options.log_severity_level = cores(), 3

@@ -94,3 +94,8 @@ class Settings:
     def index_dir(self, name: str) -> Path:
         """The directory of index ``name``; raises InvalidIndexName for anything but a plain name."""
         return self.home / validate_index_name(name)
+
+
+def cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -79,10 +79,13 @@ def test_index_with_workers_equals_index_without(polyglot: Path, settings: Setti
 
 def test_pool_only_for_big_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     sources = scan_repo(FIXTURES / "python").files
+    threshold = prepare.POOL_MIN_BYTES
     assert prepare.pool_workers(sources) == 0  # a small repository (or a one-file reindex): no start-up paid
-    assert 0 <= prepare.pool_workers(sources, min_bytes=0) <= prepare.MAX_WORKERS  # by idle cores
+    monkeypatch.setattr(prepare, "POOL_MIN_BYTES", 0)
+    assert 0 <= prepare.pool_workers(sources) <= prepare.MAX_WORKERS  # by idle cores
     monkeypatch.setattr(prepare, "WORKERS", 2)
-    assert prepare.pool_workers(sources, min_bytes=0) == 2
+    assert prepare.pool_workers(sources) == 2
+    monkeypatch.setattr(prepare, "POOL_MIN_BYTES", threshold)
     assert prepare.pool_workers(sources) == 0
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from operator import attrgetter
 
+from onboard.config import cores
 from onboard.models import Chunk, Import, ParsedFile, Reference, SourceFile, Symbol
 from onboard.parse.chunker import chunk_file
 from onboard.parse.parser import parse_file
@@ -105,19 +106,17 @@ def _batches(sources: list[SourceFile]) -> list[list[SourceFile]]:
     return batches
 
 
-def pool_workers(sources: list[SourceFile], min_bytes: int | None = None) -> int:
-    """How many worker processes these files are worth: none below ``min_bytes`` (default
-    ``POOL_MIN_BYTES``), else one per core the machine's load leaves idle: on a shared machine whose
-    cores are busy, workers only add their start-up and the transport (bench/index_bench.py). One
-    per core, not one less: this process mostly stores and unpacks, and parses only while it would
-    wait."""
-    if sum(s.size for s in sources) < (POOL_MIN_BYTES if min_bytes is None else min_bytes):
+def pool_workers(sources: list[SourceFile]) -> int:
+    """How many worker processes these files are worth: none below ``POOL_MIN_BYTES``, else one per
+    core the machine's load leaves idle: on a shared machine whose cores are busy, workers only add
+    their start-up and the transport (bench/index_bench.py). One per core, not one less: this process
+    mostly stores and unpacks, and parses only while it would wait."""
+    if sum(s.size for s in sources) < POOL_MIN_BYTES:
         return 0
     if WORKERS is not None:
         return WORKERS
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return max(0, min(MAX_WORKERS, round(cores - load)))
+    return max(0, min(MAX_WORKERS, round(cores() - load)))
 
 
 class _Workers:

@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from onboard.config import EMBEDDERS as VARIANTS
+from onboard.config import cores
 
 MODEL = "all-MiniLM-L6-v2"
 GRAPH_VERSION = 2  # bump whenever minilm_onnx.build_onnx changes: each version has its own cache folder
@@ -182,11 +183,6 @@ class Embedder:
         # onnxruntime releases the GIL while it runs: the pool's threads keep every core busy.
         list((self._pool.map if self._pool else map)(embed, batches))  # list(): waits, and raises what a run raised
         return vectors
-
-
-def cores() -> int:
-    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @functools.lru_cache(maxsize=None)
