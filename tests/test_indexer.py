@@ -103,6 +103,47 @@ def test_reindex_and_stale_check_read_only_files_whose_size_or_mtime_changed(sho
     assert api.stale_files(fresh) == []
 
 
+def test_reindex_right_after_indexing_a_fresh_copy_sees_every_kind_of_change(shop_repo: Path,
+                                                                              settings: Settings) -> None:
+    """Files written seconds before the index get no trusted stamp, so the reindex after it re-reads
+    them all (unchanged ones are matched by hash): an edit, a new, a deleted and a renamed file must
+    all reach the index exactly as a full index of the same tree has them."""
+    for path in shop_repo.rglob("*"):
+        os.utime(path)  # as a fresh clone or copy leaves them
+    api.index_repo(shop_repo, "inc", settings, embed=False)
+    assert api.open_index("inc", settings).db.stamps() == {}
+    gateway = shop_repo / "shop" / "payments" / "gateway.py"
+    gateway.write_text(gateway.read_text() + "\n\ndef refund(card: str, cents: int) -> bool:\n    return True\n")
+    (shop_repo / "shop" / "broken.py").unlink()
+    (shop_repo / "shop" / "cart.py").rename(shop_repo / "shop" / "basket.py")
+    (shop_repo / "shop" / "stock.py").write_text("def count() -> int:\n    return 0\n")
+    report = api.reindex("inc", settings, embed=False)
+    assert (report.indexed, report.removed, report.unchanged) == (3, 2, 3)
+    api.index_repo(shop_repo, "full", settings, embed=False)
+    incremental, full = api.open_index("inc", settings), api.open_index("full", settings)
+    assert {(f.path, f.sha256) for f in incremental.db.files()} == {(f.path, f.sha256) for f in full.db.files()}
+    assert {(s.path, s.qualname) for s in incremental.db.symbols()} == {(s.path, s.qualname) for s in full.db.symbols()}
+    assert {(e.src, e.dst, e.kind) for e in incremental.db.edges()} == {(e.src, e.dst, e.kind) for e in full.db.edges()}
+    assert ("shop/basket.py", "Cart") in {(s.path, s.qualname) for s in incremental.db.symbols()}
+    assert "refund" in {s.name for s in incremental.db.symbols("shop/payments/gateway.py")}
+    assert api.stale_files(incremental) == []
+
+
+def test_a_reindex_whose_edges_stay_the_same_never_loads_scipy(shop_repo: Path, settings: Settings) -> None:
+    """scipy's sparse matrices take half a second to import, most of `onboard reindex` after a
+    one-line edit: only PageRank and the retrieval walk need them, and this edit changes no edge."""
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    cart = shop_repo / "shop" / "cart.py"
+    cart.write_text(cart.read_text() + "\n# a comment changes no edge\n")
+    script = ("import sys\nfrom onboard import api\nfrom onboard.config import Settings\n"
+              "report = api.reindex('shop', Settings.from_env(home=sys.argv[1]), embed=False)\n"
+              "print('INDEXED', report.indexed, 'LOADED', [name for name in ('scipy',) if name in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", script, str(settings.home)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "INDEXED 1 LOADED []" in done.stdout, done.stdout
+
+
 def test_incremental_graph_equals_a_full_rebuild(tmp_path: Path, settings: Settings) -> None:
     """Unchanged files' references come back from SQLite as counts: the edges must not drift."""
     repo = snapshot_project(tmp_path / "repo")

@@ -113,3 +113,38 @@ def test_deep_trees_do_not_overflow(tmp_path: Path) -> None:
         while deep != tmp_path:
             deep.rmdir()
             deep = deep.parent
+
+
+def test_files_too_young_to_stamp_are_hashed_against_the_last_index(tmp_path: Path) -> None:
+    """A fresh clone or copy leaves files too young for a trusted stamp: the next scan re-reads them,
+    but one whose bytes hash as the index recorded is unchanged, while any edit (same size and
+    mtime included) still comes back as a file to reindex."""
+    same = write(tmp_path, "same.py", "x = 1\n")
+    edited = write(tmp_path, "edited.py", "y = 1\n")
+    new = write(tmp_path, "new.py", "z = 1\n")
+    first = scan_repo(tmp_path)
+    assert first.stamps == {} and len(first.files) == 3  # all written just now: no stamp trusted
+    hashes = {f.path: f.sha256 for f in first.files if f.path != "new.py"}
+    stamp = edited.stat()
+    edited.write_text("y = 2\n")
+    os.utime(edited, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    result = scan_repo(tmp_path, hashes=hashes)
+    assert result.unchanged == ["same.py"]
+    assert [(f.path, f.text) for f in result.files] == [("edited.py", "y = 2\n"), ("new.py", "z = 1\n")]
+    # Once old enough, the hashed file's stamp is recorded, so the scan after that skips reading it.
+    past = same.stat().st_mtime_ns - 3_600 * 10**9
+    for path in (same, edited, new):
+        os.utime(path, ns=(past, past))
+    aged = scan_repo(tmp_path, hashes=hashes)
+    assert aged.unchanged == ["same.py"] and aged.stamps["same.py"] == (same.stat().st_size, past)
+
+
+def test_a_file_refused_by_name_is_refused_even_when_its_stamp_is_known(tmp_path: Path) -> None:
+    """An index made before a name became a secret file's holds its stamp: the scan must still
+    refuse the file (the indexer then removes it) rather than trust the stamp."""
+    env = write(tmp_path, ".env", "TOKEN=abc\n")
+    info = env.stat()
+    os.utime(env, ns=(info.st_atime_ns, info.st_mtime_ns - 3_600 * 10**9))
+    info = env.stat()
+    result = scan_repo(tmp_path, known={".env": (info.st_size, info.st_mtime_ns)})
+    assert result.unchanged == [] and reasons(result) == {".env": "secret file (never indexed)"}

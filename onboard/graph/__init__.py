@@ -1,22 +1,52 @@
-"""graph stage: imports resolved to files, reference edges, the symbol graph, centrality, package roll-up, cycles."""
+"""graph stage: imports resolved to files, reference edges, the symbol graph, centrality, package roll-up, cycles.
 
-from onboard.graph.build import (
-    COMMON_NAMES,
-    build_file_graph,
-    contract,
-    cycle_breaking_edges,
-    find_cycles,
-    neighbourhood,
-    package_of,
-    pagerank,
-    reference_edges,
-    rollup,
-)
-from onboard.graph.export import to_dot, to_json, to_mermaid
-from onboard.graph.resolve import resolve_imports
-from onboard.graph.symbols import symbol_graph, symbol_id, symbol_neighbourhood
-from onboard.graph.walk import RestartWalk, personalized_pagerank
+Names load with the submodule that defines them, on first use: the personalised walk needs scipy's
+sparse matrices (half a second to import), which a one-file `onboard reindex` whose edges stay the
+same never touches.
+"""
 
-__all__ = ["COMMON_NAMES", "RestartWalk", "build_file_graph", "contract", "cycle_breaking_edges", "find_cycles", "neighbourhood",
-           "package_of", "pagerank", "personalized_pagerank", "reference_edges", "resolve_imports", "rollup",
-           "symbol_graph", "symbol_id", "symbol_neighbourhood", "to_dot", "to_json", "to_mermaid"]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from onboard.graph.build import (
+        COMMON_NAMES,
+        build_file_graph,
+        contract,
+        cycle_breaking_edges,
+        find_cycles,
+        neighbourhood,
+        package_of,
+        pagerank,
+        reference_edges,
+        rollup,
+    )
+    from onboard.graph.export import to_dot, to_json, to_mermaid
+    from onboard.graph.resolve import resolve_imports
+    from onboard.graph.symbols import symbol_graph, symbol_id, symbol_neighbourhood
+    from onboard.graph.walk import RestartWalk, personalized_pagerank
+
+_MODULES = {
+    "onboard.graph.build": ["COMMON_NAMES", "build_file_graph", "contract", "cycle_breaking_edges", "find_cycles",
+                            "neighbourhood", "package_of", "pagerank", "reference_edges", "rollup"],
+    "onboard.graph.export": ["to_dot", "to_json", "to_mermaid"],
+    "onboard.graph.resolve": ["resolve_imports"],
+    "onboard.graph.symbols": ["symbol_graph", "symbol_id", "symbol_neighbourhood"],
+    "onboard.graph.walk": ["RestartWalk", "personalized_pagerank"],
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_HOME[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

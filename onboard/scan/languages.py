@@ -6,8 +6,6 @@ and docs are exactly what a newcomer's questions need as orientation.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 CODE_LANGUAGES = frozenset({
     "python", "javascript", "typescript", "tsx", "go", "java", "rust", "c", "cpp", "ruby", "csharp",
     "kotlin", "swift", "php", "scala",
@@ -45,8 +43,10 @@ def language_for(path: str) -> str | None:
 
     Lock files are skipped on purpose: they are large, machine-written and answer no design question.
     """
-    p = PurePosixPath(path)
-    name = p.name.lower()
+    # String slicing rather than PurePosixPath (same name and suffix rules): the scan asks this of
+    # every file in the tree, and building a path object was most of its cost.
+    name = path.rpartition("/")[2].lower()
     if name in _BY_NAME:
         return _BY_NAME[name]
-    return _BY_EXTENSION.get(p.suffix.lower())
+    dot = name.rfind(".")
+    return _BY_EXTENSION.get(name[dot:]) if 0 < dot < len(name) - 1 else None

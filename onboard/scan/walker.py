@@ -48,7 +48,7 @@ def _special_kind(mode: int) -> str | None:
     return next((kind for test, kind in _SPECIAL if test(mode)), "not a regular file" if not stat.S_ISREG(mode) else None)
 
 
-def read_regular(path: Path, limit: int | None = None) -> bytes:
+def read_regular(path: Path | str, limit: int | None = None) -> bytes:
     """The bytes of a regular file, at most ``limit``; anything else raises NotRegularFile.
 
     The file is opened non-blocking and checked on the open descriptor, so a FIFO that replaces a
@@ -85,7 +85,7 @@ Stamp = tuple[int, int]  # (size, mtime_ns): a file with the same stamp as last 
 class ScanResult:
     files: list[SourceFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)  # paths whose stamp matched ``known``: not read
+    unchanged: list[str] = field(default_factory=list)  # paths whose stamp or bytes matched the last index
     stamps: dict[str, Stamp] = field(default_factory=dict)  # trustworthy stamps of files and unchanged
 
 
@@ -123,17 +123,19 @@ def _is_minified(text: str, language: str) -> bool:
     """A file that is little more than a few huge lines, in any language; for web assets (where
     bundlers emit them) any huge line or a high average line length is enough. A huge line inside
     an ordinary source file is elided instead (``_elide_long_lines``), so the file's code stays."""
-    lines = text.split("\n")
     bundled = language in BUNDLED_LANGUAGES
-    if len(text) / len(lines) > MINIFIED_AVERAGE and (bundled or sum(1 for line in lines if line.strip()) <= 3):
+    # Counting newlines, not splitting: every file of a tree passes here, and almost none is minified.
+    if len(text) / (text.count("\n") + 1) > MINIFIED_AVERAGE and (
+            bundled or sum(1 for line in text.split("\n") if line.strip()) <= 3):
         return True
-    return bundled and any(len(line) > MINIFIED_LINE for line in lines)
+    return bundled and len(text) > MINIFIED_LINE and max(map(len, text.split("\n"))) > MINIFIED_LINE
 
 
 def _elide_long_lines(text: str) -> str:
     """Shorten the rare huge line (a data blob) of an otherwise ordinary file; the line stays, so
     line numbers hold, and says how much was left out."""
-    if max(map(len, text.split("\n"))) <= MINIFIED_LINE:  # map/max run in C: this is every file's hot path
+    # map/max run in C: this is every file's hot path; a file shorter than one long line has none
+    if len(text) <= MINIFIED_LINE or max(map(len, text.split("\n"))) <= MINIFIED_LINE:
         return text
     return "\n".join(line if len(line) <= MINIFIED_LINE else
                      f"{line[:ELIDED_KEEP]} … [{len(line) - ELIDED_KEEP:,} characters not indexed]"
@@ -156,13 +158,21 @@ def _decode(data: bytes) -> tuple[str | None, str | None]:
         return None, f"not UTF-8 (bad byte at offset {err.start})"
 
 
-def read_source(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> SourceFile | SkippedFile:
-    """Read one file and turn it into a SourceFile, or say why it cannot be one."""
-    language = language_for(rel)
+def _classify(rel: str) -> str | SkippedFile:
+    """The language of ``rel``, or why a file of that name is never read (decided by name alone)."""
     if is_secret_file(rel):
         return SkippedFile(rel, "secret file (never indexed)")
-    if language is None:
-        return SkippedFile(rel, "not a source or documentation file")
+    language = language_for(rel)
+    return SkippedFile(rel, "not a source or documentation file") if language is None else language
+
+
+def read_source(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> SourceFile | SkippedFile:
+    """Read one file and turn it into a SourceFile, or say why it cannot be one."""
+    language = _classify(rel)
+    return language if isinstance(language, SkippedFile) else _read_source(path, rel, language, max_bytes)
+
+
+def _read_source(path: Path, rel: str, language: str, max_bytes: int) -> SourceFile | SkippedFile:
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -182,6 +192,20 @@ def read_source(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> Source
     return SourceFile(rel, path, language, len(data), hashlib.sha256(data).hexdigest(), _elide_long_lines(text))
 
 
+def _same_bytes(path: str, sha256: str | None, max_bytes: int) -> bool:
+    """Whether the file still holds the bytes the last index hashed to ``sha256``. For a file whose
+    stamp was not trusted (a fresh clone or copy leaves most files too young to stamp): hashing skips
+    decoding, the minified checks and a Path, which made the first reindex after such an index read
+    a 20 MB tree as slowly as a new one (bench/index_bench.py)."""
+    if sha256 is None:
+        return False
+    try:
+        data = read_regular(path, max_bytes + 1)
+    except OSError:  # read_source says why
+        return False
+    return len(data) <= max_bytes and hashlib.sha256(data).hexdigest() == sha256
+
+
 def _stamp(entry: os.DirEntry, started_ns: int) -> Stamp | None:
     """The entry's (size, mtime_ns), or None when it was modified too close to the scan to trust."""
     try:
@@ -191,12 +215,14 @@ def _stamp(entry: os.DirEntry, started_ns: int) -> Stamp | None:
     return (info.st_size, info.st_mtime_ns) if info.st_mtime_ns < started_ns - RACY_NS else None
 
 
-def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, Stamp] | None = None) -> ScanResult:
+def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, Stamp] | None = None,
+              hashes: Mapping[str, str] | None = None) -> ScanResult:
     """Every indexable file under ``root``, sorted by path, and every skipped one with its reason.
 
     A file whose (size, mtime_ns) equals its stamp in ``known`` (what the last index recorded) is not
     read: it lands in ``unchanged``. Reading and hashing every file is what made `onboard list`'s
-    stale check and a one-file reindex of a big tree take seconds.
+    stale check and a one-file reindex of a big tree take seconds. A file without a trusted stamp
+    whose bytes still hash to its sha256 in ``hashes`` is ``unchanged`` too, without being decoded.
 
     Symlinked files are followed only while they stay inside the repository; symlinked directories
     are not followed (their targets are walked under their real paths), and each real directory is
@@ -209,7 +235,7 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
         raise NotADirectoryError(f"{root} is not a directory")
     real_root = root.resolve()
     result = ScanResult()
-    known = known or {}
+    known, hashes = known or {}, hashes or {}
     started_ns = time.time_ns()
     seen_dirs: set[tuple[int, int]] = set()  # (device, inode): cheaper than resolving every directory
 
@@ -269,13 +295,19 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
             elif special:
                 result.skipped.append(SkippedFile(rel, f"special file ({special}), never opened"))
             elif entry.name not in IGNORE_FILES:
+                language = _classify(rel)  # before any stat: a file refused by name costs no system call
+                if isinstance(language, SkippedFile):
+                    result.skipped.append(language)
+                    continue
                 stamp = _stamp(entry, started_ns)
-                if stamp is not None and known.get(rel) == stamp:
+                if (stamp is not None and known.get(rel) == stamp) or _same_bytes(entry.path, hashes.get(rel),
+                                                                                   max_bytes):
                     result.unchanged.append(rel)
-                    result.stamps[rel] = stamp
+                    if stamp is not None:
+                        result.stamps[rel] = stamp
                     continue
                 # A Path only for a file that is read: an unchanged file of a big tree costs one stat.
-                read = read_source(Path(entry.path), rel, max_bytes)
+                read = _read_source(Path(entry.path), rel, language, max_bytes)
                 (result.files if isinstance(read, SourceFile) else result.skipped).append(read)
                 if isinstance(read, SourceFile) and stamp is not None:
                     result.stamps[rel] = stamp

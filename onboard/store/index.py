@@ -125,7 +125,8 @@ def stale_files(index: Index) -> list[str]:
     if root is None or not root.is_dir():
         return sorted(f.path for f in index.db.files())
     indexed = {f.path: f.sha256 for f in index.db.files()}
-    scan = scan_repo(root, known=index.db.stamps())  # files whose size and mtime match are not read
+    # A file whose size and mtime match is not read; one without a trusted stamp is hashed, not decoded.
+    scan = scan_repo(root, known=index.db.stamps(), hashes=indexed)
     on_disk = {f.path: f.sha256 for f in scan.files} | {path: indexed.get(path) for path in scan.unchanged}
     return sorted(p for p in on_disk.keys() | indexed.keys() if on_disk.get(p) != indexed.get(p))
 

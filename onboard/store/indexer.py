@@ -125,7 +125,8 @@ def _timed(report: IndexReport, stage: str, started: float) -> float:
 def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress, embed: bool) -> None:
     clock = time.perf_counter()
     before = {f.path: f for f in db.files()}
-    scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in before})
+    scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in before},
+                     hashes={path: row.sha256 for path, row in before.items()})
     current = {f.path for f in scan.files} | set(scan.unchanged)
     notify("scan", len(current), len(current))
     changed = [f for f in scan.files if f.path not in before or before[f.path].sha256 != f.sha256]
