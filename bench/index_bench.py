@@ -12,7 +12,7 @@ Prints, in one run:
    and the worker's peak RSS;
 3. `onboard --help` and `onboard list` start time, next to `python -c pass`;
 4. symbols+graph (no vectors) for flask, requests and a 20 MB Python tree: files/s, MB/s, and an
-   incremental reindex after touching one file; peak RSS; then the same full index of 2, 8 and
+   incremental reindex after touching one file, after adding one and after deleting it; peak RSS; then the same full index of 2, 8 and
    20 MB of Python parsed here and by 1 or 2 worker processes (the ratio gives the pool's threshold).
 
     python bench/index_bench.py               # all of it (Django's sdist comes from PyPI, once)
@@ -259,7 +259,26 @@ def symbols_and_graph(name: str, root: Path, home: Path) -> None:
           f"({report.indexed} parsed) = {incremental / seconds:.3f} of the full index  (stages: {report.seconds})")
     print(f"the same after a second edit (the other files now stamped): {settled:.2f} s ({again.indexed} parsed) "
           f"= {settled / seconds:.3f} of the full index  (stages: {again.seconds})")
+    added, deleted = add_and_delete(name, root, touched, settings)
+    print(f"one file added (importing {touched.relative_to(root)}): {added[0]:.2f} s = {added[0] / seconds:.3f} of the "
+          f"full index  (stages: {added[1]});\n  the same file deleted again: {deleted[0]:.2f} s = "
+          f"{deleted[0] / seconds:.3f}  (stages: {deleted[1]})")
     print(f"peak RSS so far: {peak_rss_mb():.0f} MB (this process)")
+
+
+def add_and_delete(name: str, root: Path, imported: Path, settings: Settings) -> tuple[tuple[float, dict], ...]:
+    """Seconds (and stages) of a reindex after a new module that imports ``imported`` appears, then after it
+    is deleted: a set of files that changes is what a rename, a new test or a branch switch brings."""
+    module = ".".join(imported.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+    new = imported.parent / "added_by_benchmark.py"
+    timings = []
+    for change in (lambda: new.write_text(f"from {module} import *\n\n\ndef added_module_by_benchmark():\n"
+                                          f"    return 44\n"), new.unlink):
+        change()
+        started = time.perf_counter()
+        report = api.reindex(name, settings, embed=False)
+        timings.append((time.perf_counter() - started, report.seconds))
+    return tuple(timings)
 
 
 def cpu_seconds() -> tuple[float, float]:

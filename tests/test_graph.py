@@ -7,8 +7,9 @@ import json
 import networkx as nx
 import pytest
 
-from onboard.graph import (build_file_graph, find_cycles, pagerank, personalized_pagerank, reference_edges,
-                           resolve_imports, rollup, symbol_graph, symbol_neighbourhood, to_dot, to_json, to_mermaid)
+from onboard.graph import (build_file_graph, find_cycles, pagerank, personalized_pagerank, probe_names,
+                           reference_edges, resolve_imports, rollup, symbol_graph, symbol_neighbourhood, to_dot,
+                           to_json, to_mermaid)
 from onboard.models import Edge
 from onboard.parse import parse_file
 from onboard.scan import scan_repo
@@ -63,9 +64,21 @@ def test_real_repo_graph_and_centrality() -> None:
     assert "reference" in graph.edges["onboard/answer/loop.py", "onboard/pack/prompt.py"]["kinds"]
     ranks = pagerank(graph)
     assert abs(sum(ranks.values()) - 1) < 1e-6
+    # networkx's own, iterated to convergence: the same ranks (weights, files that import nothing).
+    internal = graph.subgraph(n for n, ext in graph.nodes(data="external") if not ext)
+    exact = nx.pagerank(internal, weight="weight", tol=1e-15, max_iter=1000)
+    assert max(abs(ranks[n] - exact[n]) / exact[n] for n in internal) < 1e-6
     # Shared records are depended on by everything; a CLI command module by nothing.
     assert ranks["onboard/models.py"] > ranks["onboard/cli/map_cmds.py"]
     assert graph.nodes["ext:networkx"]["external"]
+
+
+def test_probe_names_say_which_imports_could_find_a_path_or_that_all_must_be_resolved() -> None:
+    assert probe_names("shop/orders.py") == {"orders"}
+    assert probe_names("web/util/index.ts") == {"index", "util"}  # "./util" finds it by its folder
+    assert probe_names("src/cart/mod.rs") == {"mod", "cart"}
+    for everything in ("shop/__init__.py", "cmd/main.go", "Shop/Cart.cs", "index.ts", "caf\u00e9.py"):
+        assert probe_names(everything) is None, everything
 
 
 def test_personalized_pagerank_reaches_dependencies() -> None:

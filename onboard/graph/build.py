@@ -76,9 +76,41 @@ def _internal(graph: nx.DiGraph) -> nx.DiGraph:
 def pagerank(graph: nx.DiGraph) -> dict[str, float]:
     """Centrality of repo files: a file many others (transitively) depend on ranks high."""
     internal = _internal(graph)
-    if internal.number_of_nodes() == 0:
+    return ranks_of(internal.nodes, internal.edges(data="weight", default=1.0))
+
+
+def ranks_of(nodes: Iterable[str], links: Iterable[tuple[str, str, float]], alpha: float = 0.85,
+             tolerance: float = 1e-10) -> dict[str, float]:
+    """``networkx.pagerank`` of ``nodes`` and the weighted ``links`` between them (parallel links add up,
+    a node without out-links spreads its rank evenly), iterated until the ranks move less than
+    ``tolerance`` in all: each is then within about 1e-9 of the exact value, so a reindex and a full
+    index of the same tree agree (networkx stops at ``1e-6 x nodes``, a few percent on 4,000 files).
+
+    Written here on numpy because networkx's builds a graph and a scipy matrix: 0.75 s on a 20 MB tree,
+    plus half a second to import scipy, where a reindex after adding one file should take 0.5 s in
+    all. ``np.bincount`` over the links is the sparse product (30 ms there).
+    """
+    import numpy as np  # here: a reindex whose edges stay the same needs no ranks
+
+    names = sorted(nodes)
+    if not names:
         return {}
-    return nx.pagerank(internal, weight="weight")
+    index = {name: i for i, name in enumerate(names)}
+    pairs = [(index[src], index[dst], weight) for src, dst, weight in links if src in index and dst in index]
+    src, dst = (np.array([pair[k] for pair in pairs], dtype=np.intp) for k in (0, 1))
+    weight = np.array([pair[2] for pair in pairs], dtype=float)
+    size = len(names)
+    out = np.bincount(src, weights=weight, minlength=size)
+    share = weight / out[src]
+    dangling = out == 0
+    rank = np.full(size, 1.0 / size)
+    for _ in range(1000):  # the error shrinks by ``alpha`` per step: about 150 steps
+        last = rank
+        spread = np.bincount(dst, weights=last[src] * share, minlength=size)
+        rank = alpha * (spread + last[dangling].sum() / size) + (1 - alpha) / size
+        if np.abs(rank - last).sum() < tolerance:
+            break
+    return dict(zip(names, rank.tolist()))
 
 
 def neighbourhood(graph: nx.DiGraph, members: set[str]) -> nx.DiGraph:

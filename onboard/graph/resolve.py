@@ -144,6 +144,31 @@ def _go_module_prefix(texts: dict[str, str]) -> str:
     return ""
 
 
+_INDEX_STEMS = frozenset({"index", "mod"})  # JS/TS `dir/index.ts` and Rust `dir/mod.rs` are found by the folder's name
+
+
+def probe_names(path: str) -> set[str] | None:
+    """Strings of which one occurs in the module, names or own path of every import that could resolve
+    differently when ``path`` appears in or disappears from the repository; None when no such strings
+    exist and every import must be resolved again.
+
+    Why it holds: each resolver above probes candidate paths built from the import's module and names
+    and the importing file's own folders (plus fixed prefixes like ``lib/`` or a Python source root),
+    and matches a candidate by its whole file name or, for index files, its folder. So an import can
+    only find or lose ``path`` if its text or its file's path contains that file name's stem (or that
+    folder's name). A reindex that adds or deletes files re-resolves just those importers. Exceptions:
+    ``__init__.py`` moves Python's source roots, Go resolves whole package folders, C# resolves
+    namespaces declared inside files; and an index file at the top has no folder name to look for.
+    """
+    folder, name = posixpath.split(path)
+    stem, extension = posixpath.splitext(name)
+    if stem == "__init__" or extension in (".go", ".cs") or not path.isascii() or '"' in path or "\\" in path:
+        return None  # non-ASCII and quotes: stored import names are JSON, which escapes them
+    if stem in _INDEX_STEMS:
+        return {stem, posixpath.basename(folder)} if folder else None
+    return {stem}
+
+
 def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: dict[str, str] | None = None) -> list[Edge]:
     """File→file import edges and file→``ext:<package>`` edges, merged by (src, dst)."""
     repo = _Repo(paths)
