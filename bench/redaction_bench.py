@@ -15,6 +15,13 @@ positives.
     python bench/redaction_bench.py --ref HEAD     # secrets.py as committed at a git ref, for before/after
     python bench/redaction_bench.py --all-sdists   # every sdist fetched into .corpus/src
     python bench/redaction_bench.py --path ~/src/x --samples 20
+    python bench/redaction_bench.py --against HEAD # same output as secrets.py at HEAD, and the time ratio
+
+``--against REF`` is the proof for a change meant to be only faster: it redacts every text file (any
+UTF-8 file, not only what the scanner indexes) of the 20 MB tree the index bench builds, of big sdists
+(Django, SymPy, Matplotlib, scikit-learn and smaller ones fetched into .corpus) and of tests/ (the
+planted secrets and every secret test), with secrets.py at REF and with the working tree's, asserts the
+same text and count for each file, and prints each one's time and the ratio (best of ``--repeat``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import fnmatch
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import types
 from collections import Counter, defaultdict
@@ -113,6 +121,66 @@ def measure(name: str, roots: list[Path], redact: Redact, samples: int, repeat: 
             print(f"      {n}x {value}")
 
 
+EQUALITY_SDISTS = ("pypi/django-5.2.8", "src/sympy-1.14.0", "src/matplotlib-3.10.3", "src/scikit_learn-1.7.1",
+                   "src/sqlfluff-3.4.2", "src/streamlink-8.0.0", "src/conan-2.21.0", "src/reflex-0.8.17")
+
+
+def text_files(root: Path) -> dict[Path, str]:
+    """Every file under ``root`` that is UTF-8 text (no NUL byte), whatever the scanner would skip."""
+    texts = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        data = path.read_bytes()
+        if b"\0" not in data:
+            try:
+                texts[path] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+    return texts
+
+
+def compare(name: str, files: dict[Path, str], old: Redact, new: Redact, repeat: int) -> tuple[float, float]:
+    """Assert ``new`` redacts every file exactly as ``old`` does; print and return both times."""
+    redactions = 0
+    for path, text in files.items():
+        expected = old(text)
+        if new(text) != expected:
+            raise AssertionError(f"{name}: the redaction of {path} differs")
+        redactions += expected[1]
+    texts = list(files.values())
+    runs = [(_timed_texts(old, texts), _timed_texts(new, texts)) for _ in range(repeat)]  # taking turns
+    old_s, new_s = (min(seconds) for seconds in zip(*runs))
+    size = sum(map(len, texts)) / 1e6
+    print(f"{name}: {len(texts)} files, {size:.1f} M chars, {redactions} redactions, all identical; "
+          f"{old_s:.2f} s -> {new_s:.2f} s ({old_s / new_s:.2f}x)", flush=True)
+    return old_s, new_s
+
+
+def _timed_texts(redact: Redact, texts: list[str]) -> float:
+    start = time.perf_counter()
+    for text in texts:
+        redact(text)
+    return time.perf_counter() - start
+
+
+def equality(ref: str, repeat: int) -> None:
+    """``--against``: see the module docstring."""
+    from bench.index_bench import load, python_tree  # numpy and the whole pipeline: this mode only
+
+    old = redact_at(ref)
+    for redact in (old, current_redact):
+        redact("password = pw\n" + "a1" * 8)  # compile the rules before the clock runs
+    print(f"redact at {ref} against the working tree; {load()}")
+    totals = [0.0, 0.0]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpora = [("20 MB Python tree (index bench)", python_tree(Path(tmp)))]
+        corpora += [(folder, CORPUS / folder) for folder in EQUALITY_SDISTS if (CORPUS / folder).is_dir()]
+        corpora.append(("tests/ (planted secrets, secret tests)", ROOT / "tests"))
+        for name, root in corpora:
+            for i, seconds in enumerate(compare(name, text_files(root), old, current_redact, repeat)):
+                totals[i] += seconds
+    print(f"all: {totals[0]:.2f} s -> {totals[1]:.2f} s ({totals[0] / totals[1]:.2f}x); {load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ref", help="measure secrets.py as committed at this git ref instead of the working tree")
@@ -120,7 +188,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=8, help="redacted values shown per kind")
     parser.add_argument("--all-sdists", action="store_true", help="every sdist under .corpus/src, not only the dev set")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per corpus; the best counts")
+    parser.add_argument("--against", metavar="REF", help="assert the same redactions as secrets.py at REF; time both")
     args = parser.parse_args()
+    if args.against:
+        equality(args.against, args.repeat)
+        return
     redact = redact_at(args.ref) if args.ref else current_redact
     redact("password = pw\n" + "a1" * 8)  # compile the rules before the clock runs
     print(f"redact from {args.ref or 'the working tree'}")

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
+from onboard.scan.regex_needles import Needles, needles
+
 # detect-secrets loads in a third of a second; `onboard list` scans (``is_secret_file``) but never
 # redacts, so its rules are imported on the first redaction (``_secret_name``, ``_heuristics``).
 
@@ -141,11 +143,10 @@ MIN_KEY_RUN = 16  # key material on a marker's line, or in a block with no END m
 _NAME_HINTS = tuple(re.compile(re.escape(word)) for word in (
     b"pass", b"pwd", b"secret", b"token", b"key", b"credential", b"contrase", b"bearer", b"basic", b"://"))
 _TOKEN_HINTS = (re.compile(b"hf_"),)
-_RUN_TABLE = bytes(ord("a") if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_+/=-")
-                   else ord("\n") if c == ord("\n") else ord(" ") for c in range(256))
+_RUN_TABLE = bytes(ord("a") if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_+/=-") else ord(" ")
+                   for c in range(256))
 _RUN = b"a" * MIN_KEY_RUN
 _DIGIT = re.compile(rb"\d")
-_RUN_END = re.compile(rb"[^a]")
 
 # Values that are examples, not secrets. Letters-only values are never taken: a secret of fewer
 # than ~30 random characters almost surely holds a digit or a symbol; names and words do not.
@@ -202,6 +203,25 @@ def _token_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                 found.extend((kind, pattern) for pattern in obj.denylist)
     found.extend((kind, re.compile(pattern)) for kind, pattern in _EXTRA_TOKENS)
     return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _token_needles() -> tuple[Needles, ...]:
+    """What every match of each token pattern holds (``regex_needles`` says why that test is exact)."""
+    return tuple(needles(pattern) for _, pattern in _token_patterns())
+
+
+TokenRule = tuple[str, re.Pattern[str], Needles]
+
+
+def _possible_tokens(lines: list[str], numbers: Iterable[int]) -> list[TokenRule]:
+    """The token patterns that may match in one of these lines, with their needles. Patterns run on one
+    line at a time, so a match lies within a line, and its needles are in the lines joined. A file
+    leaves a few patterns of the forty, which spares a search per pattern on every candidate line."""
+    joined = "\n".join([lines[number] for number in numbers])
+    lowered = joined.lower() if joined.isascii() else None
+    return [(kind, pattern, needed) for (kind, pattern), needed in zip(_token_patterns(), _token_needles())
+            if needed.may_match(joined, lowered)]
 
 
 # -- which values are secrets -------------------------------------------------------------------
@@ -285,11 +305,15 @@ def _secret_names(lowered: str) -> Iterator[tuple[int, int]]:
             yield start, done
 
 
-def _token_findings(lines: list[str], number: int) -> Iterator[tuple[str, int, int, int]]:
-    """(kind, line, start, end) of each token in line ``number``."""
-    for kind, pattern in _token_patterns():
-        for match in pattern.finditer(lines[number]):
-            yield (kind, number, *_token_span(match))
+def _token_findings(lines: list[str], number: int, rules: list[TokenRule]) -> Iterator[tuple[str, int, int, int]]:
+    """(kind, line, start, end) of each token in line ``number`` (``rules``: from ``_possible_tokens``;
+    the line must hold a pattern's needles too, which spares most searches the file's needles left)."""
+    line = lines[number]
+    lowered = line.lower() if line.isascii() else None
+    for kind, pattern, needed in rules:
+        if needed.may_match(line, lowered):
+            for match in pattern.finditer(line):
+                yield (kind, number, *_token_span(match))
 
 
 def _named_findings(lines: list[str], number: int) -> Iterator[tuple[str, int, int, int]]:
@@ -310,7 +334,8 @@ def _named_findings(lines: list[str], number: int) -> Iterator[tuple[str, int, i
     for match in _URL_PASSWORD.finditer(line) if "@" in line else ():
         if _is_url_password(match.group(1)):
             yield ("url-password", number, *match.span(1))
-    for match in _AUTH_HEADER.finditer(lowered):  # found in the lowered line, read in the line itself
+    auth = "bearer" in lowered or "basic" in lowered  # each match holds one, and is rarely there
+    for match in _AUTH_HEADER.finditer(lowered) if auth else ():  # found lowered, read in the line itself
         bearer = match.group("bearer") is not None
         start, end = match.span("bearer" if bearer else "basic")
         value = line[start:end]
@@ -370,11 +395,12 @@ def _line_numbers(data: bytes, positions: Iterable[int]) -> set[int]:
 
 def _token_runs(raw: bytes) -> Iterator[int]:
     """Where the runs of 16 or more token characters that hold a digit start."""
-    shape = raw.translate(_RUN_TABLE)  # token characters become "a", newlines stay, the rest is " "
+    shape = raw.translate(_RUN_TABLE)  # token characters become "a", the rest " "
     position = 0
     while (start := shape.find(_RUN, position)) != -1:  # a run's start: ``position`` is never inside one
-        after = _RUN_END.search(shape, start)
-        position = after.start() if after else len(shape)
+        position = shape.find(b" ", start)
+        if position == -1:
+            position = len(shape)
         if _DIGIT.search(raw, start, position):
             yield start
 
@@ -392,14 +418,14 @@ def _candidate_lines(text: str) -> tuple[set[int], set[int]]:
     return _line_numbers(raw, tokens), _line_numbers(raw, sorted(_hits(lowered, _NAME_HINTS)))
 
 
-def _findings(text: str, lines: list[str]) -> list[_Finding]:
-    """Every finding, key blocks first, then by position."""
-    keys = list(_key_findings(lines)) if "PRIVATE KEY" in text or "Private-Lines" in text else []
-    token_lines, named_lines = _candidate_lines(text)
+def _findings(lines: list[str], token_lines: set[int], named_lines: set[int], key_marker: bool) -> list[_Finding]:
+    """Every finding, key blocks first, then by position (``key_marker``: the text names a private key)."""
+    keys = list(_key_findings(lines)) if key_marker else []
+    rules = _possible_tokens(lines, token_lines) if token_lines else []
     found: list[tuple[str, int, int, int]] = []
     for number in sorted(token_lines | named_lines):
         if number in token_lines:
-            found.extend(_token_findings(lines, number))
+            found.extend(_token_findings(lines, number, rules))
         if number in named_lines:
             found.extend(_named_findings(lines, number))
     found.sort(key=lambda f: (f[1], f[2], -f[3]))
@@ -426,8 +452,12 @@ def redact(text: str) -> tuple[str, int]:
     A secret spread over several lines (a key block) leaves one marker on its first line and the
     rest of its lines empty of it, so every line keeps its number.
     """
+    token_lines, named_lines = _candidate_lines(text)
+    key_marker = "PRIVATE KEY" in text or "Private-Lines" in text
+    if not (token_lines or named_lines or key_marker):
+        return text, 0  # no line to look at: no need to split and join the text
     lines = text.split("\n")
-    findings = _select(_findings(text, lines))
+    findings = _select(_findings(lines, token_lines, named_lines, key_marker))
     edits: dict[int, list[tuple[int, int, str]]] = {}
     for finding in findings:
         for i, (number, start, end) in enumerate(finding.spans):
