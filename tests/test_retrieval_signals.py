@@ -12,6 +12,7 @@ import pytest
 from onboard import api
 from onboard.config import Settings
 from onboard.pack import pack_context
+from onboard.pack.packer import TAIL_DOC
 from onboard.retrieve import retriever_for
 from onboard.retrieve.cues import read_cues
 from onboard.scan.roles import file_role
@@ -260,3 +261,22 @@ def test_a_big_file_nothing_matched_inside_goes_in_as_its_outline(tmp_path: Path
     doc = next(d for d in packed.documents if d.path == "app/engine.py")
     assert not doc.whole and "def step_7(self, payload):" in doc.text and "payload + 3" not in doc.text
     assert doc.reason.endswith("(outline)") and "outline: signatures only" in doc.text
+
+
+def test_a_large_budget_ends_with_a_long_tail_of_short_excerpts(tmp_path: Path, settings: Settings) -> None:
+    """Past what breadth and depth hold, a large budget keeps a share for many more files as short
+    excerpts or outlines: the gold file of a long question often ranks 40-100."""
+    def module(i: int) -> str:
+        return "".join(f"def settle_invoice_{i}_{j}(invoice, ledger):\n    \"\"\"Settle the invoice in the ledger.\"\"\"\n"
+                       + "".join(f"    ledger = ledger.post(invoice, {k})\n" for k in range(12)) + "    return ledger\n\n\n"
+                       for j in range(12))
+    repo = write(tmp_path / "tail", {f"billing/part_{i:03}.py": module(i) for i in range(150)})
+    api.index_repo(repo, "tail", settings, embed=False)
+    index = api.open_index("tail", settings)
+    question = "How is an invoice settled in the ledger?"
+    ranked = retriever_for(index).rank(question)
+    packed = pack_context(index, ranked, question, 150_000)
+    tail = [d for d in packed.documents if d.tokens <= TAIL_DOC]
+    assert len(packed.documents) >= 120 and len(tail) >= 60  # breadth and depth alone held 44 files here
+    assert all(not d.whole and d.reason.endswith(("(excerpt)", "(outline)")) for d in tail)
+    assert packed.tokens_used <= 150_000

@@ -39,6 +39,11 @@ EXCERPT_DECAY = 10  # ... and less the lower it ranks: rank r gets EXCERPT_MAX *
 # 0.5 / 0.4 / 0.3 hold all gold files for 89.4 / 91.9 / 93.2 % and every gold definition for 87.1 / 84.9 / 81.7 %;
 # capping a file's share, or shrinking it with rank, lost definitions without gaining files. The strict one wins.
 DEPTH_RESERVE, DEPTH_FROM = 0.5, 100_000
+# Large budgets end with this share as short excerpts or outlines of further files (at most TAIL_DOC tokens each).
+# Measured on dev_large at 200k (2026-11-26): all gold files 90.6 → 93.2 % (only excerpts with code: 89.4 → 91.3),
+# every gold definition 86.0 % either way; median files per pack 46 → 120. 600-token docs: 92.3 %; a 15 % share:
+# 93.9 % but definitions 84.9 %.
+TAIL_SHARE, TAIL_DOC = 0.1, 400
 DEPTH_GROWTH = 3  # an excerpt too big to go whole grows to this many times its size in the depth pass
 MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth its tags
 SMALL_FILE_TOKENS, SMALL_SHARE = 800, 0.01  # files this small go in whole wherever they rank
@@ -276,12 +281,14 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
 
 
 def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, remaining: int) -> None:
-    """Breadth, then depth, then more breadth.
+    """Breadth, then depth, then more breadth, then a long tail.
 
     Breadth: down the ranking, each file whole when small (or among the very best and within its
     share), else as an excerpt of its relevant definitions capped at a few thousand tokens, until
-    only the depth reserve is left. Depth: the reserve turns the best-ranked excerpts whole (the
-    code around what matched is often what is needed). Whatever is still left goes to more files.
+    only the depth reserve and the tail's share are left. Depth: the reserve turns the best-ranked
+    excerpts whole (the code around what matched is often what is needed). Whatever is still left
+    goes to more files; the tail's share to many more, each as a short excerpt or its outline, so
+    Claude sees where the rest of the relevant code lives and can ask for it (``read_file``).
     """
     budget = packed.budget
     included = set(packed.paths())
@@ -294,7 +301,7 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
     excerpts: list[tuple[int, RankedFile, list[str], str]] = []  # (position in documents, ...)
     rank = 0
 
-    def breadth(floor: int) -> None:
+    def breadth(floor: int, doc_cap: int = 0) -> None:
         nonlocal rank, remaining
         while rank < len(ranked) and remaining - floor >= MIN_USEFUL:
             item, position = ranked[rank], rank
@@ -309,10 +316,13 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
                                                   EXCERPT_MAX * EXCERPT_DECAY // (position + EXCERPT_DECAY)))
             whole_limit = (min(cap, TOP_WHOLE_MAX) if position < TOP_WHOLE
                            else min(cap, max(small, int(WHOLE_VS_EXCERPT * excerpt_cap))))
+            if doc_cap:
+                cap = excerpt_cap = whole_limit = min(left, doc_cap)
             doc = _whole_within(item.path, lines, whole_limit, reason)
             if doc is None:
                 doc = (_focused(index, item, lines, min(cap, excerpt_cap), reason, outlines)
-                       or _focused(index, item, lines, cap, reason)  # its best definition alone needs more
+                       # its best definition alone needs more
+                       or (_focused(index, item, lines, cap, reason) if cap > excerpt_cap else None)
                        or (_focused(index, item, lines, left, reason) if position < TOP_WHOLE else None))
                 if doc is None:
                     continue
@@ -321,19 +331,25 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
             included.add(item.path)
             remaining -= doc.tokens
 
-    breadth(reserve)
+    tail = int(budget * TAIL_SHARE) if budget >= DEPTH_FROM else 0
+    breadth(reserve + tail)
     for position, item, lines, reason in excerpts:  # depth, best-ranked first
-        if remaining < MIN_USEFUL:
+        if remaining - tail < MIN_USEFUL:
             break
         held = packed.documents[position].tokens
-        limit = remaining + held if not reserve else min(remaining + held, int(budget * FILE_SHARE))
+        limit = remaining + held if not reserve else min(remaining - tail + held, int(budget * FILE_SHARE))
         deeper = _whole_within(item.path, lines, limit, reason)  # a reserve is shared; a leftover is not
         if deeper is None:  # too big to go whole: more of its relevant definitions instead
             deeper = _focused(index, item, lines, min(limit, held * DEPTH_GROWTH), reason)
         if deeper is not None and deeper.tokens > held:
             packed.documents[position] = deeper
             remaining -= deeper.tokens - held
-    breadth(0)
+    breadth(tail)
+    if tail:  # from the top again: files passed over for want of room may fit as short excerpts
+        rank = 0
+        breadth(0, TAIL_DOC)
+        rank = 0  # and what short excerpts could not use goes to longer ones
+        breadth(0)
 
 
 def _whole_within(path: str, lines: list[str], limit: int, reason: str) -> PackedDoc | None:
