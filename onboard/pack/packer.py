@@ -173,14 +173,14 @@ def _outline(symbols: list, budget: int) -> set[int]:
 
 
 def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, reason: str,
-             alone: bool = False) -> PackedDoc | None:
+             alone: bool = False, symbols: list | None = None) -> PackedDoc | None:
     """A big file as the definitions that matter in full (never cut in half), others as signatures.
 
     Spans are added most relevant first while they fit, so a tight budget drops the least relevant
     definitions, wherever they sit in the file. With ``alone``, a file nothing matched inside comes as its
     outline rather than not at all.
     """
-    symbols = index.db.symbols(ranked.path)
+    symbols = index.db.symbols(ranked.path) if symbols is None else symbols
     spans = _relevant_spans(symbols, ranked, lines)
 
     def render(keep: set[int], outline: bool, note: str = "") -> str:
@@ -300,6 +300,13 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
     outlines = budget >= DEPTH_FROM
     excerpts: list[tuple[int, RankedFile, list[str], str]] = []  # (position in documents, ...)
     rank = 0
+    texts: dict[str, list[str]] = {}  # a file may be visited four times: by breadth, depth, the tail and after
+    definitions: dict[str, list] = {}
+
+    def focus(item: RankedFile, lines: list[str], limit: int, reason: str, alone: bool = False) -> PackedDoc | None:
+        if item.path not in definitions:
+            definitions[item.path] = index.db.symbols(item.path)
+        return _focused(index, item, lines, limit, reason, alone, definitions[item.path])
 
     def breadth(floor: int, doc_cap: int = 0) -> None:
         nonlocal rank, remaining
@@ -310,7 +317,9 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
                 continue
             left = remaining - floor
             reason = "; ".join(dict.fromkeys(item.reasons)) or "ranked by the dependency graph"
-            lines = _lines(index, item.path)
+            if item.path not in texts:
+                texts[item.path] = _lines(index, item.path)
+            lines = texts[item.path]
             cap = min(left, max(int(budget * FILE_SHARE), 4 * MIN_USEFUL))
             excerpt_cap = max(4 * MIN_USEFUL, min(int(budget * EXCERPT_SHARE),
                                                   EXCERPT_MAX * EXCERPT_DECAY // (position + EXCERPT_DECAY)))
@@ -320,10 +329,9 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
                 cap = excerpt_cap = whole_limit = min(left, doc_cap)
             doc = _whole_within(item.path, lines, whole_limit, reason)
             if doc is None:
-                doc = (_focused(index, item, lines, min(cap, excerpt_cap), reason, outlines)
-                       # its best definition alone needs more
-                       or (_focused(index, item, lines, cap, reason) if cap > excerpt_cap else None)
-                       or (_focused(index, item, lines, left, reason) if position < TOP_WHOLE else None))
+                doc = (focus(item, lines, min(cap, excerpt_cap), reason, outlines)
+                       or (focus(item, lines, cap, reason) if cap > excerpt_cap else None)  # its best definition needs more
+                       or (focus(item, lines, left, reason) if position < TOP_WHOLE else None))
                 if doc is None:
                     continue
                 excerpts.append((len(packed.documents), item, lines, reason))
@@ -340,7 +348,7 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
         limit = remaining + held if not reserve else min(remaining - tail + held, int(budget * FILE_SHARE))
         deeper = _whole_within(item.path, lines, limit, reason)  # a reserve is shared; a leftover is not
         if deeper is None:  # too big to go whole: more of its relevant definitions instead
-            deeper = _focused(index, item, lines, min(limit, held * DEPTH_GROWTH), reason)
+            deeper = focus(item, lines, min(limit, held * DEPTH_GROWTH), reason)
         if deeper is not None and deeper.tokens > held:
             packed.documents[position] = deeper
             remaining -= deeper.tokens - held
@@ -348,13 +356,14 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
     if tail:  # from the top again: files passed over for want of room may fit as short excerpts
         rank = 0
         breadth(0, TAIL_DOC)
-        rank = 0  # and what short excerpts could not use goes to longer ones
-        breadth(0)
+        if remaining >= TAIL_DOC:  # what short excerpts could not use goes to longer ones
+            rank = 0
+            breadth(0)
 
 
 def _whole_within(path: str, lines: list[str], limit: int, reason: str) -> PackedDoc | None:
     """The whole file if it takes at most ``limit`` tokens (a character count rules most out before counting)."""
-    if sum(len(line) for line in lines) > limit * CHARS_PER_TOKEN_MAX:
+    if sum(map(len, lines)) > limit * CHARS_PER_TOKEN_MAX:  # map: this runs for most files of a big pack
         return None
     doc = whole_document(path, lines, reason, "ranked")
     return doc if doc.tokens <= limit else None
