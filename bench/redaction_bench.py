@@ -22,6 +22,10 @@ UTF-8 file, not only what the scanner indexes) of the 20 MB tree the index bench
 (Django, SymPy, Matplotlib, scikit-learn and smaller ones fetched into .corpus) and of tests/ (the
 planted secrets and every secret test), with secrets.py at REF and with the working tree's, asserts the
 same text and count for each file, and prints each one's time and the ratio (best of ``--repeat``).
+With ``--changes`` (a change meant to redact more or less) it asserts nothing: it prints per corpus the
+redactions added and lost, by kind, with a sample of the values, so a person can judge them.
+
+    python bench/redaction_bench.py --against HEAD --changes --samples 12
 """
 
 from __future__ import annotations
@@ -138,20 +142,37 @@ def text_files(root: Path) -> dict[Path, str]:
     return texts
 
 
-def compare(name: str, files: dict[Path, str], old: Redact, new: Redact, repeat: int) -> tuple[float, float]:
-    """Assert ``new`` redacts every file exactly as ``old`` does; print and return both times."""
-    redactions = 0
+def compare(name: str, files: dict[Path, str], old: Redact, new: Redact, repeat: int,
+            changes: int | None = None) -> tuple[float, float]:
+    """Assert ``new`` redacts every file exactly as ``old`` does (``changes``: instead, print what it
+    redacts more or less, that many samples per kind); print and return both times."""
+    redactions = [0, 0]
+    added: dict[str, Counter[str]] = defaultdict(Counter)
+    lost: dict[str, Counter[str]] = defaultdict(Counter)
     for path, text in files.items():
-        expected = old(text)
-        if new(text) != expected:
-            raise AssertionError(f"{name}: the redaction of {path} differs")
-        redactions += expected[1]
+        expected, got = old(text), new(text)
+        if got != expected:
+            if changes is None:
+                raise AssertionError(f"{name}: the redaction of {path} differs")
+            before = Counter(redacted_values(text, expected[0]))
+            after = Counter(redacted_values(text, got[0]))
+            for found, into in ((after - before, added), (before - after, lost)):
+                for (kind, value), n in found.items():
+                    into[kind][f"{'/'.join(path.parts[-3:])}: {value.strip()[:80]}"] += n
+        redactions[0] += expected[1]
+        redactions[1] += got[1]
     texts = list(files.values())
     runs = [(_timed_texts(old, texts), _timed_texts(new, texts)) for _ in range(repeat)]  # taking turns
     old_s, new_s = (min(seconds) for seconds in zip(*runs))
     size = sum(map(len, texts)) / 1e6
-    print(f"{name}: {len(texts)} files, {size:.1f} M chars, {redactions} redactions, all identical; "
+    same = "all identical" if changes is None else f"{redactions[0]} -> {redactions[1]} redactions"
+    print(f"{name}: {len(texts)} files, {size:.1f} M chars, {redactions[0]} redactions, {same}; "
           f"{old_s:.2f} s -> {new_s:.2f} s ({old_s / new_s:.2f}x)", flush=True)
+    for label, by_kind in (("added", added), ("lost", lost)):
+        for kind, values in sorted(by_kind.items(), key=lambda kv: -sum(kv[1].values())):
+            print(f"   {label} {kind}: {sum(values.values())}")
+            for value, n in values.most_common(changes):
+                print(f"      {n}x {value}")
     return old_s, new_s
 
 
@@ -162,8 +183,8 @@ def _timed_texts(redact: Redact, texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def equality(ref: str, repeat: int) -> None:
-    """``--against``: see the module docstring."""
+def equality(ref: str, repeat: int, changes: int | None) -> None:
+    """``--against``: see the module docstring (``changes``: samples per kind, with ``--changes``)."""
     from bench.index_bench import load, python_tree  # numpy and the whole pipeline: this mode only
 
     old = redact_at(ref)
@@ -176,7 +197,7 @@ def equality(ref: str, repeat: int) -> None:
         corpora += [(folder, CORPUS / folder) for folder in EQUALITY_SDISTS if (CORPUS / folder).is_dir()]
         corpora.append(("tests/ (planted secrets, secret tests)", ROOT / "tests"))
         for name, root in corpora:
-            for i, seconds in enumerate(compare(name, text_files(root), old, current_redact, repeat)):
+            for i, seconds in enumerate(compare(name, text_files(root), old, current_redact, repeat, changes)):
                 totals[i] += seconds
     print(f"all: {totals[0]:.2f} s -> {totals[1]:.2f} s ({totals[0] / totals[1]:.2f}x); {load()}")
 
@@ -189,9 +210,10 @@ def main() -> None:
     parser.add_argument("--all-sdists", action="store_true", help="every sdist under .corpus/src, not only the dev set")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per corpus; the best counts")
     parser.add_argument("--against", metavar="REF", help="assert the same redactions as secrets.py at REF; time both")
+    parser.add_argument("--changes", action="store_true", help="with --against: print what changed, assert nothing")
     args = parser.parse_args()
     if args.against:
-        equality(args.against, args.repeat)
+        equality(args.against, args.repeat, args.samples if args.changes else None)
         return
     redact = redact_at(args.ref) if args.ref else current_redact
     redact("password = pw\n" + "a1" * 8)  # compile the rules before the clock runs

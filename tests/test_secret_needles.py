@@ -1,5 +1,5 @@
-"""Redaction skips token patterns by their needles (``onboard/scan/regex_needles.py``): the skip must never
-drop a match, so every case here compares against running every detect-secrets pattern on every line."""
+"""Redaction skips token patterns by their needles and runs (``onboard/scan/regex_needles.py``): the skip
+must never drop a match, so every case here compares against running every token pattern on every line."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from onboard.scan import redact
-from onboard.scan.regex_needles import needles
-from onboard.scan.secrets import _candidate_lines, _possible_tokens, _token_findings, _token_patterns, _token_span
+from onboard.scan.regex_needles import ASCII_FOLDS, fold, min_run, needles
+from onboard.scan.secrets import (_RUN_TABLE, _TOKEN_CHARS, _candidate_lines, _possible_tokens, _token_findings,
+                                  _token_patterns, _token_span)
 
 HEX64 = "0123456789abcdef" * 4
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
@@ -54,23 +55,33 @@ TRICKY = {
     "discord and telegram and twilio": (
         f"M{'TAx' * 8}.{'Ab1_cd'}.{'x9' * 13}y\n12345678:{'A1b2C3d4E5' * 3}xyzab\nAC{'a1b2c3d4' * 4}\n"
     ),
+    "tokens with no digit, or short ones, which a run of 16 holding a digit missed": (
+        "AC" + "qwzkhrtpmvbnxjlc" * 2 + "\nartifactory: AKCpWbQzxTymZ\nx AP" + "Bqwertyuio\n"
+        "1234567890:" + "AAHfkqwLrtxmZbvNcpo" * 2 + "\nM" + "TAxOTgzNzQaBcDeFgHiJkLmN" + ".GhIjKl." + "aBcD" * 7 + "\n"
+        "xoxb-123-ab4c\nSLACK=xoxb-1-" + "abcdefghij\nxapp-1-abcdefghij\n"
+        'cloudant_password = "qwhzmkrtplbvnxjdcfgsyaeu"\neyJa.b\nghp_' + "abcdefghij" * 3 + "abcdef\n"
+        "https://user:" + "qwhzmkrtplbvnxjdcfgsyaeu" + "@acct.cloudant.com\n"
+    ),
+    "folded patterns on lines that are not ASCII": (
+        "XOXB-123-AB4C \u00e9t\u00e9\nClouda\u0131nt\nCLOUDANT_PA\u017f\u017f = " + "qwhzmkrtplbvnxjdcfg\u017fyaeu" + "\n"
+    ),
 }
 
 UNREDACTED = ("token split over two string literals", "high-entropy strings in quotes")
 
 
 def ungated_token_findings(text: str) -> list[tuple[str, int, int, int]]:
-    """The token stage without needles: every pattern on every candidate line, as before."""
-    lines = text.split("\n")
-    return [(kind, number, *_token_span(match)) for number in sorted(_candidate_lines(text)[0])
-            for kind, pattern in _token_patterns() for match in pattern.finditer(lines[number])]
+    """The token stage without any filter: every pattern on every line."""
+    return [(kind, number, *_token_span(match)) for number, line in enumerate(text.split("\n"))
+            for kind, pattern in _token_patterns() for match in pattern.finditer(line)]
 
 
 def gated_token_findings(text: str) -> list[tuple[str, int, int, int]]:
     lines = text.split("\n")
-    numbers = sorted(_candidate_lines(text)[0])
-    rules = _possible_tokens(lines, numbers) if numbers else []
-    return [finding for number in numbers for finding in _token_findings(lines, number, rules)]
+    candidates = _candidate_lines(text)[0]
+    rules = _possible_tokens(lines, candidates) if candidates else []
+    return [finding for number in sorted(candidates)
+            for finding in _token_findings(lines, number, candidates[number], rules)]
 
 
 @pytest.mark.parametrize("case", sorted(TRICKY))
@@ -83,6 +94,10 @@ def test_needles_keep_every_token_finding(case: str) -> None:
 def test_tricky_cases_find_what_they_plant() -> None:
     """The cases above exercise the patterns they name (a case that matched nothing would prove nothing)."""
     kinds = {kind for text in TRICKY.values() for kind, *_ in ungated_token_findings(text)}
+    letterless = ungated_token_findings(TRICKY["tokens with no digit, or short ones, which a run of 16 holding a digit missed"])
+    assert {number for _, number, *_ in letterless} == set(range(12))  # one or more on each line
+    assert {kind for kind, *_ in ungated_token_findings(TRICKY["folded patterns on lines that are not ASCII"])} == {
+        "slack-token", "cloudant-credentials"}
     assert {"github-token", "aws-access-key", "artifactory-credentials", "cloudant-credentials",
             "softlayer-credentials", "ibm-cloud-iam-key", "json-web-token", "stripe-access-key", "slack-token",
             "discord-bot-token", "telegram-bot-token", "twilio-api-key", "anthropic-key", "google-api-key",
@@ -106,7 +121,7 @@ PIECES = st.sampled_from([
     "key", "KEY", "pass", "PaSs", "pwd", "token", "secret", "api_", "=", ":", " = ", "=> ", '"', "'", ".", "-us1",
     "/:_authToken=", "https://", "hooks.slack.com/services/", ".cloudant.com", "@", "\n", " ", "\u017f", "\u212a",
     "\u00e9", "0123456789", "abcdef0123456789", "A1b2C3d4E5", "a1B2c3D4e5F6g7H8i9J0k1L2", "ZZZZZZZZZZ",
-    "zzzzzzzzzz", "-", "_"])
+    "zzzzzzzzzz", "-", "_", "qwertyuiopasdfgh", "1234567890:", "M", "N", "xoxb-1-", "xapp-1-", "glpat-", "ab4c", "\u0130", "\u0131"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -124,8 +139,32 @@ def test_every_match_holds_the_needles(rule: int, data: st.DataObject) -> None:
     hold that pattern's needles."""
     pattern = _token_patterns()[rule][1]
     text = data.draw(st.from_regex(pattern))
-    assert pattern.search(text)
-    assert needles(pattern).may_match(text, text.lower() if text.isascii() else None)
+    match = pattern.search(text)
+    assert match
+    assert needles(pattern).may_match(text, fold(text))
+    run = max(map(len, match.group().encode("utf-8", "surrogatepass").translate(_RUN_TABLE).split(b" ")))
+    assert run >= min_run(pattern, _TOKEN_CHARS)
+
+
+def test_ascii_folds_are_every_character_ignorecase_matches_to_an_ascii_letter() -> None:
+    """``fold`` relies on the list: ask ``re`` about every code point beyond ASCII, for every letter."""
+    beyond = "".join(map(chr, range(128, 0x110000)))
+    found = {char: letter.lower() for letter in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+             for char in re.compile(letter, re.IGNORECASE).findall(beyond)}
+    assert found == ASCII_FOLDS
+
+
+@pytest.mark.parametrize(("regex", "run"), [
+    (r"AKC[a-zA-Z0-9]{10,}", 13),
+    (r"\d{8,10}:[0-9A-Za-z_-]{35}", 35),  # the colon ends a run
+    (r"(?:\s|=)ab(?:cd|e)f", 4),  # the shortest branch counts
+    (r"ab(?=x)cd\b", 4),  # lookarounds and anchors consume nothing
+    (r"ab.{0,3}cdef", 4),  # any character may end a run
+    (r"(?i)[a-z]{5}", 5),  # folded: LONG S and KELVIN SIGN count as run characters (non-ASCII)
+    (r"[^:]{9}", 0),
+])
+def test_min_run_of_small_patterns(regex: str, run: int) -> None:
+    assert min_run(re.compile(regex), _TOKEN_CHARS) == run
 
 
 @pytest.mark.parametrize(("regex", "expected"), [
@@ -145,5 +184,6 @@ def test_ignorecase_needles_are_lowered_and_not_trusted_on_non_ascii() -> None:
     assert found.folded and found.all_of == (frozenset(["api_key="]),)
     assert found.may_match("Api_Key=1", "api_key=1") and not found.may_match("token=1", "token=1")
     assert found.may_match("api_\u212aey=1", None)  # KELVIN SIGN: the regex matches it, so must the test
+    assert found.may_match("api_\u212aey=1", fold("api_\u212aey=1")) and fold("\u0130\u0131\u017f") == "iis"
     long_s = needles(re.compile(r"pass=\d+", re.IGNORECASE))
     assert long_s.may_match("pa\u017f\u017f=1", None) and re.search(r"pass=\d+", "pa\u017f\u017f=1", re.I)

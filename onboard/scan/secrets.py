@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from onboard.scan.regex_needles import Needles, needles
+from onboard.scan.regex_needles import ASCII_FOLDS, Needles, fold, min_run, needles
 
 # detect-secrets loads in a third of a second; `onboard list` scans (``is_secret_file``) but never
 # redacts, so its rules are imported on the first redaction (``_secret_name``, ``_heuristics``).
@@ -59,7 +59,10 @@ _EXTRA_TOKENS: tuple[tuple[str, str], ...] = (
     ("github-token", r"github_pat_[A-Za-z0-9_]{22,}"),  # github-fine-grained-pat
     ("npm-tokens", r"\bnpm_[A-Za-z0-9]{36}"),  # npm-access-token (detect-secrets: .npmrc lines only)
     ("huggingface-token", r"\bhf_[A-Za-z]{34}"),  # huggingface-access-token
-    ("slack-token", r"\bxox[abeoprs]-[A-Za-z0-9\-]{10,}|\bxapp-\d-[A-Za-z0-9\-]{10,}"),  # slack-*-token
+    # slack-*-token, as two patterns: re's parser would factor an alternation to `\bx(?:ox...|app...)`,
+    # whose needles ("x", "ox") are found on most lines
+    ("slack-token", r"\bxox[abeoprs]-[A-Za-z0-9\-]{10,}"),
+    ("slack-token", r"\bxapp-\d-[A-Za-z0-9\-]{10,}"),
 )
 
 # Names whose value is a secret: detect-secrets' KeywordDetector list (``api_?key``, ``password``,
@@ -137,16 +140,19 @@ _PUTTY = re.compile(r"\s*Private-Lines: *(\d+)\s*")
 MIN_KEY_RUN = 16  # key material on a marker's line, or in a block with no END marker, is this long
 
 # Cheap pre-filter, run once over the whole text as bytes: rules for names run only on lines that
-# hold a keyword (or a URL, an auth header), token formats only on lines with a run of 16 token
-# characters holding a digit (every format has one but Hugging Face's, which has its prefix found).
-# One search per word: sre scans fast for one literal, not for an alternation of them.
-_NAME_HINTS = tuple(re.compile(re.escape(word)) for word in (
-    b"pass", b"pwd", b"secret", b"token", b"key", b"credential", b"contrase", b"bearer", b"basic", b"://"))
-_TOKEN_HINTS = (re.compile(b"hf_"),)
-_RUN_TABLE = bytes(ord("a") if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_+/=-") else ord(" ")
-                   for c in range(256))
-_RUN = b"a" * MIN_KEY_RUN
-_DIGIT = re.compile(rb"\d")
+# hold a keyword (or a URL, an auth header); a token pattern only on lines that hold what each of its
+# matches holds (``_TokenRule``), so it misses none. One search per word: sre scans fast for one
+# literal, not for an alternation of them.
+_NAME_HINTS = (b"pass", b"pwd", b"secret", b"token", b"key", b"credential", b"contrase", b"bearer", b"basic", b"://")
+# What tokens are made of. Runs are counted on UTF-8 bytes, every non-ASCII byte a token character, as
+# ``min_run`` allows (IGNORECASE's ``[a-z]`` matches LONG S, two bytes long).
+_TOKEN_CHARS = "".join(c for c in map(chr, range(128)) if c.isalnum() or c in "_+/=-")
+_RUN_TABLE = bytes(ord("a") if c >= 128 or chr(c) in _TOKEN_CHARS else ord(" ") for c in range(256))
+# Token patterns whose every match holds a run this long are found by one scan for such runs (most
+# hold 24 to 99); those with shorter ones (JWT, AWS key ids, Slack and Artifactory tokens) by their
+# needles. Either way is exact; the floor sets the cost: in Django 1 line in 20 holds a run of 24, 1 in
+# 12 one of 20, while the needles of the rules below 24 ("AP" the most) are on 1 line in 600.
+RUN_FLOOR = 24
 
 # Values that are examples, not secrets. Letters-only values are never taken: a secret of fewer
 # than ~30 random characters almost surely holds a digit or a symbol; names and words do not.
@@ -205,23 +211,31 @@ def _token_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class _TokenRule:
+    """A token pattern and what every one of its matches holds (``regex_needles`` says why neither
+    promise can fail): its needles, and a run of ``run`` token characters (``_TOKEN_CHARS``)."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    needles: Needles
+    run: int
+
+
 @lru_cache(maxsize=1)
-def _token_needles() -> tuple[Needles, ...]:
-    """What every match of each token pattern holds (``regex_needles`` says why that test is exact)."""
-    return tuple(needles(pattern) for _, pattern in _token_patterns())
+def _token_rules() -> tuple[_TokenRule, ...]:
+    return tuple(_TokenRule(kind, pattern, needles(pattern), min_run(pattern, _TOKEN_CHARS))
+                 for kind, pattern in _token_patterns())
 
 
-TokenRule = tuple[str, re.Pattern[str], Needles]
-
-
-def _possible_tokens(lines: list[str], numbers: Iterable[int]) -> list[TokenRule]:
-    """The token patterns that may match in one of these lines, with their needles. Patterns run on one
-    line at a time, so a match lies within a line, and its needles are in the lines joined. A file
-    leaves a few patterns of the forty, which spares a search per pattern on every candidate line."""
-    joined = "\n".join([lines[number] for number in numbers])
-    lowered = joined.lower() if joined.isascii() else None
-    return [(kind, pattern, needed) for (kind, pattern), needed in zip(_token_patterns(), _token_needles())
-            if needed.may_match(joined, lowered)]
+def _possible_tokens(lines: list[str], candidates: dict[int, int | None]) -> list[_TokenRule]:
+    """The token rules that may match in one of these lines (``_token_lines``). Patterns run on one line
+    at a time, so a match lies within a line, its run too, and its needles are in the lines joined. A
+    file leaves a few patterns of the forty, which spares a search per pattern on every candidate line."""
+    joined = "\n".join([lines[number] for number in candidates])
+    lowered = fold(joined)
+    longest = len(joined) if None in candidates.values() else max(candidates.values())  # type: ignore[type-var]
+    return [rule for rule in _token_rules() if rule.run <= longest and rule.needles.may_match(joined, lowered)]
 
 
 # -- which values are secrets -------------------------------------------------------------------
@@ -305,15 +319,19 @@ def _secret_names(lowered: str) -> Iterator[tuple[int, int]]:
             yield start, done
 
 
-def _token_findings(lines: list[str], number: int, rules: list[TokenRule]) -> Iterator[tuple[str, int, int, int]]:
-    """(kind, line, start, end) of each token in line ``number`` (``rules``: from ``_possible_tokens``;
-    the line must hold a pattern's needles too, which spares most searches the file's needles left)."""
+def _token_findings(lines: list[str], number: int, longest: int | None,
+                    rules: list[_TokenRule]) -> Iterator[tuple[str, int, int, int]]:
+    """(kind, line, start, end) of each token in line ``number`` (``longest``: its longest run of token
+    characters, if known; ``rules``: from ``_possible_tokens``; the line must hold a rule's run and
+    needles too, which spares most searches the file's lines left)."""
     line = lines[number]
-    lowered = line.lower() if line.isascii() else None
-    for kind, pattern, needed in rules:
-        if needed.may_match(line, lowered):
-            for match in pattern.finditer(line):
-                yield (kind, number, *_token_span(match))
+    if longest is None:
+        longest = _longest_run(line.encode("utf-8", "surrogatepass"))
+    lowered = fold(line)
+    for rule in rules:
+        if rule.run <= longest and rule.needles.may_match(line, lowered):
+            for match in rule.pattern.finditer(line):
+                yield (rule.kind, number, *_token_span(match))
 
 
 def _named_findings(lines: list[str], number: int) -> Iterator[tuple[str, int, int, int]]:
@@ -382,50 +400,98 @@ def _key_body(lines: list[str], first: int, count: int | None) -> Iterator[_Find
 
 # -- the whole text ----------------------------------------------------------------------------
 
-def _line_numbers(data: bytes, positions: Iterable[int]) -> set[int]:
-    """Numbers of the lines of ``data`` that hold these positions (ascending)."""
-    found: set[int] = set()
+def _lines_of(data: bytes, positions: Iterable[int]) -> Iterator[int]:
+    """The number of the line of ``data`` that holds each of these positions (ascending)."""
     line = counted = 0
     for position in positions:
         line += data.count(b"\n", counted, position)
         counted = position
-        found.add(line)
-    return found
+        yield line
 
 
-def _token_runs(raw: bytes) -> Iterator[int]:
-    """Where the runs of 16 or more token characters that hold a digit start."""
+def _line_numbers(data: bytes, positions: Iterable[int]) -> set[int]:
+    return set(_lines_of(data, positions))
+
+
+def _long_runs(raw: bytes, length: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of ``length`` or more token characters."""
     shape = raw.translate(_RUN_TABLE)  # token characters become "a", the rest " "
+    run = b"a" * length
     position = 0
-    while (start := shape.find(_RUN, position)) != -1:  # a run's start: ``position`` is never inside one
+    while (start := shape.find(run, position)) != -1:  # a run's start: ``position`` is never inside one
         position = shape.find(b" ", start)
         if position == -1:
             position = len(shape)
-        if _DIGIT.search(raw, start, position):
-            yield start
+        yield start, position
 
 
-def _hits(data: bytes, hints: tuple[re.Pattern[bytes], ...]) -> list[int]:
+def _longest_run(data: bytes) -> int:
+    """The longest run of token characters in ``data`` (one line, UTF-8)."""
+    return max(map(len, data.translate(_RUN_TABLE).split(b" ")))
+
+
+def _hits(data: bytes, hints: Iterable[bytes]) -> list[int]:
     """Where the hints occur; ``in`` first, because it is faster still than a search that finds nothing."""
-    return [match.start() for hint in hints if hint.pattern in data for match in hint.finditer(data)]
+    return [match.start() for hint in hints if hint in data for match in _literal(hint).finditer(data)]
 
 
-def _candidate_lines(text: str) -> tuple[set[int], set[int]]:
-    """(lines that may hold a token, lines that may name a secret): see ``_NAME_HINTS``."""
+@lru_cache(maxsize=None)
+def _literal(hint: bytes) -> re.Pattern[bytes]:
+    return re.compile(re.escape(hint))
+
+
+@lru_cache(maxsize=1)
+def _token_scan() -> tuple[int, tuple[bytes, ...], tuple[bytes, ...]]:
+    """How ``_token_lines`` finds every line where a token rule may match: (the run to scan for, the
+    shortest that a rule found by its run promises; the strongest needles of the rules found by their
+    needles, one of which each of their matches holds: those of case-sensitive rules, of folded ones)."""
+    by_run = [rule for rule in _token_rules() if rule.run >= RUN_FLOOR or not rule.needles.all_of]
+    by_needle = [rule for rule in _token_rules() if rule not in by_run]
+    hints = [{needle.encode("utf-8", "surrogatepass") for rule in by_needle if rule.needles.folded is folded
+              for needle in rule.needles.all_of[0]} for folded in (False, True)]
+    return min(rule.run for rule in by_run), tuple(hints[0]), tuple(hints[1])
+
+
+def _token_lines(text: str, raw: bytes, lowered: bytes) -> dict[int, int | None]:
+    """The lines where a token pattern may match, each with its longest run of token characters (None:
+    not counted yet; ``lowered``: ``raw.lower()``)."""
+    shortest, plain, folded = _token_scan()
+    if shortest == 0:
+        return dict.fromkeys(range(text.count("\n") + 1))  # a rule promising nothing: every line
+    found: dict[int, int | None] = {}
+    runs = list(_long_runs(raw, shortest))
+    for line, (start, end) in zip(_lines_of(raw, [start for start, _ in runs]), runs):
+        found[line] = max(end - start, found.get(line) or 0)
+    positions = sorted(_hits(raw, plain))
+    for line, position in zip(_lines_of(raw, positions), positions):
+        if line not in found:  # a line with no long run: its runs are short, and it is one of few
+            start, end = raw.rfind(b"\n", 0, position) + 1, raw.find(b"\n", position)
+            found[line] = _longest_run(raw[start:len(raw) if end == -1 else end])
+    if folded:  # bytes.lower() folds ASCII only: enough unless the text holds a character of ASCII_FOLDS
+        data = lowered if text.isascii() or not any(char in text for char in ASCII_FOLDS) \
+            else fold(text).encode("utf-8", "surrogatepass")  # folding keeps every line break
+        for line in _line_numbers(data, sorted(_hits(data, folded))):
+            found.setdefault(line, None)  # its longest run: counted when the line is examined
+    return found
+
+
+def _candidate_lines(text: str) -> tuple[dict[int, int | None], set[int]]:
+    """(lines that may hold a token, with their longest run if known; lines that may name a secret):
+    see ``_NAME_HINTS``."""
     raw = text.encode("utf-8", "surrogatepass")
     lowered = raw.lower()
-    tokens = sorted([*_token_runs(raw), *_hits(lowered, _TOKEN_HINTS)])
-    return _line_numbers(raw, tokens), _line_numbers(raw, sorted(_hits(lowered, _NAME_HINTS)))
+    return _token_lines(text, raw, lowered), _line_numbers(raw, sorted(_hits(lowered, _NAME_HINTS)))
 
 
-def _findings(lines: list[str], token_lines: set[int], named_lines: set[int], key_marker: bool) -> list[_Finding]:
+def _findings(lines: list[str], token_lines: dict[int, int | None], named_lines: set[int],
+              key_marker: bool) -> list[_Finding]:
     """Every finding, key blocks first, then by position (``key_marker``: the text names a private key)."""
     keys = list(_key_findings(lines)) if key_marker else []
     rules = _possible_tokens(lines, token_lines) if token_lines else []
     found: list[tuple[str, int, int, int]] = []
-    for number in sorted(token_lines | named_lines):
+    for number in sorted(token_lines.keys() | named_lines):
         if number in token_lines:
-            found.extend(_token_findings(lines, number, rules))
+            found.extend(_token_findings(lines, number, token_lines[number], rules))
         if number in named_lines:
             found.extend(_named_findings(lines, number))
     found.sort(key=lambda f: (f[1], f[2], -f[3]))
