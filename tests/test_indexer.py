@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -103,6 +104,31 @@ def test_reindex_and_stale_check_read_only_files_whose_size_or_mtime_changed(sho
     assert "shop/cart.py" not in fresh.db.stamps()
     assert "Cart" in {s.name for s in fresh.db.symbols("shop/cart.py")}
     assert api.stale_files(fresh) == []
+
+
+def test_an_index_redacted_under_older_rules_is_read_again_by_its_next_reindex(shop_repo: Path,
+                                                                                settings: Settings) -> None:
+    """Redaction rules that find more must reach what is already stored: files are otherwise skipped by
+    stamp, so a token the old rules let through would stay in the index (and go to the model) for good."""
+    token = "1234567890:" + "AAHfkqwLrtxmZbvNcpoEdsgJiuyKwqerTzx"  # made up, Telegram's shape
+    bot = shop_repo / "shop" / "bot.py"
+    bot.write_text(f'TELEGRAM = "{token}"\n\n\ndef notify(text):\n    return TELEGRAM, text\n')
+    _age(shop_repo)
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    index = api.open_index("shop", settings)
+    redacted = index.db.file_text("shop/bot.py")
+    assert token not in redacted
+    # What an index written by rules that missed this shape holds: the raw token, and no rules version.
+    with sqlite3.connect(index.directory / "index.sqlite3") as conn:
+        conn.execute("UPDATE files SET text = ? WHERE path = ?", (bot.read_text(), "shop/bot.py"))
+        conn.execute("UPDATE chunks SET text = replace(text, ?, ?)", (redacted.split('"')[1], token))
+        conn.execute("DELETE FROM manifest WHERE key = 'redaction_rules'")
+    assert token in index.db.file_text("shop/bot.py")
+    report = api.reindex("shop", settings, embed=False)
+    assert report.indexed == report.files  # every file read again, though none changed on disk
+    assert token not in index.db.file_text("shop/bot.py")
+    assert not [c for c in index.db.chunks() if token in c.text]
+    assert api.reindex("shop", settings, embed=False).indexed == 0  # and only once
 
 
 def test_reindex_right_after_indexing_a_fresh_copy_sees_every_kind_of_change(shop_repo: Path,

@@ -1,7 +1,7 @@
 """scan stage: which files of a repository get indexed, and why the others do not."""
 
 from onboard.scan.languages import CODE_LANGUAGES, language_for
-from onboard.scan.secrets import is_secret_file, redact
+from onboard.scan.secrets import RULES_VERSION, is_secret_file, redact
 from onboard.scan.walker import ScanResult, read_source, scan_repo
 
-__all__ = ["CODE_LANGUAGES", "ScanResult", "is_secret_file", "language_for", "read_source", "redact", "scan_repo"]
+__all__ = ["CODE_LANGUAGES", "RULES_VERSION", "ScanResult", "is_secret_file", "language_for", "read_source", "redact", "scan_repo"]

@@ -21,7 +21,7 @@ from onboard.errors import OnboardError
 from onboard.graph import probe_names, ranks_of, reference_edges, resolve_imports
 from onboard.models import ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
-from onboard.scan import scan_repo
+from onboard.scan import RULES_VERSION, scan_repo
 from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB, StoredFile
 from onboard.store.history import read_people, write_people
 from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, index_lock, is_our_index, wipe
@@ -133,11 +133,14 @@ def _timed(report: IndexReport, stage: str, started: float) -> float:
 def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress, embed: bool) -> None:
     clock = time.perf_counter()
     before = {f.path: f for f in db.files()}
-    scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in before},
-                     hashes={path: row.sha256 for path, row in before.items()})
+    # Text stored under older redaction rules may hold what the current rules redact: read every file again.
+    rules_changed = db.manifest().get("redaction_rules") != RULES_VERSION
+    trusted = {} if rules_changed else before
+    scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in trusted},
+                     hashes={path: row.sha256 for path, row in trusted.items()})
     current = {f.path for f in scan.files} | set(scan.unchanged)
     notify("scan", len(current), len(current))
-    changed = [f for f in scan.files if f.path not in before or before[f.path].sha256 != f.sha256]
+    changed = [f for f in scan.files if f.path not in trusted or trusted[f.path].sha256 != f.sha256]
     removed = sorted(set(before) - current)
     report.indexed, report.unchanged, report.removed = len(changed), len(current) - len(changed), len(removed)
     report.skipped = scan.skipped
@@ -173,6 +176,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
             "schema_version": SCHEMA_VERSION, "name": name, "root": str(root),
             "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "embed": "true" if embed else "false",  # `--no-embed` is a choice: nothing resumes it unasked
+            "redaction_rules": RULES_VERSION,
         })
         if changed or removed or "generation" not in manifest:  # the chunks changed: vectors must follow
             db.put_manifest(tx, {"generation": int(manifest.get("generation", "0")) + 1, "vectors_complete": "false"})
