@@ -173,12 +173,12 @@ def _outline(symbols: list, budget: int) -> set[int]:
 
 
 def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, reason: str,
-             alone: bool = False, symbols: list | None = None) -> PackedDoc | None:
+             alone: bool = False, symbols: list | None = None, last_resort: bool = False) -> PackedDoc | None:
     """A big file as the definitions that matter in full (never cut in half), others as signatures.
 
     Spans are added most relevant first while they fit, so a tight budget drops the least relevant
     definitions, wherever they sit in the file. With ``alone``, a file nothing matched inside comes as its
-    outline rather than not at all.
+    outline rather than not at all; with ``last_resort``, so does one whose relevant definitions do not fit.
     """
     symbols = index.db.symbols(ranked.path) if symbols is None else symbols
     spans = _relevant_spans(symbols, ranked, lines)
@@ -194,11 +194,14 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
                         else "excerpt: relevant lines")
         return document_element(ranked.path, 1, len(lines), "\n".join(out), note=note)
 
-    outline = _outline(symbols, budget)
-    if not spans and outline and alone:  # nothing matched inside (found by the graph or by name): its shape, not nothing
-        text = render(outline, True, "outline: signatures only, nothing inside matched")
+    def outline_only(keep: set[int], note: str) -> PackedDoc | None:
+        text = render(keep, True, note)
         tokens = count_tokens(text)
         return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (outline)", False) if tokens <= budget else None
+
+    outline = _outline(symbols, budget)
+    if not spans and outline and alone:  # nothing matched inside (found by the graph or by name): its shape, not nothing
+        return outline_only(outline, "outline: signatures only, nothing inside matched")
     for use_outline in ((True, False) if outline else (False,)):
         keep = set(outline) if use_outline else set()
         total, added = count_tokens(render(keep, use_outline)), []
@@ -217,6 +220,8 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
             if tokens <= budget:
                 return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (excerpt)", False)
             keep -= added.pop()
+    if last_resort and (shape := _outline(symbols, 3 * budget)):  # the signatures may fill the whole document
+        return outline_only(shape, "outline: signatures only, its relevant definitions did not fit")
     return None
 
 
@@ -303,10 +308,11 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
     texts: dict[str, list[str]] = {}  # a file may be visited four times: by breadth, depth, the tail and after
     definitions: dict[str, list] = {}
 
-    def focus(item: RankedFile, lines: list[str], limit: int, reason: str, alone: bool = False) -> PackedDoc | None:
+    def focus(item: RankedFile, lines: list[str], limit: int, reason: str, alone: bool = False,
+              last_resort: bool = False) -> PackedDoc | None:
         if item.path not in definitions:
             definitions[item.path] = index.db.symbols(item.path)
-        return _focused(index, item, lines, limit, reason, alone, definitions[item.path])
+        return _focused(index, item, lines, limit, reason, alone, definitions[item.path], last_resort)
 
     def breadth(floor: int, doc_cap: int = 0) -> None:
         nonlocal rank, remaining
@@ -329,7 +335,7 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
                 cap = excerpt_cap = whole_limit = min(left, doc_cap)
             doc = _whole_within(item.path, lines, whole_limit, reason)
             if doc is None:
-                doc = (focus(item, lines, min(cap, excerpt_cap), reason, outlines)
+                doc = (focus(item, lines, min(cap, excerpt_cap), reason, outlines, last_resort=bool(doc_cap))
                        or (focus(item, lines, cap, reason) if cap > excerpt_cap else None)  # its best definition needs more
                        or (focus(item, lines, left, reason) if position < TOP_WHOLE else None))
                 if doc is None:
