@@ -124,11 +124,13 @@ def test_an_index_redacted_under_older_rules_is_read_again_by_its_next_reindex(s
         conn.execute("UPDATE chunks SET text = replace(text, ?, ?)", (redacted.split('"')[1], token))
         conn.execute("DELETE FROM manifest WHERE key = 'redaction_rules'")
     assert token in index.db.file_text("shop/bot.py")
+    assert api.describe("shop", settings).notice == "redacted under older rules: run `onboard reindex shop`"
     report = api.reindex("shop", settings, embed=False)
     assert report.indexed == report.files  # every file read again, though none changed on disk
     assert token not in index.db.file_text("shop/bot.py")
     assert not [c for c in index.db.chunks() if token in c.text]
     assert api.reindex("shop", settings, embed=False).indexed == 0  # and only once
+    assert api.describe("shop", settings).notice is None
 
 
 def test_reindex_right_after_indexing_a_fresh_copy_sees_every_kind_of_change(shop_repo: Path,

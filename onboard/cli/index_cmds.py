@@ -149,6 +149,7 @@ def list_(home: Optional[Path] = HomeOption) -> None:
     table = Table("name", "root", "files", "symbols", "chunks", "last indexed", "stale", "status")
     for info in infos:
         status = (f"[red]{info.error or info.vectors_error}[/]" if info.error or info.vectors_error else
+                  f"[yellow]{info.notice}[/]" if info.notice else
                   "ok" if info.vectors_complete else f"[yellow]{info.vectors}[/]")
         table.add_row(info.name, info.root, str(info.files), str(info.symbols), str(info.chunks), info.updated_at,
                       "" if info.stale is None else str(info.stale), status)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from onboard.config import Settings, name_for_folder, validate_index_name
 from onboard.errors import IndexCorrupt, IndexNotFound, InvalidIndexName, OnboardError
-from onboard.scan import scan_repo
+from onboard.scan import RULES_VERSION, scan_repo
 from onboard.scan.roles import file_role
 from onboard.store.db import IndexDB
 from onboard.store.layout import CHROMA_DIR, DB_NAME, ROOT_COPY, index_lock, is_our_index, wipe
@@ -88,6 +88,7 @@ class IndexInfo:
     error: str | None = None  # set when the index cannot be read; says how to fix it
     vectors_error: str | None = None  # set when the vectors are damaged or unreachable; says how to fix it
     vectors: str = ""  # how far the vectors are: "vectors 40%, embedding in the background"
+    notice: str | None = None  # usable, but something to do: e.g. text redacted under older rules
 
 
 def _settings(settings: Settings | None) -> Settings:
@@ -164,11 +165,18 @@ def describe(name: str, settings: Settings | None = None, check_stale: bool = Tr
         return IndexInfo(name, manifest.get("root", ""), counts["files"], counts["symbols"], counts["chunks"],
                          manifest.get("updated_at", ""), len(stale_files(index)) if check_stale else None,
                          manifest.get("vectors_complete") == "true" and damaged is None, vectors_error=damaged,
-                         vectors=index.vector_progress().describe(name))
+                         vectors=index.vector_progress().describe(name), notice=_rules_notice(name, manifest))
     except OnboardError as err:
         return IndexInfo(name, error=str(err))
     finally:
         index.close()
+
+
+def _rules_notice(name: str, manifest: dict[str, str]) -> str | None:
+    """Text stored under older redaction rules may hold what the current ones redact: say how to re-read it."""
+    if manifest.get("redaction_rules") == RULES_VERSION or "updated_at" not in manifest:  # current, or never written
+        return None
+    return f"redacted under older rules: run `onboard reindex {name}`"
 
 
 def list_indexes(settings: Settings | None = None, check_stale: bool = True) -> list[IndexInfo]:

@@ -28,7 +28,7 @@ def _status(info: api.IndexInfo, job: api.IndexJob | None) -> str:
         return f"indexing: {job.describe()}"
     if job and job.state != "done":
         return job.message
-    return "ok" if info.vectors_complete else info.vectors
+    return info.notice or ("ok" if info.vectors_complete else info.vectors)
 
 
 def _cancel(name: str) -> None:
