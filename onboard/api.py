@@ -7,8 +7,9 @@ pay for the anthropic SDK, chroma or onnxruntime they never call.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from onboard.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from onboard.answer import RETRIEVAL_ONLY_LABEL, Answer, Citation, Conversation, Limits, Step, ask, retrieve
@@ -77,17 +78,4 @@ _MODULES["onboard.store.index_job"] = ["IndexJob", "cancel_indexing", "indexing_
                                        "repository_root", "start_indexing"]
 _MODULES["onboard.guide"] = ["Guide", "GuidePage", "WriteReport", "export_guide", "guide_for", "guide_markdown",
                               "rewrite_stale", "write_guide"]
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_HOME[name]), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _MODULES)
