@@ -243,16 +243,12 @@ def symbols_and_graph(name: str, root: Path, home: Path) -> None:
     original = touched.read_text()
     touched.write_text(original + "\n\ndef added_by_benchmark():\n    return 42\n")
     try:
-        started = time.perf_counter()
-        report = api.reindex(name, settings, embed=False)
-        incremental = time.perf_counter() - started
+        incremental, report = timed_reindex(name, settings)
         # The tree was copied just before the full index, so files copied in its last 2 s had no
         # trusted stamp and the reindex above re-read them (hashed, not parsed). A second edit times
         # the usual case: every other file stamped, as in any repository not copied seconds before.
         touched.write_text(original + "\n\ndef added_again_by_benchmark():\n    return 43\n")
-        started = time.perf_counter()
-        again = api.reindex(name, settings, embed=False)
-        settled = time.perf_counter() - started
+        settled, again = timed_reindex(name, settings)
     finally:
         touched.write_text(original)
     print(f"incremental reindex after touching {touched.relative_to(root)}: {incremental:.2f} s "
@@ -275,10 +271,16 @@ def add_and_delete(name: str, root: Path, imported: Path, settings: Settings) ->
     for change in (lambda: new.write_text(f"from {module} import *\n\n\ndef added_module_by_benchmark():\n"
                                           f"    return 44\n"), new.unlink):
         change()
-        started = time.perf_counter()
-        report = api.reindex(name, settings, embed=False)
-        timings.append((time.perf_counter() - started, report.seconds))
+        seconds, report = timed_reindex(name, settings)
+        timings.append((seconds, report.seconds))
     return tuple(timings)
+
+
+def timed_reindex(name: str, settings: Settings) -> tuple[float, api.IndexReport]:
+    """Wall seconds of one `onboard reindex --no-embed` in this process, and its report."""
+    started = time.perf_counter()
+    report = api.reindex(name, settings, embed=False)
+    return time.perf_counter() - started, report
 
 
 def cpu_seconds() -> tuple[float, float]:
