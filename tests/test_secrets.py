@@ -96,6 +96,16 @@ def test_tokens_without_a_digit_or_short_are_redacted(line: str, secret: str) ->
     assert text.startswith("before = 1\n") and text.endswith("\nafter = 2\n")
 
 
+@pytest.mark.parametrize(("line", "expected"), [
+    ('key = "AKCp5bQ7xT9mZ"', 'key = "[REDACTED:artifactory-credentials]"'),
+    ("login(token=AP6qwertyuiop1 , retries=3)", "login(token=[REDACTED:artifactory-credentials] , retries=3)"),
+    ("artifactory_auth: AKCp5bQ7xT9mZ next", "artifactory_auth: [REDACTED:artifactory-credentials] next"),
+])
+def test_a_pattern_that_matches_the_delimiters_takes_only_the_token(line: str, expected: str) -> None:
+    """Artifactory's patterns take the quote, space or `=` around a token into their match: the code keeps them."""
+    assert redact(f"{line}\n") == (f"{expected}\n", 1)
+
+
 def test_only_the_value_goes_and_the_name_stays() -> None:
     text, _ = redact(f"  password: {PUNCTUATED}\nsource.setPassword(\"{PUNCTUATED}\");\n")
     assert text == "  password: [REDACTED:assigned-secret]\nsource.setPassword(\"[REDACTED:assigned-secret]\");\n"

@@ -176,6 +176,7 @@ _METHOD_CALL = re.compile(r"\.[A-Za-z_]\w*\(")  # `"))?.split("`: quotes paired 
 _PASSWORD_SYMBOL = re.compile(r"[!#$%&*+=?@^|~]")
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}  # keeps offsets, unlike str.lower()
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.\-]*")
+_DELIMITERS = frozenset(" \t\"'=:")  # around a token, never part of it
 MIN_SECRET = 6
 MIN_URL_PASSWORD = 4  # `u:p@`, `user:pw@` are stand-ins in tests and docs
 
@@ -293,7 +294,16 @@ def _token_span(match: re.Match[str]) -> tuple[int, int]:
     groups = [i for i in range(1, (match.re.groups or 0) + 1) if match.group(i) and len(match.group(i)) >= 8]
     if groups:
         return match.span(max(groups, key=lambda i: len(match.group(i))))
-    return match.start(0), _TOKEN_TAIL.match(match.string, match.end(0)).end()
+    # Some patterns (Artifactory's) take the space, quote, `=` or `:` around the token into the match:
+    # those stay, so `x = "AKC…"` keeps its quotes and the word after the token keeps its space.
+    text, start, end = match.string, match.start(0), match.end(0)
+    while start < end and text[start] in _DELIMITERS:
+        start += 1
+    if end > start and text[end - 1] in _DELIMITERS:
+        while end > start and text[end - 1] in _DELIMITERS:
+            end -= 1
+        return start, end
+    return start, _TOKEN_TAIL.match(text, end).end()
 
 
 def _secret_value(line: str, match: re.Match[str] | None) -> tuple[int, int] | None:
