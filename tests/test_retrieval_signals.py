@@ -127,6 +127,29 @@ def test_a_method_called_in_a_snippet_finds_its_definition(large_like: api.Index
     assert "Axes.set_xlim" in next(r for r in ranked if r.path == "proj/axes.py").symbols
 
 
+def test_an_issue_title_outweighs_a_long_body_about_something_else(tmp_path: Path, settings: Settings) -> None:
+    """An issue's first line says what it is about; its reproduction and log repeat the words of other code."""
+    repo = write(tmp_path / "plots", {
+        "plots/legend.py": "class Legend:\n    \"\"\"The box that names each line.\"\"\"\n\n"
+                           "    def __getstate__(self):\n        state = dict(self.__dict__)\n"
+                           "        state.pop('frame_pickled', None)  # pickling drops the legend frame\n"
+                           "        return state\n" + FILLER,
+        "plots/figure.py": "\n".join(f"def figure_step_{i}(figure, data):\n    \"\"\"Draw the data of the figure: "
+                                     f"canvas, axes, subplots, savefig, show.\"\"\"\n    return figure.draw(data, {i})\n"
+                                     for i in range(30)),
+        "plots/canvas.py": "def show(figure, axes, subplots):\n    return figure.canvas(axes, subplots)\n" + FILLER,
+    })
+    api.index_repo(repo, "plots", settings, embed=False)
+    index = api.open_index("plots", settings)
+    question = ("Legend frame lost after pickling\n"
+                "I draw a figure with subplots and axes, then savefig and show the figure canvas:\n"
+                "the figure shows its axes, the subplots show the data, the canvas shows the figure data.\n"
+                "Drawing the figure data on the canvas axes again with savefig and show still shows the figure.")
+    ranked = retriever_for(index).rank(question)
+    assert ranked[0].path == "plots/legend.py"
+    assert "the question's first line matches the code" in ranked[0].reasons
+
+
 def test_cues_read_from_a_realistic_issue() -> None:
     cues = read_cues("`xr.where(cond, x, y, keep_attrs=True)` fails in xarray/core/computation.py\n"
                      "Setting `numfig = True` prints \"no number is assigned\" with --collect-only.")

@@ -1,7 +1,9 @@
 """Rank the files of an index for a question.
 
 Independent signals, each good at something the others miss:
-- BM25 over chunks (exact words and split identifiers in the code),
+- BM25 over chunks (exact words and split identifiers in the code), for the whole question and, when it
+  has more lines, for its first one alone (an issue's title: its reproduction and log are long and speak
+  of everything they touch),
 - BM25 over file "cards" (path, symbol names, docstrings: what a file is about),
 - vector search in chroma (paraphrases: "ASCII-only encoding" ~ ``ensure_ascii``),
 - symbol names written in the question (``resolve_redirects``) → the files defining them,
@@ -33,7 +35,7 @@ from onboard.store import Index
 
 RRF_K = 20
 WEIGHTS = {"chunks": 1.0, "cards": 0.7, "vectors": 0.8, "symbols": 1.2, "paths": 2.0, "code": 1.0,
-           "literals": 1.2, "calls": 0.8}
+           "literals": 1.2, "calls": 0.8, "title": 1.0}
 CALLEE_SHARE = 0.7  # a callee the call signal lifts stays well below the hit that calls it
 # In a repository of a few hundred files the graph walk from the hits already reaches their callees, and the
 # call signal only reorders the ranks that decide a mid-sized pack (measured 2026-11-26: flask 3.1.1, 205
@@ -107,7 +109,8 @@ class Retriever:
 
     # -- signals ----------------------------------------------------------------------------------
 
-    def _chunk_signal(self, query: list[str], out: dict[str, "RankedFile"]) -> list[str]:
+    def _chunk_signal(self, query: list[str], out: dict[str, "RankedFile"],
+                      reason: str = "words match the code") -> list[str]:
         scores = self.chunk_bm25.scores(query)
         best: dict[str, float] = {}
         for i in np.argsort(-scores)[: WIDE_SIGNAL * 3]:
@@ -115,13 +118,14 @@ class Retriever:
                 break
             chunk = self.chunks[i]
             ranked = out.setdefault(chunk.path, RankedFile(chunk.path, 0.0))
-            ranked.hits.append((chunk.start_line, chunk.end_line))
+            if (chunk.start_line, chunk.end_line) not in ranked.hits:
+                ranked.hits.append((chunk.start_line, chunk.end_line))
             if chunk.symbol and chunk.symbol not in ranked.symbols:
                 ranked.symbols.append(chunk.symbol)
             best[chunk.path] = best.get(chunk.path, 0.0) + float(scores[i]) * (1.0 if chunk.path not in best else 0.15)
         order = sorted(best, key=best.get, reverse=True)[:WIDE_SIGNAL]
         for path in order[:PER_SIGNAL]:
-            out[path].reasons.append("words match the code")
+            out[path].reasons.append(reason)
         return order
 
     def _card_signal(self, query: list[str], out: dict[str, "RankedFile"]) -> list[str]:
@@ -267,6 +271,9 @@ class Retriever:
             "paths": self._path_signal(cues, out),
             "literals": self._literal_signal(cues, out),
         }
+        title, _, body = question.strip().partition("\n")
+        if body.strip():  # an issue's title, or the sentence before the code: what the rest is about
+            signals["title"] = self._chunk_signal(terms(title), out, "the question's first line matches the code")
         fused = self._fuse(signals, cues)
         if len(self.files) >= CALL_MIN_FILES:
             fused = self._with_calls(fused, signals, cues, out)
