@@ -133,7 +133,9 @@ def test_an_issue_title_outweighs_a_long_body_about_something_else(tmp_path: Pat
         "plots/legend.py": "class Legend:\n    \"\"\"The box that names each line.\"\"\"\n\n"
                            "    def __getstate__(self):\n        state = dict(self.__dict__)\n"
                            "        state.pop('frame_pickled', None)  # pickling drops the legend frame\n"
-                           "        return state\n" + FILLER,
+                           "        return state\n\n\n" + FILLER +
+                           "\n\ndef draw_legend(figure, axes, subplots, data):\n    \"\"\"The figure canvas shows the axes, "
+                           "subplots and data; savefig and show the figure.\"\"\"\n    return figure.draw(axes, subplots, data)\n",
         "plots/figure.py": "\n".join(f"def figure_step_{i}(figure, data):\n    \"\"\"Draw the data of the figure: "
                                      f"canvas, axes, subplots, savefig, show.\"\"\"\n    return figure.draw(data, {i})\n"
                                      for i in range(30)),
@@ -148,6 +150,7 @@ def test_an_issue_title_outweighs_a_long_body_about_something_else(tmp_path: Pat
     ranked = retriever_for(index).rank(question)
     assert ranked[0].path == "plots/legend.py"
     assert "the question's first line matches the code" in ranked[0].reasons
+    assert ranked[0].symbols[0] == "Legend"  # what the title matched heads the file's hits, so its excerpt
 
 
 def test_cues_read_from_a_realistic_issue() -> None:

@@ -263,7 +263,12 @@ class Retriever:
         out: dict[str, RankedFile] = {}
         query = terms(question)
         cues = read_cues(question)
-        signals = {
+        signals: dict[str, list[str]] = {}
+        title, _, body = question.strip().partition("\n")
+        if body.strip():  # an issue's title, or the sentence before the code: what the rest is about
+            # first, so the lines it matched head each file's hits and its excerpt
+            signals["title"] = self._chunk_signal(terms(title), out, "the question's first line matches the code")
+        signals |= {
             "chunks": self._chunk_signal(query, out),
             "cards": self._card_signal(query, out),
             "vectors": self._vector_signal(question, out),
@@ -271,9 +276,6 @@ class Retriever:
             "paths": self._path_signal(cues, out),
             "literals": self._literal_signal(cues, out),
         }
-        title, _, body = question.strip().partition("\n")
-        if body.strip():  # an issue's title, or the sentence before the code: what the rest is about
-            signals["title"] = self._chunk_signal(terms(title), out, "the question's first line matches the code")
         fused = self._fuse(signals, cues)
         if len(self.files) >= CALL_MIN_FILES:
             fused = self._with_calls(fused, signals, cues, out)
