@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tarfile
+import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +41,14 @@ def pypi_sdist(requirement: str) -> Path:
 
 def questions(set_name: str = "dev.jsonl") -> list[dict]:
     return [json.loads(line) for line in (EVAL / set_name).read_text().splitlines() if line.strip()]
+
+
+def module_at(ref: str, path: str) -> types.ModuleType:
+    """The module ``path`` (e.g. onboard/scan/secrets.py) as committed at git ``ref``: the 'before' of a
+    benchmark that proves a change only made something faster (same output, time ratio)."""
+    source = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=ROOT, check=True, capture_output=True,
+                            text=True).stdout
+    module = types.ModuleType(f"{Path(path).stem}_at_{ref}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up while the code runs
+    exec(compile(source, f"{ref}:{path}", "exec"), module.__dict__)
+    return module

@@ -33,11 +33,9 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import re
-import subprocess
 import sys
 import tempfile
 import time
-import types
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import replace
@@ -45,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import CORPUS, ROOT, questions  # noqa: E402
+from bench.corpus import CORPUS, ROOT, module_at, questions  # noqa: E402
 from onboard.models import SourceFile  # noqa: E402
 from onboard.scan import scan_repo  # noqa: E402
 from onboard.scan.secrets import redact as current_redact  # noqa: E402
@@ -57,12 +55,7 @@ _MARKER = re.compile(r"\[REDACTED:([\w.\-]+)\]")
 
 def redact_at(ref: str) -> Redact:
     """``redact`` from onboard/scan/secrets.py as committed at ``ref``: the 'before' of a comparison."""
-    source = subprocess.run(["git", "show", f"{ref}:onboard/scan/secrets.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    module = types.ModuleType(f"secrets_at_{ref}")
-    sys.modules[module.__name__] = module  # dataclasses look their module up while the code runs
-    exec(compile(source, f"{ref}:onboard/scan/secrets.py", "exec"), module.__dict__)
-    return module.redact
+    return module_at(ref, "onboard/scan/secrets.py").redact
 
 
 def redacted_values(before: str, after: str) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ import pytest
 from onboard.graph import (build_file_graph, find_cycles, pagerank, personalized_pagerank, probe_names,
                            reference_edges, resolve_imports, rollup, symbol_graph, symbol_neighbourhood, to_dot,
                            to_json, to_mermaid)
-from onboard.models import Edge
+from onboard.models import Edge, Reference, Symbol
 from onboard.parse import parse_file
 from onboard.scan import scan_repo
 from tests.conftest import FIXTURES, ROOT
@@ -136,6 +136,19 @@ def test_symbol_graph_links_uses_to_definitions() -> None:
     assert not graph.has_edge("shop/cart.py::Cart.total", "shop/cart.py::Cart.checkout")
     assert graph.nodes["shop/cart.py::Cart.checkout"]["kind"] == "method"
     assert not any(graph.has_edge(n, n) for n in graph)  # a definition does not "use" its own name
+
+
+def test_each_use_of_a_name_resolves_on_its_own() -> None:
+    """Uses of one name in one file share their candidates, but a use inside the definition it names
+    skips that definition (recursion is not a use), and the next use must not inherit the skip."""
+    walk_here = Symbol("walk", "walk", "function", "a.py", 1, 3, "def walk(node):")
+    walk_there = Symbol("walk", "walk", "function", "b.py", 1, 2, "def walk(tree):")
+    uses = [Reference("walk", "a.py", 2), Reference("walk", "a.py", 5), Reference("walk", "c.py", 1)]
+    graph = symbol_graph([walk_here, walk_there], uses, [Edge("a.py", "b.py"), Edge("c.py", "a.py")])
+    assert graph.has_edge("a.py::walk", "b.py::walk")  # inside walk: the imported one
+    assert graph.has_edge("a.py", "a.py::walk")  # module level: the file's own
+    assert not graph.has_edge("a.py", "b.py::walk")
+    assert graph.has_edge("c.py", "a.py::walk") and not graph.has_edge("c.py", "b.py::walk")  # nearest import first
 
 
 def test_symbol_graph_of_a_real_repo() -> None:

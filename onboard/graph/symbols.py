@@ -59,30 +59,34 @@ def symbol_graph(symbols: Iterable[Symbol], references: Iterable[Reference], fil
         if edge.kind == "import":
             imported[edge.src].add(edge.dst)
     enclosing = {path: _Enclosing(found) for path, found in by_file.items()}
+    ids = {id(symbol): symbol_id(symbol) for found in by_file.values() for symbol in found}
+    scopes: dict[str, tuple[set[str], ...]] = {}  # per file: itself, its imports, theirs
     weights: Counter[tuple[str, str]] = Counter()
     for ref in references:
         candidates = definers.get(ref.name)
         if not candidates:
             continue
+        if ref.path not in scopes:
+            direct = imported[ref.path]
+            scopes[ref.path] = ({ref.path}, direct, set().union(*(imported[d] for d in direct)))
         finder = enclosing.get(ref.path)
         user = finder.at(ref.line) if finder else None
         candidates = [s for s in candidates if s is not user and not (s.path == ref.path and s.start_line == ref.line)]
-        for target in _resolve(ref.path, candidates, imported):
-            weights[(symbol_id(user) if user else ref.path, symbol_id(target))] += 1
-    for (src, dst), n in weights.items():
-        if src not in graph:
-            graph.add_node(src, kind="file", path=src, line=1, lines=1, signature="", external=False)
-        graph.add_edge(src, dst, weight=float(n), kinds=["reference"])
+        source = ids[id(user)] if user else ref.path
+        for target in _resolve(candidates, scopes[ref.path]):
+            weights[(source, ids[id(target)])] += 1
+    # dict, not set: file nodes come in the order of their first use, as before, and exports list them so
+    for src in dict.fromkeys(src for src, _ in weights if src not in graph):
+        graph.add_node(src, kind="file", path=src, line=1, lines=1, signature="", external=False)
+    graph.add_edges_from((src, dst, {"weight": float(n), "kinds": ["reference"]}) for (src, dst), n in weights.items())
     return graph
 
 
-def _resolve(path: str, candidates: list[Symbol], imported: dict[str, set[str]]) -> list[Symbol]:
-    """The definitions a use in ``path`` most plausibly means, nearest first (see the module docstring).
-
-    Two import hops count as imported, because packages re-export names from their ``__init__`` or index file.
-    """
-    direct = imported[path]
-    for scope in ({path}, direct, set().union(*(imported[d] for d in direct))):
+def _resolve(candidates: list[Symbol], scopes: tuple[set[str], ...]) -> list[Symbol]:
+    """The definitions a use most plausibly means, nearest first (see the module docstring): in its file, in
+    the files it imports, in the files those import (packages re-export names from their ``__init__`` or
+    index file), then anywhere while the name is rare enough."""
+    for scope in scopes:
         found = [s for s in candidates if s.path in scope]
         if found:
             return found
