@@ -100,6 +100,8 @@ def test_tokens_without_a_digit_or_short_are_redacted(line: str, secret: str) ->
     ('key = "AKCp5bQ7xT9mZ"', 'key = "[REDACTED:artifactory-credentials]"'),
     ("login(token=AP6qwertyuiop1 , retries=3)", "login(token=[REDACTED:artifactory-credentials] , retries=3)"),
     ("artifactory_auth: AKCp5bQ7xT9mZ next", "artifactory_auth: [REDACTED:artifactory-credentials] next"),
+    # a token may end in `=` (base64 padding): there it is part of the token, not around it
+    ("token = eyJhbGciOiAiSFMyNTYiLCAidHlwIjogIkpXVCJ9.eyJzdWIiOiAiMTIzNDUifQ==", "token = [REDACTED:json-web-token]"),
 ])
 def test_a_pattern_that_matches_the_delimiters_takes_only_the_token(line: str, expected: str) -> None:
     """Artifactory's patterns take the quote, space or `=` around a token into their match: the code keeps them."""

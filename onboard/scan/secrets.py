@@ -176,7 +176,9 @@ _METHOD_CALL = re.compile(r"\.[A-Za-z_]\w*\(")  # `"))?.split("`: quotes paired 
 _PASSWORD_SYMBOL = re.compile(r"[!#$%&*+=?@^|~]")
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}  # keeps offsets, unlike str.lower()
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.\-]*")
-_DELIMITERS = frozenset(" \t\"'=:")  # around a token, never part of it
+# What Artifactory's patterns take around a token (`(?:\s|=|:|"|^)AKC…(?:\s|"|$)`): never part of it. A match
+# may well end in `=` elsewhere (base64 padding; a lazy JWT part), so `=` and `:` count only in front.
+_BEFORE_TOKEN, _AFTER_TOKEN = frozenset(" \t\"'=:"), frozenset(" \t\"'")
 MIN_SECRET = 6
 MIN_URL_PASSWORD = 4  # `u:p@`, `user:pw@` are stand-ins in tests and docs
 
@@ -297,10 +299,10 @@ def _token_span(match: re.Match[str]) -> tuple[int, int]:
     # Some patterns (Artifactory's) take the space, quote, `=` or `:` around the token into the match:
     # those stay, so `x = "AKC…"` keeps its quotes and the word after the token keeps its space.
     text, start, end = match.string, match.start(0), match.end(0)
-    while start < end and text[start] in _DELIMITERS:
+    while start < end and text[start] in _BEFORE_TOKEN:
         start += 1
-    if end > start and text[end - 1] in _DELIMITERS:
-        while end > start and text[end - 1] in _DELIMITERS:
+    if end > start and text[end - 1] in _AFTER_TOKEN:
+        while end > start and text[end - 1] in _AFTER_TOKEN:
             end -= 1
         return start, end
     return start, _TOKEN_TAIL.match(text, end).end()
