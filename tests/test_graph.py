@@ -139,8 +139,8 @@ def test_symbol_graph_links_uses_to_definitions() -> None:
 
 
 def test_each_use_of_a_name_resolves_on_its_own() -> None:
-    """Uses of one name in one file share their candidates, but a use inside the definition it names
-    skips that definition (recursion is not a use), and the next use must not inherit the skip."""
+    """Uses of one name in one file share that file's import scopes, but a use inside the definition it
+    names skips that definition (recursion is not a use), and the next use must not inherit the skip."""
     walk_here = Symbol("walk", "walk", "function", "a.py", 1, 3, "def walk(node):")
     walk_there = Symbol("walk", "walk", "function", "b.py", 1, 2, "def walk(tree):")
     uses = [Reference("walk", "a.py", 2), Reference("walk", "a.py", 5), Reference("walk", "c.py", 1)]

@@ -48,8 +48,10 @@ def symbol_graph(symbols: Iterable[Symbol], references: Iterable[Reference], fil
     graph = nx.DiGraph()
     by_file: dict[str, list[Symbol]] = defaultdict(list)
     definers: dict[str, list[Symbol]] = defaultdict(list)
+    ids: dict[int, str] = {}  # id(symbol) → its node id, formatted once rather than per use
     for symbol in symbols:
-        graph.add_node(symbol_id(symbol), kind=symbol.kind, path=symbol.path, line=symbol.start_line,
+        ids[id(symbol)] = symbol_id(symbol)
+        graph.add_node(ids[id(symbol)], kind=symbol.kind, path=symbol.path, line=symbol.start_line,
                        lines=symbol.end_line - symbol.start_line + 1, signature=symbol.signature, external=False)
         by_file[symbol.path].append(symbol)
         if symbol.name not in COMMON_NAMES and len(symbol.name) > 2:
@@ -59,7 +61,6 @@ def symbol_graph(symbols: Iterable[Symbol], references: Iterable[Reference], fil
         if edge.kind == "import":
             imported[edge.src].add(edge.dst)
     enclosing = {path: _Enclosing(found) for path, found in by_file.items()}
-    ids = {id(symbol): symbol_id(symbol) for found in by_file.values() for symbol in found}
     scopes: dict[str, tuple[set[str], ...]] = {}  # per file: itself, its imports, theirs
     weights: Counter[tuple[str, str]] = Counter()
     for ref in references:
