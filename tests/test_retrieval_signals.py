@@ -12,8 +12,8 @@ import pytest
 from onboard import api
 from onboard.config import Settings
 from onboard.pack import pack_context
-from onboard.pack.packer import TAIL_DOC
-from onboard.retrieve import retriever_for
+from onboard.pack.packer import TAIL_DOC, _focused
+from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.cues import read_cues
 from onboard.scan.roles import file_role
 
@@ -287,6 +287,22 @@ def test_a_big_file_nothing_matched_inside_goes_in_as_its_outline(tmp_path: Path
     doc = next(d for d in packed.documents if d.path == "app/engine.py")
     assert not doc.whole and "def step_7(self, payload):" in doc.text and "payload + 3" not in doc.text
     assert doc.reason.endswith("(outline)") and "outline: signatures only" in doc.text
+
+
+def test_an_outline_too_long_for_its_room_keeps_the_top_level_signatures(tmp_path: Path, settings: Settings) -> None:
+    """Signatures are sized at a guessed dozen tokens a line; long ones overshoot the guess, and a file
+    nothing matched inside was then left out of the pack (sqlfluff's cli/commands.py, ranked 34 at 200k).
+    Its top-level definitions fit, so they go in."""
+    long_args = ", ".join(f"option_number_{k}=None" for k in range(8))  # ~70 tokens a signature
+    methods = "".join(f"    def handle_request_{i}(self, {long_args}):\n        return {i}\n\n" for i in range(15))
+    repo = write(tmp_path / "long", {"svc/server.py": "".join(f"class Handler{c}:\n{methods}\n" for c in range(2))})
+    api.index_repo(repo, "long", settings, embed=False)
+    index = api.open_index("long", settings)
+    found_by_the_graph = RankedFile("svc/server.py", 0.1, ["linked in the dependency graph to svc/app.py"])
+    lines = (repo / "svc/server.py").read_text().split("\n")[:-1]
+    doc = _focused(index, found_by_the_graph, lines, 400, "ranked", last_resort=True)
+    assert doc is not None and doc.tokens <= 400 and doc.reason.endswith("(outline)")
+    assert "class Handler1:" in doc.text and "def handle_request_" not in doc.text
 
 
 @pytest.mark.parametrize(("body_lines", "files_at_least"), [(12, 120), (40, 70)])
