@@ -289,6 +289,29 @@ def test_a_big_file_nothing_matched_inside_goes_in_as_its_outline(tmp_path: Path
     assert doc.reason.endswith("(outline)") and "outline: signatures only" in doc.text
 
 
+def test_an_issue_gets_more_of_its_best_file_than_a_one_line_question(tmp_path: Path, settings: Settings) -> None:
+    """An issue (a title, then its details) is about one place in the code: from 27k up, its best files'
+    excerpts hold more whole definitions than a one-line question's, which needs breadth instead."""
+    steps = "".join(f"def reduce_ledger_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
+                    + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50)) + "    return ledger\n\n\n"
+                    for i in range(40))  # ~25k tokens: too big to go whole at 27k
+    repo = write(tmp_path / "issue", {"books/reduce.py": steps, "books/other.py": FILLER})
+    api.index_repo(repo, "issue", settings, embed=False)
+    index = api.open_index("issue", settings)
+
+    def excerpt(question: str, budget: int) -> tuple[int, int]:
+        ranked = retriever_for(index).rank(question)
+        doc = next(d for d in pack_context(index, ranked, question, budget).documents if d.path == "books/reduce.py")
+        whole = [n for n in range(40) if all(f"apply_entry({n}, {j})" in doc.text for j in range(50))]
+        assert not doc.whole and all(f"def reduce_ledger_step_{n}(" in doc.text for n in whole)
+        return len(whole), doc.tokens
+
+    one_line = "How is the ledger reduced step by step with apply_entry?"
+    issue = "Reducing the ledger step by step loses entries\nWhen apply_entry runs for each step the ledger is short."
+    assert excerpt(issue, 27_000)[0] > excerpt(one_line, 27_000)[0] >= 3
+    assert excerpt(issue, 13_000) == excerpt(issue.replace("\n", " "), 13_000)  # a small budget keeps its breadth
+
+
 def test_an_outline_too_long_for_its_room_keeps_the_top_level_signatures(tmp_path: Path, settings: Settings) -> None:
     """Signatures are sized at a guessed dozen tokens a line; long ones overshoot the guess, and a file
     nothing matched inside was then left out of the pack (sqlfluff's cli/commands.py, ranked 34 at 200k).

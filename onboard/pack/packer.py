@@ -17,6 +17,7 @@ from onboard.pack.prompt import SYSTEM_PROMPT, document_element, repo_map_elemen
 from onboard.pack.repomap import build_repo_map
 from onboard.pack.tokens import count_tokens
 from onboard.retrieve import RankedFile
+from onboard.retrieve.cues import issue_title
 from onboard.store import Index
 
 # Orientation files by priority: manifests are small and say what the project is built with, the
@@ -48,6 +49,13 @@ DEPTH_GROWTH = 3  # an excerpt too big to go whole grows to this many times its 
 MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth its tags
 SMALL_FILE_TOKENS, SMALL_SHARE = 800, 0.01  # files this small go in whole wherever they rank
 TOP_WHOLE, TOP_WHOLE_MAX = 2, 12_000  # the two best-ranked files go whole up to this size (bigger ones after breadth)
+# A question of several lines (an issue: title, reproduction, log) is about one place in the code, and the fix
+# needs its definitions whole: its two best files' excerpts may grow to this, from ISSUE_DEPTH_FROM tokens up.
+# Measured on dev_large's 112 issue rows (2026-11-26): gold definitions fully inside at 27k / 50k / 200k 50.5 /
+# 59.1 / 90.3 -> 59.1 / 65.6 / 92.5 %, all gold files 84.8 / 93.8 / 97.3 -> 84.8 / 92.9 / 97.3 %; 10k and 12k
+# lost files at 27k. Not for one-line questions (they span several files: dev lost 2-5 points) nor at 13k
+# (issue rows there: all gold 83.0 -> 76.8 %, definitions 46.2 -> 41.9 %).
+ISSUE_TOP, ISSUE_EXCERPT_MAX, ISSUE_DEPTH_FROM = 2, 8000, 20_000
 WHOLE_VS_EXCERPT = 0.5  # elsewhere a file goes whole when no bigger than this share of its excerpt allowance
 CHARS_PER_TOKEN_MAX = 8  # no text packs more characters into a token: a safe bound before counting
 CHARS_PER_TOKEN_MIN = 3  # code rarely packs fewer: an estimate that errs towards fitting, checked by the count
@@ -304,6 +312,7 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
     Claude sees where the rest of the relevant code lives and can ask for it (``read_file``).
     """
     budget = packed.budget
+    issue = budget >= ISSUE_DEPTH_FROM and issue_title(packed.question) is not None
     included = set(packed.paths())
     small = max(SMALL_FILE_TOKENS, int(budget * SMALL_SHARE))
     reserve = int(budget * DEPTH_RESERVE) if budget >= DEPTH_FROM else 0
@@ -339,6 +348,8 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
                                                   EXCERPT_MAX * EXCERPT_DECAY // (position + EXCERPT_DECAY)))
             whole_limit = (min(cap, TOP_WHOLE_MAX) if position < TOP_WHOLE
                            else min(cap, max(small, int(WHOLE_VS_EXCERPT * excerpt_cap))))
+            if position < ISSUE_TOP and issue:
+                excerpt_cap = max(excerpt_cap, min(cap, ISSUE_EXCERPT_MAX))
             if doc_cap:
                 cap = excerpt_cap = whole_limit = min(left, doc_cap)
             doc = _whole_within(item.path, lines, whole_limit, reason)

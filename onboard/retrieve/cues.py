@@ -86,6 +86,13 @@ def read_cues(question: str) -> Cues:
     return cues
 
 
+def issue_title(question: str) -> str | None:
+    """The first line of a question of several lines (an issue's title, or the sentence before its code):
+    what the rest is about. None for a question of one line."""
+    title, _, body = question.strip().partition("\n")
+    return title if body.strip() else None
+
+
 def phrase_words(text: str) -> list[str]:
     """Words of a message as they would be matched in a question (placeholders like %s drop out)."""
     return _WORDS.findall(re.sub(r"%\(?\w*\)?[sdrif]|\{[^}]*\}", " ", text.lower()))

@@ -27,7 +27,7 @@ import numpy as np
 
 from onboard.graph import COMMON_NAMES, RestartWalk
 from onboard.retrieve.bm25 import BM25
-from onboard.retrieve.cues import Cues, read_cues
+from onboard.retrieve.cues import Cues, issue_title, read_cues
 from onboard.retrieve.lookup import CueIndex
 from onboard.retrieve.terms import split_identifier, terms
 from onboard.scan.roles import file_role
@@ -264,8 +264,7 @@ class Retriever:
         query = terms(question)
         cues = read_cues(question)
         signals: dict[str, list[str]] = {}
-        title, _, body = question.strip().partition("\n")
-        if body.strip():  # an issue's title, or the sentence before the code: what the rest is about
+        if (title := issue_title(question)) is not None:
             # first, so the lines it matched head each file's hits and its excerpt
             signals["title"] = self._chunk_signal(terms(title), out, "the question's first line matches the code")
         signals |= {
