@@ -7,6 +7,8 @@ import os
 import re
 import sqlite3
 import subprocess
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -282,6 +284,34 @@ def test_web_guide_walks_pages_searches_and_the_chat_lands_on_it(served_home: Pa
     starters[0].click().run()
     answered = "\n".join(m.value for m in chat.markdown)
     assert "Retrieval-only answer" in answered and "What does this project do" in answered
+
+
+def test_the_chat_answers_while_a_slow_guide_builds(served_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big index's guide takes ~10 s (SymPy); the landing used to build it before anything else, so the
+    first question waited for it. Now the landing says it is coming and the chat answers meanwhile."""
+    from onboard.web import guide as web_guide
+
+    gate, real = threading.Event(), api.guide_for
+
+    def slow_guide(index: api.Index) -> api.Guide:  # the real guide, built once the test lets it
+        gate.wait(120)
+        return real(index)
+
+    monkeypatch.setattr(api, "guide_for", slow_guide)
+    monkeypatch.setattr(web_guide, "_BUILDS", OrderedDict())  # not a guide an earlier test built
+    monkeypatch.setattr(web_guide, "LANDING_WAIT_S", 0.1)
+    try:
+        chat = AppTest.from_file(APP, default_timeout=180).run()
+        assert not chat.exception
+        assert any("Building the guide of toolkit" in c.value for c in chat.caption), [c.value for c in chat.caption]
+        assert not [b for b in chat.button if b.key and b.key.startswith("starter_")]
+        chat.chat_input[0].set_value("What does Engine do?").run()
+        assert "Retrieval-only answer" in "\n".join(m.value for m in chat.markdown)
+    finally:
+        gate.set()
+    next(iter(web_guide._BUILDS.values())).result(timeout=120)
+    chat.run().button(key="clear_chat").click().run()  # back to the landing, which now has the finished guide
+    assert [b for b in chat.button if b.key and b.key.startswith("starter_")], [c.value for c in chat.caption]
 
 
 @pytest.mark.browser

@@ -1,7 +1,9 @@
 """The Guide page (the index's architecture guide, page by page, searchable) and the chat's landing section.
 
-The guide is built once per index version and kept for every session (``st.cache_resource``); prose Claude
-writes from this page lands in that same object and in the index, so other sessions see it too. The page
+The guide is built once per index version, in a background thread, and kept for every session; prose Claude
+writes from this page lands in that same object and in the index, so other sessions see it too. The chat's
+landing does not wait for a big index's guide (SymPy's takes ~10 s): it says the guide is coming, and the
+starter questions appear when it is ready, while the chat already answers. The page
 in view is in the URL (``?page=guide&index=flask&section=pkg-src-flask``), so a guide page can be linked.
 """
 
@@ -9,6 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as NotYet
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -26,13 +32,42 @@ REPORT = "guide_report"  # what the last Write did, shown once after the rerun t
 WRAP = "<style>.stMarkdown code { white-space: pre-wrap; word-break: break-word; }</style>"
 
 
-@st.cache_resource(show_spinner="Building the guide from the index…", max_entries=8)
-def _guide(name: str, home: str, version: str) -> api.Guide:
-    return api.guide_for(open_index(name))
+LANDING_WAIT_S = 2.0  # a small index's guide is ready by then, and its landing comes whole in one run
+POLL_S = 2.0  # how often a landing waiting for its guide looks again
+GUIDES_KEPT = 8
+_BUILDS: OrderedDict[tuple[str, str, str], Future] = OrderedDict()
+_BUILDS_LOCK = threading.Lock()
+_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onboard-guide")  # one at a time: 2 cores
+
+
+def _build(name: str) -> Future:
+    """The guide of this index version: built (or being built) once for every session of this server."""
+    key = (name, str(settings().home), index_version(name))
+    with _BUILDS_LOCK:
+        future = _BUILDS.get(key)
+        if future is None or (future.done() and future.exception() is not None):  # a failed build is tried again
+            future = _BUILDS[key] = _BUILDER.submit(api.guide_for, open_index(name))
+        _BUILDS.move_to_end(key)
+        while len(_BUILDS) > GUIDES_KEPT:
+            _BUILDS.popitem(last=False)
+        return future
 
 
 def guide_of(name: str) -> api.Guide:
-    return _guide(name, str(settings().home), index_version(name))
+    """The guide, waiting for it (the Guide page has nothing to show before)."""
+    future = _build(name)
+    if future.done():
+        return future.result()
+    with st.spinner("Building the guide from the index…"):
+        return future.result()
+
+
+def ready_guide(name: str, wait: float) -> api.Guide | None:
+    """The guide if it is ready within ``wait`` seconds, else None (its build goes on)."""
+    try:
+        return _build(name).result(timeout=wait)
+    except NotYet:
+        return None
 
 
 def guide_url(name: str, slug: str) -> str:
@@ -97,6 +132,14 @@ def _ask(question: str) -> None:
     st.session_state[STARTER] = question
 
 
+@st.fragment(run_every=POLL_S)
+def _await_guide(name: str) -> None:
+    """A line while the guide builds; when it is ready, the page runs again and the landing shows it."""
+    if _build(name).done():
+        st.rerun(scope="app")
+    st.caption(f"Building the guide of {md(name)} (its overview and starter questions); ask away meanwhile.")
+
+
 def starter_question() -> str | None:
     """The starter question clicked on the landing section, once."""
     return st.session_state.pop(STARTER, None)
@@ -105,12 +148,16 @@ def starter_question() -> str | None:
 def landing(name: str) -> None:
     """What an index opens with: the guide's overview and starter questions that ask themselves.
 
-    The chat must work whatever the guide does, so a guide that fails to build is one line here, not the page."""
+    The chat must work whatever the guide does, so a guide that fails to build is one line here, not the
+    page, and one still building is a line that gives way to the guide when it is ready."""
     try:
-        guide = guide_of(name)
+        guide = ready_guide(name, LANDING_WAIT_S)
     except Exception as err:  # noqa: BLE001 - the chat below still works
         log.exception("guide failed")
         st.caption(f"The guide could not be built ({md(type(err).__name__)}); the details are in the server log.")
+        return
+    if guide is None:
+        _await_guide(name)
         return
     st.caption("Start with a question:")
     for n, question in enumerate(guide.questions):
