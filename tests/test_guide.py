@@ -314,6 +314,29 @@ def test_the_chat_answers_while_a_slow_guide_builds(served_home: Path, monkeypat
     assert [b for b in chat.button if b.key and b.key.startswith("starter_")], [c.value for c in chat.caption]
 
 
+def test_a_guide_that_fails_is_one_line_and_is_not_rebuilt_on_every_run(served_home: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The landing polls a guide still building; one that fails must not start again at each poll (and fail
+    again, forever): it is tried again on a run after RETRY_AFTER_S."""
+    from onboard.web import guide as web_guide
+
+    builds = []
+
+    def broken_guide(index: api.Index) -> api.Guide:
+        builds.append(index.name)
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(api, "guide_for", broken_guide)
+    monkeypatch.setattr(web_guide, "_BUILDS", OrderedDict())
+    chat = AppTest.from_file(APP, default_timeout=180).run()
+    assert any("The guide could not be built (OperationalError)" in c.value for c in chat.caption)
+    chat.run()
+    assert builds == ["toolkit"] and not chat.exception
+    monkeypatch.setattr(web_guide, "RETRY_AFTER_S", 0.0)
+    chat.run()
+    assert builds == ["toolkit", "toolkit"]
+
+
 @pytest.mark.browser
 def test_browser_walks_the_guide_to_a_package_and_its_source(served_home: Path) -> None:
     from playwright.sync_api import expect, sync_playwright

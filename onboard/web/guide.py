@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as NotYet
@@ -34,8 +35,10 @@ WRAP = "<style>.stMarkdown code { white-space: pre-wrap; word-break: break-word;
 
 LANDING_WAIT_S = 2.0  # a small index's guide is ready by then, and its landing comes whole in one run
 POLL_S = 2.0  # how often a landing waiting for its guide looks again
+RETRY_AFTER_S = 30.0  # a failed build is tried again on a later run, not on every poll: it may fail each time
 GUIDES_KEPT = 8
 _BUILDS: OrderedDict[tuple[str, str, str], Future] = OrderedDict()
+_FAILED_AT: dict[Future, float] = {}
 _BUILDS_LOCK = threading.Lock()
 _BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onboard-guide")  # one at a time: 2 cores
 
@@ -45,12 +48,18 @@ def _build(name: str) -> Future:
     key = (name, str(settings().home), index_version(name))
     with _BUILDS_LOCK:
         future = _BUILDS.get(key)
-        if future is None or (future.done() and future.exception() is not None):  # a failed build is tried again
+        if future is None or time.monotonic() - _FAILED_AT.get(future, time.monotonic()) > RETRY_AFTER_S:
             future = _BUILDS[key] = _BUILDER.submit(api.guide_for, open_index(name))
+            future.add_done_callback(_note_failure)
         _BUILDS.move_to_end(key)
         while len(_BUILDS) > GUIDES_KEPT:
-            _BUILDS.popitem(last=False)
+            _FAILED_AT.pop(_BUILDS.popitem(last=False)[1], None)
         return future
+
+
+def _note_failure(future: Future) -> None:
+    if future.exception() is not None:
+        _FAILED_AT[future] = time.monotonic()
 
 
 def guide_of(name: str) -> api.Guide:
