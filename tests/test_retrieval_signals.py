@@ -111,6 +111,20 @@ def test_a_setting_defined_by_a_string_finds_the_file_that_registers_it(large_li
     assert "defines the string 'autodoc_typehints'" in ranked[0].reasons
 
 
+def test_a_setting_read_everywhere_finds_the_file_that_keys_it(tmp_path: Path, settings: Settings) -> None:
+    """A setting read in a dozen modules names nothing by its string alone; the one file where it is a key
+    (``"render.classic_mode": validate_bool``) defines it."""
+    files = {f"draw/part_{i:02}.py": f"def draw_{i}(params):\n    if params['render.classic_mode']:\n"
+                                     f"        return {i}\n    return -{i}\n" for i in range(12)}
+    files["draw/defaults.py"] = ("def validate_bool(value):\n    return bool(value)\n\n\n"
+                                 "VALIDATORS = {\n    'render.classic_mode': validate_bool,\n    'render.dpi': int,\n}\n")
+    api.index_repo(write(tmp_path / "keyed", files), "keyed", settings, embed=False)
+    ranked = retriever_for(api.open_index("keyed", settings)).rank(
+        "What does the 'render.classic_mode' parameter change in how parts are drawn?")
+    assert ranked[0].path == "draw/defaults.py"
+    assert "defines the string 'render.classic_mode'" in ranked[0].reasons
+
+
 def test_a_quoted_message_finds_the_file_that_emits_it(large_like: api.Index) -> None:
     ranked = retriever_for(large_like).rank("Since upgrading I get WARNING: no number is assigned for table: id3")
     assert ranked[0].path == "proj/numbering.py"

@@ -19,9 +19,11 @@ from onboard.retrieve.cues import Cues, phrase_words
 
 SUFFIX_DEPTH = 4  # path components kept per suffix key
 MAX_BARE_MATCHES = 3  # a bare file name (``base.py``) counts only when few files carry it
-MAX_LITERAL_FILES = 8  # a string used in more files than this names nothing in particular
+MAX_LITERAL_FILES = 8  # a string used in more files than this names nothing in particular...
+MAX_KEYED_FILES = 3  # ... unless as few files hold it as a key (``"axes.grid": validate_bool``): they define it
 _LITERAL = re.compile(r"""(?:'([^'\\\n]{3,160})'|"([^"\\\n]{3,160})")""")
 _NAME_LIKE = re.compile(r"--?[A-Za-z][\w-]*|[A-Za-z_][\w.:-]{2,80}")
+_KEY_COLON = re.compile(r"[ \t]*:(?!:)")
 _CONSTANT = re.compile(r"^\s*([A-Z][A-Z0-9_]{2,})\s*(?::[^=\n]*)?=", re.M)
 _SOURCE_EXTENSIONS = (".py", "/__init__.py", ".pyx", ".js", ".ts", "/index.js", "/index.ts", ".go", ".rs", ".rb")
 
@@ -38,12 +40,15 @@ class CueIndex:
             for n in range(1, min(SUFFIX_DEPTH, len(parts)) + 1):
                 self.suffixes["/".join(parts[-n:])].append(path)
         self.literals: dict[str, set[str]] = defaultdict(set)
+        self.keyed: dict[str, set[str]] = defaultdict(set)  # literals followed by ':' (a dict key: a definition)
         self.messages: dict[str, set[str]] = defaultdict(set)
         for chunk in chunks:
-            for groups in _LITERAL.findall(chunk.text):
-                literal = (groups[0] or groups[1]).strip()
+            for match in _LITERAL.finditer(chunk.text):
+                literal = (match.group(1) or match.group(2)).strip()
                 if _NAME_LIKE.fullmatch(literal):
                     self.literals[literal.lower()].add(chunk.path)
+                    if _KEY_COLON.match(chunk.text, match.end()):
+                        self.keyed[literal.lower()].add(chunk.path)
                     continue
                 words = phrase_words(literal)
                 if len(words) >= 3:
@@ -66,7 +71,10 @@ class CueIndex:
     def files_for_literal(self, literal: str) -> list[str]:
         keys = {literal.lower(), literal.lower().lstrip("-").replace("-", "_")}
         found = {p for key in keys for p in self.literals.get(key, ())}
-        return sorted(found) if len(found) <= MAX_LITERAL_FILES else []
+        if len(found) <= MAX_LITERAL_FILES:
+            return sorted(found)
+        keyed = {p for key in keys for p in self.keyed.get(key, ())}
+        return sorted(keyed) if len(keyed) <= MAX_KEYED_FILES else []
 
     def files_for_messages(self, cues: Cues) -> list[tuple[str, int]]:
         """Files whose message literals share at least two word trigrams with the question, most first."""
