@@ -328,13 +328,14 @@ def test_a_guide_that_fails_is_one_line_and_is_not_rebuilt_on_every_run(served_h
 
     monkeypatch.setattr(api, "guide_for", broken_guide)
     monkeypatch.setattr(web_guide, "_BUILDS", OrderedDict())
+    monkeypatch.setattr(web_guide, "_FAILED_AT", {})
     chat = AppTest.from_file(APP, default_timeout=180).run()
     assert any("The guide could not be built (OperationalError)" in c.value for c in chat.caption)
     chat.run()
     assert builds == ["toolkit"] and not chat.exception
     monkeypatch.setattr(web_guide, "RETRY_AFTER_S", 0.0)
     chat.run()
-    assert builds == ["toolkit", "toolkit"]
+    assert builds == ["toolkit", "toolkit"] and len(web_guide._FAILED_AT) == 1  # the first failure is forgotten
 
 
 @pytest.mark.browser

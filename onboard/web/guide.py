@@ -49,6 +49,7 @@ def _build(name: str) -> Future:
     with _BUILDS_LOCK:
         future = _BUILDS.get(key)
         if future is None or time.monotonic() - _FAILED_AT.get(future, time.monotonic()) > RETRY_AFTER_S:
+            _FAILED_AT.pop(future, None)
             future = _BUILDS[key] = _BUILDER.submit(api.guide_for, open_index(name))
             future.add_done_callback(_note_failure)
         _BUILDS.move_to_end(key)
