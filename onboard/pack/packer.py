@@ -206,14 +206,13 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
         """The outline in ``keep`` or, when its lines render too long for the estimate, the top-level
         signatures alone: where the classes and functions are beats nothing (dev_large at 200k: two more
         questions with every gold file in the pack, 94.8 → 95.5 %)."""
-        for shape in (keep, keep & top_level):
+        top_level = keep & {s.start_line for s in symbols if s.parent is None}
+        for shape in [keep] + ([top_level] if top_level and top_level != keep else []):
             text = render(shape, True, note)
             tokens = count_tokens(text)
-            if shape and tokens <= budget:
+            if tokens <= budget:
                 return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (outline)", False)
         return None
-
-    top_level = {s.start_line for s in symbols if s.parent is None}
 
     outline = _outline(symbols, budget)
     if not spans and outline and alone:  # nothing matched inside (found by the graph or by name): its shape, not nothing
