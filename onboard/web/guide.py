@@ -2,7 +2,7 @@
 
 The guide is built once per index version, in a background thread, and kept for every session; prose Claude
 writes from this page lands in that same object and in the index, so other sessions see it too. The chat's
-landing does not wait for a big index's guide (SymPy's takes ~10 s): it says the guide is coming, and the
+landing does not wait for a big index's guide (SymPy's takes 10-30 s): it says the guide is coming, and the
 starter questions appear when it is ready, while the chat already answers. The page
 in view is in the URL (``?page=guide&index=flask&section=pkg-src-flask``), so a guide page can be linked.
 """
