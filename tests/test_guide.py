@@ -103,6 +103,28 @@ def test_every_section_states_facts_with_working_source_links(index: api.Index) 
     assert "Built from the index alone" in rendered(guide, "pkg-toolkit")
 
 
+def test_what_it_is_leads_with_the_description_a_setup_script_or_cfg_gives(tmp_path: Path,
+                                                                           settings: Settings) -> None:
+    root = tmp_path / "calc"
+    files = {
+        "README.md": "# Calc\n\nSee the AUTHORS file for the list of authors.\n",
+        "setup.py": 'from setuptools import Command, setup\n\n\nclass Check(Command):\n'
+                    '    description = "run the checks"\n\n\nsetup(\n    name="calc",\n'
+                    '    description="Symbolic maths in Python",\n    cmdclass={"check": Check},\n)\n',
+        "setup.cfg": "[metadata]\nname = calc\nlong_description = file: README.md\ndescription = Maths kit\n",
+        "calc/__init__.py": "def solve(x):\n    return x\n",
+    }
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    api.index_repo(root, "calc", settings, embed=False)
+    overview = rendered(api.guide_for(api.open_index("calc", settings)), "overview")
+    what = overview.split("## What it is")[1].split("##")[0].strip().splitlines()
+    assert what[0] == "- calc: Maths kit ([setup.cfg:4](src/setup.cfg#4-4))"
+    assert what[1] == "- calc: Symbolic maths in Python ([setup.py:10](src/setup.py#10-10))"
+    assert what[-1].startswith("See the AUTHORS file")  # the README's opening line comes after
+
+
 def test_export_writes_a_folder_of_linked_markdown_and_never_overwrites_foreign_files(
         index: api.Index, settings: Settings, tmp_path: Path) -> None:
     runner = CliRunner()

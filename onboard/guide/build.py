@@ -68,10 +68,12 @@ def _overview(b: Structure) -> tuple[Page, list[F.Fact]]:
             F.manifest_facts(name, b.texts[name], info)
             inputs[name] = b.files[name].sha256
     lines += ["## What it is", ""]
-    if info.readme:
-        lines.append(f"{escape(info.readme.text)} ({where(readme, info.readme.line, info.readme.last)})")
+    # the package's own one-line description first: a README may open with anything (credits, a notice)
     for fact in info.manifests:
         lines.append(f"- {escape(fact.text)} ({where(fact.path, fact.line)})")
+    if info.readme:
+        lines += [""] * bool(info.manifests)
+        lines.append(f"{escape(info.readme.text)} ({where(readme, info.readme.line, info.readme.last)})")
     if not info.readme and not info.manifests:
         lines.append("The repository has no README or manifest at its top level, so the index cannot say what "
                      "it is for; the packages below say what each part does.")

@@ -1,8 +1,8 @@
 """Facts a guide states, read from the stored text of an index: what the project says it is, what it is built
 with, and where execution enters it. Each fact carries the lines it was read from.
 
-Manifests are parsed with the standard library (``tomllib``, ``json``); go.mod and setup.cfg are line formats
-read directly. Entry points are found the way a reader skims for them: console scripts in manifests,
+Manifests are parsed with the standard library (``tomllib``, ``json``, ``configparser``, and ``ast`` for a
+``setup.py``, which is read, never run); go.mod and setup.cfg's console scripts are line formats read directly. Entry points are found the way a reader skims for them: console scripts in manifests,
 ``__main__`` modules and ``main`` functions, command decorators, route decorators and registrations, and modules
 that declare a public API (``__all__``, ``api.py``, a package ``index`` file). Only source files count: tests and
 examples define routes and commands too, but they are not where the product is entered.
@@ -10,6 +10,8 @@ examples define routes and commands too, but they are not where the product is e
 
 from __future__ import annotations
 
+import ast
+import configparser
 import json
 import posixpath
 import re
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 
 from onboard.scan.roles import file_role
 
-MANIFESTS = ("pyproject.toml", "setup.cfg", "package.json", "go.mod", "Cargo.toml")
+MANIFESTS = ("pyproject.toml", "setup.cfg", "setup.py", "package.json", "go.mod", "Cargo.toml")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def manifest_facts(path: str, text: str, overview: Overview) -> None:
     if name == "pyproject.toml":
         data = _toml(text)
         project = data.get("project") or data.get("tool", {}).get("poetry", {})
-        _describe(overview, path, text, project.get("name"), project.get("description"), "name")
+        _describe(overview, path, line_of(text, "name"), project.get("name"), project.get("description"))
         deps = project.get("dependencies", [])
         deps = list(deps) if isinstance(deps, list) else list(deps)
         for dep in deps[:40]:
@@ -97,7 +99,10 @@ def manifest_facts(path: str, text: str, overview: Overview) -> None:
         for command, target in scripts.items():
             overview.scripts.append(Fact(command, path, line_of(text, command, line_of(text, "scripts]")),
                                          detail=str(target)))
+    elif name == "setup.py":
+        _setup_call(path, text, overview)
     elif name == "setup.cfg":
+        _setup_cfg_metadata(path, text, overview)
         in_scripts = False
         for number, line in enumerate(text.split("\n"), 1):
             if line.strip().startswith("console_scripts"):
@@ -114,7 +119,7 @@ def manifest_facts(path: str, text: str, overview: Overview) -> None:
             return
         if not isinstance(data, dict):
             return
-        _describe(overview, path, text, data.get("name"), data.get("description"), '"name"')
+        _describe(overview, path, line_of(text, '"name"'), data.get("name"), data.get("description"))
         for dep in list(data.get("dependencies") or {})[:40]:
             overview.dependencies.append(Fact(dep, path, line_of(text, f'"{dep}"')))
         bins = data.get("bin")
@@ -130,7 +135,7 @@ def manifest_facts(path: str, text: str, overview: Overview) -> None:
     elif name == "Cargo.toml":
         data = _toml(text)
         package = data.get("package", {})
-        _describe(overview, path, text, package.get("name"), package.get("description"), "name")
+        _describe(overview, path, line_of(text, "name"), package.get("name"), package.get("description"))
         for dep in list(data.get("dependencies", {}))[:40]:
             overview.dependencies.append(Fact(dep, path, line_of(text, dep, line_of(text, "[dependencies]"))))
         for binary in data.get("bin", []):
@@ -139,10 +144,43 @@ def manifest_facts(path: str, text: str, overview: Overview) -> None:
                                              detail=str(binary.get("path", ""))))
 
 
-def _describe(overview: Overview, path: str, text: str, name: object, description: object, needle: str) -> None:
-    if name:
-        what = f"{name}: {description}" if description else str(name)
-        overview.manifests.append(Fact(what, path, line_of(text, needle)))
+def _setup_call(path: str, text: str, overview: Overview) -> None:
+    """The name and description written as plain strings in a ``setup(...)`` call (older projects and many
+    sdists say what they are only there)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return
+    for node in ast.walk(tree):
+        callee = node.func if isinstance(node, ast.Call) else None
+        if getattr(callee, "id", getattr(callee, "attr", None)) != "setup":
+            continue
+        strings = {k.arg: k.value for k in node.keywords
+                   if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
+        if "name" in strings or "description" in strings:
+            name, description = (strings[k].value if k in strings else None for k in ("name", "description"))
+            line = (strings.get("description") or strings["name"]).lineno
+            _describe(overview, path, line, name, description)
+            return
+
+
+def _setup_cfg_metadata(path: str, text: str, overview: Overview) -> None:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return
+    name = parser.get("metadata", "name", fallback=None)
+    description = parser.get("metadata", "description", fallback=None)
+    key = re.compile(rf"^{'description' if description else 'name'}\s*[=:]")
+    line = next((n for n, row in enumerate(text.split("\n"), 1) if key.match(row)), 1)
+    _describe(overview, path, line, name, description)
+
+
+def _describe(overview: Overview, path: str, line: int, name: object, description: object) -> None:
+    if name or description:
+        what = f"{name}: {description}" if name and description else str(name or description)
+        overview.manifests.append(Fact(what, path, line))
 
 
 # -- entry points -------------------------------------------------------------------------------------------
