@@ -125,6 +125,24 @@ def test_a_setting_read_everywhere_finds_the_file_that_keys_it(tmp_path: Path, s
     assert "defines the string 'render.classic_mode'" in ranked[0].reasons
 
 
+def test_a_question_in_words_finds_the_code_that_abbreviates_them(tmp_path: Path, settings: Settings) -> None:
+    """Code writes ``repr``, ``cfg``-like shortenings of the words a question uses: "string representation"
+    must find the printer of reprs, not a file that happens to hold the words in prose."""
+    repo = write(tmp_path / "calc", {
+        "calc/printing/reprs.py": "def repr_matrix(m):\n    return 'Matrix(%r)' % (m.rows,)\n\n\n"
+                                  "def str_matrix(m):\n    return str(m.rows)\n\n\n"
+                                  "def repr_vector(v):\n    return 'Vector(%r)' % (v.items,)\n",
+        "calc/matrix.py": "class Matrix:\n    \"\"\"A matrix of rows.\"\"\"\n\n    def __init__(self, rows):\n"
+                          "        self.rows = rows\n\n    def transpose(self):\n        return Matrix(list(zip(*self.rows)))\n",
+        "calc/groups.py": "# A matrix group: its representation on a vector space is a matrix.\n"
+                          "def group_matrix(group):\n    return [g.matrix for g in group]\n",
+    })
+    api.index_repo(repo, "calc", settings, embed=False)
+    ranked = retriever_for(api.open_index("calc", settings)).rank(
+        "Where is the string representation of a matrix produced?")
+    assert ranked[0].path == "calc/printing/reprs.py"
+
+
 def test_a_quoted_message_finds_the_file_that_emits_it(large_like: api.Index) -> None:
     ranked = retriever_for(large_like).rank("Since upgrading I get WARNING: no number is assigned for table: id3")
     assert ranked[0].path == "proj/numbering.py"

@@ -21,9 +21,26 @@ class BM25:
         df = len(self.postings[term][0]) if term in self.postings else 0
         return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
-    def scores(self, query: list[str]) -> np.ndarray:
+    def with_prefixes(self, query: list[str], weight: float, shortest: int = 3) -> dict[str, float]:
+        """``query`` as term weights, plus the index's own words that begin a longer query word (at least
+        ``shortest`` letters, three fewer than the word) at ``weight``: code writes ``repr``, ``config``,
+        ``init``, ``param`` where a question says representation, configuration, initialize, parameter.
+
+        Written here because the abbreviations are the repository's own: no list to keep (the libraries that
+        expand abbreviations know texting and acronyms, not code), and stems the light stemmer leaves apart
+        (validat ~ validation) meet too."""
+        weights: dict[str, float] = dict(Counter(query))
+        for term in set(query):
+            for end in range(shortest, len(term) - 2):
+                prefix = term[:end]
+                if prefix in self.postings and prefix not in weights:
+                    weights[prefix] = weight
+        return weights
+
+    def scores(self, query: list[str] | dict[str, float]) -> np.ndarray:
+        """Each document's score for ``query``: terms (repeated ones count more) or term weights."""
         result = np.zeros(self.size, dtype=np.float32)
-        for term, weight in Counter(query).items():
+        for term, weight in (query if isinstance(query, dict) else Counter(query)).items():
             if term not in self.postings:
                 continue
             ids, tf = self.postings[term]

@@ -1,8 +1,9 @@
 """Rank the files of an index for a question.
 
 Independent signals, each good at something the others miss:
-- BM25 over chunks (exact words and split identifiers in the code), for the whole question and, when it
-  has more lines, for its first one alone (an issue's title: its reproduction and log are long and speak
+- BM25 over chunks (exact words and split identifiers in the code, and the shorter forms code writes a
+  question's words in: ``repr`` for representation), for the whole question and, when it has more lines,
+  for its first one alone (an issue's title: its reproduction and log are long and speak
   of everything they touch),
 - BM25 over file "cards" (path, symbol names, docstrings: what a file is about),
 - vector search in chroma (paraphrases: "ASCII-only encoding" ~ ``ensure_ascii``),
@@ -54,6 +55,10 @@ SEEDS = 15
 PER_SIGNAL = 60
 WIDE_SIGNAL = 150  # the lexical signals reach further down: a 200k budget holds a hundred files or more
 TAIL_SCORE = 0.01  # files no signal reached, by centrality, below every file a signal did reach
+# A question word's shorter forms in the code (repr, config, init) count at this share of the word: rank-only on
+# dev_large (310 questions), top-1/5/10 36.1/68.7/76.5 % → 36.8/69.7/78.4 %, top-10 up in five of its seven
+# repositories; at 0.5 about half that gain, at 1.0 less (such prefixes are also fragments of other words)
+PREFIX_WEIGHT = 0.8
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
 
@@ -109,7 +114,7 @@ class Retriever:
 
     # -- signals ----------------------------------------------------------------------------------
 
-    def _chunk_signal(self, query: list[str], out: dict[str, "RankedFile"],
+    def _chunk_signal(self, query: list[str] | dict[str, float], out: dict[str, "RankedFile"],
                       reason: str = "words match the code") -> list[str]:
         scores = self.chunk_bm25.scores(query)
         best: dict[str, float] = {}
@@ -128,7 +133,7 @@ class Retriever:
             out[path].reasons.append(reason)
         return order
 
-    def _card_signal(self, query: list[str], out: dict[str, "RankedFile"]) -> list[str]:
+    def _card_signal(self, query: list[str] | dict[str, float], out: dict[str, "RankedFile"]) -> list[str]:
         scores = self.card_bm25.scores(query)
         order = [self.card_paths[i] for i in np.argsort(-scores)[:WIDE_SIGNAL] if scores[i] > 0]
         for path in order[:10]:
@@ -261,7 +266,7 @@ class Retriever:
 
     def rank(self, question: str, limit: int = 400) -> list[RankedFile]:
         out: dict[str, RankedFile] = {}
-        query = terms(question)
+        query = self.chunk_bm25.with_prefixes(terms(question), PREFIX_WEIGHT)
         cues = read_cues(question)
         signals: dict[str, list[str]] = {}
         if (title := issue_title(question)) is not None:
