@@ -35,7 +35,7 @@ from onboard.scan.roles import file_role
 from onboard.store import Index
 
 RRF_K = 20
-WEIGHTS = {"chunks": 1.0, "cards": 0.7, "vectors": 0.8, "symbols": 1.2, "paths": 2.0, "code": 1.0,
+WEIGHTS = {"chunks": 1.0, "cards": 0.7, "vectors": 0.8, "symbols": 1.2, "paths": 2.0,
            "literals": 1.2, "calls": 0.8, "title": 1.0}
 CALLEE_SHARE = 0.7  # a callee the call signal lifts stays well below the hit that calls it
 # In a repository of a few hundred files the graph walk from the hits already reaches their callees, and the
