@@ -21,19 +21,20 @@ class BM25:
         df = len(self.postings[term][0]) if term in self.postings else 0
         return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
-    def with_prefixes(self, query: list[str], weight: float, shortest: int = 3) -> dict[str, float]:
-        """``query`` as term weights, plus the index's own words that begin a longer query word (at least
-        ``shortest`` letters, three fewer than the word) at ``weight``: code writes ``repr``, ``config``,
-        ``init``, ``param`` where a question says representation, configuration, initialize, parameter.
+    def with_prefixes(self, query: list[str], weight: float, names: set[str], shortest: int = 3) -> dict[str, float]:
+        """``query`` as term weights, plus the shorter forms code names write its longer words in, at ``weight``:
+        each of ``names`` (the parts of the repository's own identifiers) that begins a query word and is at
+        least ``shortest`` letters and three fewer than the word. Code says ``repr``, ``config``, ``init``,
+        ``param`` where a question says representation, configuration, initialize, parameter.
 
-        Written here because the abbreviations are the repository's own: no list to keep (the libraries that
-        expand abbreviations know texting and acronyms, not code), and stems the light stemmer leaves apart
-        (validat ~ validation) meet too."""
+        Written here because these abbreviations are each repository's own, so there is no list to keep (the
+        libraries that expand abbreviations know texting and acronyms, not code). Only identifier parts count:
+        any word of the index beginning a query word was mostly fragments (con, archit) and cost the long tail."""
         weights: dict[str, float] = dict(Counter(query))
         for term in set(query):
             for end in range(shortest, len(term) - 2):
                 prefix = term[:end]
-                if prefix in self.postings and prefix not in weights:
+                if prefix in names and prefix in self.postings and prefix not in weights:
                     weights[prefix] = weight
         return weights
 
