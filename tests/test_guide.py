@@ -7,7 +7,9 @@ import os
 import re
 import sqlite3
 import subprocess
+import sys
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -334,6 +336,19 @@ def test_the_chat_answers_while_a_slow_guide_builds(served_home: Path, monkeypat
     next(iter(web_guide._BUILDS.values())).result(timeout=120)
     chat.run().button(key="clear_chat").click().run()  # back to the landing, which now has the finished guide
     assert [b for b in chat.button if b.key and b.key.startswith("starter_")], [c.value for c in chat.caption]
+
+
+def test_a_server_stopping_does_not_wait_for_a_guide_still_building(served_home: Path) -> None:
+    """Ctrl-C on ``make run`` while a big index's guide builds (SymPy: 10-30 s) must stop the server at once:
+    the build is only a cache of the index, so nothing is lost by dropping it."""
+    script = ("import sys, time\nfrom onboard import api\nfrom onboard.web import guide\n"
+              "api.guide_for = lambda index: time.sleep(120)\n"
+              "guide._build('toolkit')\ntime.sleep(0.5)\nprint('started', flush=True)\n")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "ONBOARD_HOME": str(served_home)})
+    assert "started" in done.stdout, done.stderr[-2000:]
+    assert done.returncode == 0 and time.monotonic() - started < 30, done.stderr[-2000:]
 
 
 def test_a_guide_that_fails_is_one_line_and_is_not_rebuilt_on_every_run(served_home: Path,

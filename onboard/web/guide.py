@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as NotYet
 from urllib.parse import urlencode
 
@@ -40,7 +40,25 @@ GUIDES_KEPT = 8
 _BUILDS: OrderedDict[tuple[str, str, str], Future] = OrderedDict()
 _FAILED_AT: dict[Future, float] = {}
 _BUILDS_LOCK = threading.Lock()
-_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onboard-guide")  # one at a time: 2 cores
+_ONE_AT_A_TIME = threading.Lock()  # guides build one after another: 2 cores
+
+
+def _in_background(index: api.Index) -> Future:
+    """``api.guide_for(index)`` in a daemon thread. Not a ThreadPoolExecutor: Python waits for its threads at
+    exit, so stopping the server (Ctrl-C) waited for a big guide's build; the guide is only a cache of the
+    index, so dropping a build loses nothing."""
+    future: Future = Future()
+
+    def run() -> None:
+        with _ONE_AT_A_TIME:
+            future.set_running_or_notify_cancel()
+            try:
+                future.set_result(api.guide_for(index))
+            except BaseException as err:  # noqa: BLE001 - the landing shows it in one line
+                future.set_exception(err)
+
+    threading.Thread(target=run, name="onboard-guide", daemon=True).start()
+    return future
 
 
 def _build(name: str) -> Future:
@@ -50,7 +68,7 @@ def _build(name: str) -> Future:
         future = _BUILDS.get(key)
         if future is None or time.monotonic() - _FAILED_AT.get(future, time.monotonic()) > RETRY_AFTER_S:
             _FAILED_AT.pop(future, None)
-            future = _BUILDS[key] = _BUILDER.submit(api.guide_for, open_index(name))
+            future = _BUILDS[key] = _in_background(open_index(name))
             future.add_done_callback(_note_failure)
         _BUILDS.move_to_end(key)
         while len(_BUILDS) > GUIDES_KEPT:
