@@ -127,6 +127,19 @@ def test_what_it_is_leads_with_the_description_a_setup_script_or_cfg_gives(tmp_p
     assert what[-1].startswith("See the AUTHORS file")  # the README's opening line comes after
 
 
+@pytest.mark.parametrize("setup_py", ["x = (\n" + "-\n" * 30_000 + "1)\n", "x = (1\n" + "+ 1\n" * 30_000 + ")\n",
+                                      "setup(name=\n"])
+def test_a_setup_script_python_cannot_parse_leaves_the_overview_whole(tmp_path: Path, settings: Settings,
+                                                                       setup_py: str) -> None:
+    files = {"README.md": "# Calc\n\nCalc solves equations.\n", "setup.py": setup_py, "calc/core.py": "X = 1\n"}
+    for path, text in files.items():
+        (tmp_path / "calc" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "calc" / path).write_text(text)
+    api.index_repo(tmp_path / "calc", "calc", settings, embed=False)
+    overview = rendered(api.guide_for(api.open_index("calc", settings)), "overview")
+    assert "Calc solves equations." in overview and "setup.py:" not in overview.split("## Built with")[0]
+
+
 def test_export_writes_a_folder_of_linked_markdown_and_never_overwrites_foreign_files(
         index: api.Index, settings: Settings, tmp_path: Path) -> None:
     runner = CliRunner()

@@ -2,8 +2,8 @@
 with, and where execution enters it. Each fact carries the lines it was read from.
 
 Manifests are parsed with the standard library (``tomllib``, ``json``, ``configparser``, and ``ast`` for a
-``setup.py``, which is read, never run); go.mod and setup.cfg's console scripts are line formats read directly. Entry points are found the way a reader skims for them: console scripts in manifests,
-``__main__`` modules and ``main`` functions, command decorators, route decorators and registrations, and modules
+``setup.py``, which is read, never run); go.mod and setup.cfg's console scripts are line formats read directly.
+Entry points are found the way a reader skims for them: console scripts in manifests, ``__main__`` modules and ``main`` functions, command decorators, route decorators and registrations, and modules
 that declare a public API (``__all__``, ``api.py``, a package ``index`` file). Only source files count: tests and
 examples define routes and commands too, but they are not where the product is entered.
 """
@@ -149,7 +149,7 @@ def _setup_call(path: str, text: str, overview: Overview) -> None:
     sdists say what they are only there)."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # nesting or a chain of operators too deep
         return
     for node in ast.walk(tree):
         callee = node.func if isinstance(node, ast.Call) else None
