@@ -127,17 +127,23 @@ def test_what_it_is_leads_with_the_description_a_setup_script_or_cfg_gives(tmp_p
     assert what[-1].startswith("See the AUTHORS file")  # the README's opening line comes after
 
 
-@pytest.mark.parametrize("setup_py", ["x = (\n" + "-\n" * 30_000 + "1)\n", "x = (1\n" + "+ 1\n" * 30_000 + ")\n",
-                                      "setup(name=\n"])
-def test_a_setup_script_python_cannot_parse_leaves_the_overview_whole(tmp_path: Path, settings: Settings,
-                                                                       setup_py: str) -> None:
-    files = {"README.md": "# Calc\n\nCalc solves equations.\n", "setup.py": setup_py, "calc/core.py": "X = 1\n"}
-    for path, text in files.items():
+@pytest.mark.parametrize(("manifest", "text"), [
+    ("setup.py", "x = (\n" + "-\n" * 30_000 + "1)\n"),  # MemoryError in Python's parser
+    ("setup.py", "x = (1\n" + "+ 1\n" * 30_000 + ")\n"),  # RecursionError
+    ("setup.py", "setup(name=\n"),
+    ("pyproject.toml", "[project]\nname = 'calc'\nx = " + "[\n" * 20_000 + "]\n" * 20_000),
+    ("package.json", '{"name": "calc", "x":\n' + "[\n" * 20_000 + "]\n" * 20_000 + "}\n"),
+])
+def test_a_manifest_nested_too_deep_to_parse_leaves_the_overview_whole(tmp_path: Path, settings: Settings,
+                                                                        manifest: str, text: str) -> None:
+    files = {"README.md": "# Calc\n\nCalc solves equations.\n", manifest: text, "calc/core.py": "X = 1\n"}
+    for path, body in files.items():
         (tmp_path / "calc" / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "calc" / path).write_text(text)
+        (tmp_path / "calc" / path).write_text(body)
     api.index_repo(tmp_path / "calc", "calc", settings, embed=False)
+    assert manifest in {f.path for f in api.open_index("calc", settings).db.files()}
     overview = rendered(api.guide_for(api.open_index("calc", settings)), "overview")
-    assert "Calc solves equations." in overview and "setup.py:" not in overview.split("## Built with")[0]
+    assert "Calc solves equations." in overview and f"{manifest}:" not in overview.split("## Built with")[0]
 
 
 def test_export_writes_a_folder_of_linked_markdown_and_never_overwrites_foreign_files(

@@ -79,7 +79,7 @@ def readme_paragraph(path: str, text: str) -> tuple[str, Fact | None]:
 def _toml(text: str) -> dict:
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # arrays or tables nested thousands deep
         return {}
 
 
@@ -115,7 +115,7 @@ def manifest_facts(path: str, text: str, overview: Overview) -> None:
     elif name == "package.json":
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return
         if not isinstance(data, dict):
             return
