@@ -40,6 +40,15 @@ def settings(tmp_path: Path) -> Settings:
     return Settings.from_env(home=tmp_path / "indexes")
 
 
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """``files`` ({relative path: text}) written under ``root``, folders made as needed."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
 @pytest.fixture
 def shop_repo(tmp_path: Path) -> Path:
     """A small Python package (imports, classes, a syntax error), copied so tests may change it."""

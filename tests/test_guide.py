@@ -23,7 +23,7 @@ from onboard import api
 from onboard.cli import app as cli
 from onboard.config import Settings
 from onboard.guide.markdown import sources_in
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write_files
 
 APP = str(ROOT / "app.py")
 FILES = {
@@ -50,11 +50,7 @@ SECTIONS = ["overview", "layers", "entry-points", "core", "reading-path", "pkg-t
 
 @pytest.fixture
 def toolkit(tmp_path: Path) -> Path:
-    root = tmp_path / "toolkit"
-    for path, text in FILES.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
+    return write_files(tmp_path / "toolkit", FILES)
 
 
 @pytest.fixture
@@ -107,18 +103,14 @@ def test_every_section_states_facts_with_working_source_links(index: api.Index) 
 
 def test_what_it_is_leads_with_the_description_a_setup_script_or_cfg_gives(tmp_path: Path,
                                                                            settings: Settings) -> None:
-    root = tmp_path / "calc"
-    files = {
+    root = write_files(tmp_path / "calc", {
         "README.md": "# Calc\n\nSee the AUTHORS file for the list of authors.\n",
         "setup.py": 'from setuptools import Command, setup\n\n\nclass Check(Command):\n'
                     '    description = "run the checks"\n\n\nsetup(\n    name="calc",\n'
                     '    description="Symbolic maths in Python",\n    cmdclass={"check": Check},\n)\n',
         "setup.cfg": "[metadata]\nname = calc\nlong_description = file: README.md\ndescription = Maths kit\n",
         "calc/__init__.py": "def solve(x):\n    return x\n",
-    }
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
+    })
     api.index_repo(root, "calc", settings, embed=False)
     overview = rendered(api.guide_for(api.open_index("calc", settings)), "overview")
     what = overview.split("## What it is")[1].split("##")[0].strip().splitlines()
@@ -136,11 +128,9 @@ def test_what_it_is_leads_with_the_description_a_setup_script_or_cfg_gives(tmp_p
 ])
 def test_a_manifest_nested_too_deep_to_parse_leaves_the_overview_whole(tmp_path: Path, settings: Settings,
                                                                         manifest: str, text: str) -> None:
-    files = {"README.md": "# Calc\n\nCalc solves equations.\n", manifest: text, "calc/core.py": "X = 1\n"}
-    for path, body in files.items():
-        (tmp_path / "calc" / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "calc" / path).write_text(body)
-    api.index_repo(tmp_path / "calc", "calc", settings, embed=False)
+    root = write_files(tmp_path / "calc", {"README.md": "# Calc\n\nCalc solves equations.\n", manifest: text,
+                                           "calc/core.py": "X = 1\n"})
+    api.index_repo(root, "calc", settings, embed=False)
     assert manifest in {f.path for f in api.open_index("calc", settings).db.files()}
     overview = rendered(api.guide_for(api.open_index("calc", settings)), "overview")
     assert "Calc solves equations." in overview and f"{manifest}:" not in overview.split("## Built with")[0]
@@ -255,10 +245,7 @@ def test_reindex_all_goes_on_past_a_guide_that_cannot_be_rewritten_and_exits_1(
     must not stop the others: every index is reindexed and reported, each failure is one line, exit 1."""
     config = Settings.from_env(home=settings.home, api_key="sk-test", base_url=fake_anthropic.url)
     for name in ("alpha", "beta", "gamma"):
-        root = tmp_path / name
-        for path, text in FILES.items():
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            (root / path).write_text(text)
+        root = write_files(tmp_path / name, FILES)
         api.index_repo(root, name, settings, embed=False)
         index = api.open_index(name, settings)
         api.write_guide(index, api.guide_for(index), config, slugs=["pkg-toolkit-util"])

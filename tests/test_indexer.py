@@ -17,7 +17,7 @@ from onboard.config import Settings
 from onboard.errors import IndexCorrupt, IndexLocked, IndexNotFound, OnboardError, PathOutsideRepo
 from onboard.models import Edge
 from onboard.store.indexer import RANK_TOLERANCE
-from tests.conftest import snapshot_project
+from tests.conftest import snapshot_project, write_files
 
 FAKE_AWS = "AKIAIOSFODNN7EXAMPLE"
 
@@ -238,9 +238,7 @@ def test_reindex_after_files_come_and_go_updates_only_their_edges_and_equals_a_f
         "web/model.ts": "export class Model {\n  value = 1;\n}\n",
         "native/cart.c": '#include "money.h"\n\nint total(void) { return cents(); }\n',
     }
-    for path, text in sources.items():
-        (shop_repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (shop_repo / path).write_text(text)
+    write_files(shop_repo, sources)
     git = ["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.com", "-c", "commit.gpgsign=false"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shop"]):
         subprocess.run(git + args, cwd=shop_repo, check=True, capture_output=True)
@@ -260,9 +258,7 @@ def test_reindex_after_files_come_and_go_updates_only_their_edges_and_equals_a_f
         "web/util/index.ts": "export function price(m: unknown): number {\n  return 1;\n}\n",
         "native/money.h": "int cents(void);\n",
     }
-    for path, text in added.items():
-        (shop_repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (shop_repo / path).write_text(text)
+    write_files(shop_repo, added)
     edges = reindexed(1)
     assert {("shop/report.py", "helpers.py", "import"), ("shop/orders.py", "shop/cart.py", "import"),
             ("web/cart.ts", "web/util/index.ts", "import"), ("native/cart.c", "native/money.h", "import"),

@@ -20,7 +20,7 @@ from onboard.cli import app as cli
 from onboard.config import Settings
 from onboard.errors import OnboardError
 from onboard.graph import symbol_neighbourhood
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write_files
 
 PLUGINS = 60
 
@@ -55,10 +55,7 @@ def write_repo(root: Path) -> Path:
         files[f"src/app/plugins/p{i:02d}/__init__.py"] = ""
         files[f"src/app/plugins/p{i:02d}/hook.py"] = (f"from app.core.models import Model\n\n\n"
                                                       f"def hook_{i}():\n    return Model()\n")
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
+    return write_files(root, files)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from onboard.pack.packer import TAIL_DOC, _focused
 from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.cues import read_cues
 from onboard.scan.roles import file_role
+from tests.conftest import write_files
 
 FILLER = "\n".join(f"def helper_{i}(value):\n    \"\"\"Convert the value for the table.\"\"\"\n    return value + {i}\n"
                    for i in range(40))
@@ -45,18 +46,10 @@ def test_file_roles_follow_the_usual_conventions(path: str, role: str) -> None:
     assert file_role(path) == role
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
 @pytest.fixture
 def large_like(tmp_path: Path, settings: Settings) -> api.Index:
     """Implementation, tests that repeat its words, a vendored library, settings, messages and flags."""
-    repo = write(tmp_path / "proj", {
+    repo = write_files(tmp_path / "proj", {
         "proj/__init__.py": "from proj.tables import number_tables\n",
         "proj/tables.py": "from proj.numbering import assign\n\n\ndef number_tables(doc):\n"
                           "    \"\"\"Give each table in the document its number.\"\"\"\n"
@@ -118,7 +111,7 @@ def test_a_setting_read_everywhere_finds_the_file_that_keys_it(tmp_path: Path, s
                                      f"        return {i}\n    return -{i}\n" for i in range(12)}
     files["draw/defaults.py"] = ("def validate_bool(value):\n    return bool(value)\n\n\n"
                                  "VALIDATORS = {\n    'render.classic_mode': validate_bool,\n    'render.dpi': int,\n}\n")
-    api.index_repo(write(tmp_path / "keyed", files), "keyed", settings, embed=False)
+    api.index_repo(write_files(tmp_path / "keyed", files), "keyed", settings, embed=False)
     ranked = retriever_for(api.open_index("keyed", settings)).rank(
         "What does the 'render.classic_mode' parameter change in how parts are drawn?")
     assert ranked[0].path == "draw/defaults.py"
@@ -128,7 +121,7 @@ def test_a_setting_read_everywhere_finds_the_file_that_keys_it(tmp_path: Path, s
 def test_a_question_in_words_finds_the_code_that_abbreviates_them(tmp_path: Path, settings: Settings) -> None:
     """Code writes ``repr``, ``cfg``-like shortenings of the words a question uses: "string representation"
     must find the printer of reprs, not a file that happens to hold the words in prose."""
-    repo = write(tmp_path / "calc", {
+    repo = write_files(tmp_path / "calc", {
         "calc/printing/reprs.py": "def repr_matrix(m):\n    return 'Matrix(%r)' % (m.rows,)\n\n\n"
                                   "def str_matrix(m):\n    return str(m.rows)\n\n\n"
                                   "def repr_vector(v):\n    return 'Vector(%r)' % (v.items,)\n",
@@ -161,7 +154,7 @@ def test_a_method_called_in_a_snippet_finds_its_definition(large_like: api.Index
 
 def test_an_issue_title_outweighs_a_long_body_about_something_else(tmp_path: Path, settings: Settings) -> None:
     """An issue's first line says what it is about; its reproduction and log repeat the words of other code."""
-    repo = write(tmp_path / "plots", {
+    repo = write_files(tmp_path / "plots", {
         "plots/legend.py": "class Legend:\n    \"\"\"The box that names each line.\"\"\"\n\n"
                            "    def __getstate__(self):\n        state = dict(self.__dict__)\n"
                            "        state.pop('frame_pickled', None)  # pickling drops the legend frame\n"
@@ -198,7 +191,7 @@ def test_cues_read_from_a_realistic_issue() -> None:
 
 def test_excerpts_keep_whole_definitions_and_what_they_call(tmp_path: Path, settings: Settings) -> None:
     long_body = "\n".join(f"    step_{i} = normalise(value, {i})" for i in range(120))
-    repo = write(tmp_path / "big", {"big/engine.py": FILLER + "\n\ndef normalise(value, n):\n    return value * n\n\n\n"
+    repo = write_files(tmp_path / "big", {"big/engine.py": FILLER + "\n\ndef normalise(value, n):\n    return value * n\n\n\n"
                                     f"def transform_everything(value):\n{long_body}\n    return value\n\n" + FILLER})
     api.index_repo(repo, "big", settings, embed=False)
     index = api.open_index("big", settings)
@@ -218,7 +211,7 @@ def test_excerpts_keep_whole_definitions_and_what_they_call(tmp_path: Path, sett
 
 def test_a_large_budget_fills_with_many_files_by_rank(tmp_path: Path, settings: Settings) -> None:
     files = {f"pkg/mod_{i}.py": f"def table_{i}(value):\n    return value\n" + FILLER for i in range(60)}
-    repo = write(tmp_path / "wide", files)
+    repo = write_files(tmp_path / "wide", files)
     api.index_repo(repo, "wide", settings, embed=False)
     index = api.open_index("wide", settings)
     ranked = retriever_for(index).rank("How is the table value converted?")
@@ -233,7 +226,7 @@ def test_retrievers_of_many_indexes_stay_within_the_memory_bound(tmp_path: Path,
     from onboard.retrieve.hybrid import cached_retrievers
 
     for n in range(3):
-        write(tmp_path / f"r{n}", {f"pkg/mod_{n}.py": FILLER})
+        write_files(tmp_path / f"r{n}", {f"pkg/mod_{n}.py": FILLER})
         api.index_repo(tmp_path / f"r{n}", f"r{n}", settings, embed=False)
     monkeypatch.setenv("ONBOARD_RETRIEVER_MEMORY_MB", "0")  # room for the one in use only
     for n in range(3):
@@ -255,7 +248,7 @@ def test_what_the_matching_code_calls_ranks_next_with_its_definitions(tmp_path: 
 
     monkeypatch.setattr(hybrid, "CALL_MIN_FILES", 10)
     helpers = {f"proj/util_{i}.py": f"def unrelated_{i}(x):\n    return x\n" for i in range(12)}
-    repo = write(tmp_path / "calls", {
+    repo = write_files(tmp_path / "calls", {
         **helpers,
         "proj/report.py": "".join(f"from proj.util_{i} import unrelated_{i}\n" for i in range(12))
         + "from proj.totals import accumulate_amounts\n\n\n"
@@ -275,7 +268,7 @@ def test_what_the_matching_code_calls_ranks_next_with_its_definitions(tmp_path: 
 
 
 def test_cython_sources_are_searchable(tmp_path: Path, settings: Settings) -> None:
-    repo = write(tmp_path / "cy", {"pkg/_splitter.pyx": "cdef class BestSplitter:\n"
+    repo = write_files(tmp_path / "cy", {"pkg/_splitter.pyx": "cdef class BestSplitter:\n"
                                    "    cdef int node_reset(self, SIZE_t start) nogil:\n        return 0\n",
                                    "pkg/core.py": FILLER})
     api.index_repo(repo, "cy", settings, embed=False)
@@ -288,7 +281,7 @@ def test_an_excerpt_too_big_to_go_whole_grows_with_a_large_budget(tmp_path: Path
     body = "\n".join(f"    total_{j} = ledger.balance_entry(account, {j})" for j in range(30))
     defs = "".join(f"def reconcile_ledger_{i}(ledger, account):\n    \"\"\"Reconcile the ledger balance.\"\"\"\n"
                    f"{body}\n    return ledger\n\n\n" for i in range(240))
-    repo = write(tmp_path / "huge", {"huge/ledger.py": defs, "huge/other.py": FILLER})
+    repo = write_files(tmp_path / "huge", {"huge/ledger.py": defs, "huge/other.py": FILLER})
     api.index_repo(repo, "huge", settings, embed=False)
     index = api.open_index("huge", settings)
     question = "How is the ledger balance reconciled for an account?"
@@ -305,7 +298,7 @@ def test_a_big_file_nothing_matched_inside_goes_in_as_its_outline(tmp_path: Path
     methods = "".join(f"    def step_{i}(self, payload):\n" + "".join(f"        payload = payload + {j}\n"
                                                                        for j in range(100)) + "        return payload\n\n"
                       for i in range(100))  # ~80k tokens: more than one file may take of 150k
-    repo = write(tmp_path / "outline", {
+    repo = write_files(tmp_path / "outline", {
         "app/checkout.py": "import app.engine\n\n\ndef complete_checkout(basket):\n"
                            "    \"\"\"Complete the checkout of a customer basket.\"\"\"\n    return app.engine, basket\n",
         "app/engine.py": f"class Engine:\n{methods}",
@@ -327,7 +320,7 @@ def test_an_issue_gets_more_of_its_best_file_than_a_one_line_question(tmp_path: 
     steps = "".join(f"def reduce_ledger_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
                     + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50)) + "    return ledger\n\n\n"
                     for i in range(40))  # ~25k tokens: too big to go whole at 27k
-    repo = write(tmp_path / "issue", {"books/reduce.py": steps, "books/other.py": FILLER})
+    repo = write_files(tmp_path / "issue", {"books/reduce.py": steps, "books/other.py": FILLER})
     api.index_repo(repo, "issue", settings, embed=False)
     index = api.open_index("issue", settings)
 
@@ -350,7 +343,7 @@ def test_an_outline_too_long_for_its_room_keeps_the_top_level_signatures(tmp_pat
     Its top-level definitions fit, so they go in."""
     long_args = ", ".join(f"option_number_{k}=None" for k in range(8))  # ~70 tokens a signature
     methods = "".join(f"    def handle_request_{i}(self, {long_args}):\n        return {i}\n\n" for i in range(15))
-    repo = write(tmp_path / "long", {"svc/server.py": "".join(f"class Handler{c}:\n{methods}\n" for c in range(2))})
+    repo = write_files(tmp_path / "long", {"svc/server.py": "".join(f"class Handler{c}:\n{methods}\n" for c in range(2))})
     api.index_repo(repo, "long", settings, embed=False)
     index = api.open_index("long", settings)
     found_by_the_graph = RankedFile("svc/server.py", 0.1, ["linked in the dependency graph to svc/app.py"])
@@ -370,7 +363,7 @@ def test_a_large_budget_ends_with_a_long_tail_of_short_excerpts(tmp_path: Path, 
         return "".join(f"def settle_invoice_{i}_{j}(invoice, ledger):\n    \"\"\"Settle the invoice in the ledger.\"\"\"\n"
                        + "".join(f"    ledger = ledger.post(invoice, {k})\n" for k in range(body_lines))
                        + "    return ledger\n\n\n" for j in range(12))
-    repo = write(tmp_path / "tail", {f"billing/part_{i:03}.py": module(i) for i in range(150)})
+    repo = write_files(tmp_path / "tail", {f"billing/part_{i:03}.py": module(i) for i in range(150)})
     api.index_repo(repo, "tail", settings, embed=False)
     index = api.open_index("tail", settings)
     question = "How is an invoice settled in the ledger?"
