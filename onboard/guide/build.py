@@ -72,7 +72,8 @@ def _overview(b: Structure) -> tuple[Page, list[F.Fact]]:
     for fact in info.manifests:
         lines.append(f"- {escape(fact.text)} ({where(fact.path, fact.line)})")
     if info.readme:
-        lines += [""] * bool(info.manifests)
+        if info.manifests:
+            lines.append("")
         lines.append(f"{escape(info.readme.text)} ({where(readme, info.readme.line, info.readme.last)})")
     if not info.readme and not info.manifests:
         lines.append("The repository has no README or manifest at its top level, so the index cannot say what "
