@@ -218,10 +218,18 @@ def test_quick_commands_do_not_load_heavy_libraries(settings: Settings, shop_rep
 
 
 
-def test_a_first_answer_before_any_vector_never_loads_chroma(settings: Settings, shop_repo: Path) -> None:
+@pytest.mark.parametrize("chosen", [False, True])
+def test_a_first_answer_before_any_vector_never_loads_chroma(settings: Settings, shop_repo: Path,
+                                                             chosen: bool) -> None:
     """While no vector exists yet, a question is answered from the lexical index and the graph
-    without importing chroma or the embedder (seconds on a cold start), and says so."""
+    without importing chroma or the embedder (seconds on a cold start), and says so: unless the
+    index was built with --no-embed (``chosen``), where that is the user's choice, not news for
+    every answer."""
     api.index_repo(shop_repo, "shop", settings, embed=False)
+    if not chosen:  # vectors wanted, but no worker has embedded anything yet
+        db = api.open_index("shop", settings).db
+        with db.transaction() as tx:
+            db.put_manifest(tx, {"embed": "true"})
     script = ("import sys\nfrom onboard import api\nfrom onboard.config import Settings\n"
               "settings = Settings.from_env(home=sys.argv[1])\n"
               "answer = api.ask(api.open_index('shop', settings), 'How is the cart total computed?', settings=settings)\n"
@@ -232,7 +240,11 @@ def test_a_first_answer_before_any_vector_never_loads_chroma(settings: Settings,
                           timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert "LOADED []" in done.stdout, done.stdout
-    assert "vectors 0%" in done.stdout and "answered without vectors" in done.stdout, done.stdout
+    notes = done.stdout.split("NOTE", 1)[1].split("LOADED", 1)[0]
+    if chosen:
+        assert "vectors" not in notes, notes
+    else:
+        assert "vectors 0%: not embedding now" in notes and "answered without vectors" in notes, notes
 
 def test_vectors_fill_source_first_and_batches_of_like_length(tmp_path: Path) -> None:
     """The worker embeds what questions are about first (tests and vendored copies last), and in

@@ -84,5 +84,5 @@ def test_installed_script_runs_offline(shop_repo: Path, settings: Settings) -> N
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     listing = subprocess.run([script, "list"], capture_output=True, text=True, env=env, timeout=120)
-    assert "shop" in listing.stdout and "vectors 0%: not embedding now; `onboard wait shop`" in listing.stdout
+    assert "shop" in listing.stdout and "vectors 0% (indexed with --no-embed); `onboard wait shop`" in listing.stdout
 

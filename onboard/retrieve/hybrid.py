@@ -146,8 +146,10 @@ class Retriever:
         embedded = self.index.db.manifest().get("vectors_complete") == "true"
         progress = None if embedded else self.index.vector_progress()
         if progress is not None and progress.done == 0:
-            # nothing to search yet: chroma is not even imported (seconds saved on a first answer)
-            self.vector_note = f"{progress.describe(self.index.name)}; answered without vectors."
+            # nothing to search yet: chroma is not even imported (seconds saved on a first answer). An
+            # index built with --no-embed says so in `list` and `stats`, not under every answer.
+            self.vector_note = (None if progress.state == "off" else
+                                f"{progress.describe(self.index.name)}; answered without vectors.")
             return []
         try:
             hits = self.index.vectors.query(question, PER_SIGNAL * 2)

@@ -52,7 +52,8 @@ _children: list[subprocess.Popen] = []  # workers this process started, reaped a
 
 @dataclass(frozen=True)
 class VectorProgress:
-    """How far an index's vectors are. ``state``: complete, embedding, queued, stopped or failed."""
+    """How far an index's vectors are. ``state``: complete, embedding, queued, stopped, failed, or off
+    (indexed with ``embed=False``: a choice, not a stall, so nothing resumes it unasked)."""
 
     done: int
     total: int
@@ -73,6 +74,7 @@ class VectorProgress:
             "embedding": f"{head}, embedding in the background",
             "queued": f"{head}, queued behind another index's embedding",
             "failed": f"{head}: embedding failed ({self.error}); `onboard wait {name}` retries",
+            "off": f"{head} (indexed with --no-embed); `onboard wait {name}` embeds the rest",
         }.get(self.state, f"{head}: not embedding now; `onboard wait {name}` embeds the rest")
 
 
@@ -108,7 +110,8 @@ def _lock_is_free(directory: Path) -> bool:
 def vector_progress(directory: Path, db: IndexDB) -> VectorProgress:
     """Read from the manifest, the worker's status file and its lock: no chroma, so `list` stays quick."""
     total = db.counts(("chunks",))["chunks"]  # read per question while vectors fill
-    if db.manifest().get("vectors_complete") == "true":
+    manifest = db.manifest()
+    if manifest.get("vectors_complete") == "true":
         return VectorProgress(total, total, "complete")
     status = _read_status(directory)
     done = min(int(status.get("done", 0)), total)
@@ -116,7 +119,7 @@ def vector_progress(directory: Path, db: IndexDB) -> VectorProgress:
         return VectorProgress(done, total, "queued" if status.get("state") == "queued" else "embedding")
     if status.get("state") == "failed":
         return VectorProgress(done, total, "failed", str(status.get("error", "")))
-    return VectorProgress(done, total, "stopped")
+    return VectorProgress(done, total, "off" if manifest.get("embed") == "false" else "stopped")
 
 
 def fill_vectors(settings: Settings, name: str, progress: Progress | None = None) -> tuple[int, int]:
@@ -262,7 +265,7 @@ def wait_until_complete(settings: Settings, name: str, progress: Progress | None
         notify("embedding", state.done, state.total)
         if state.state == "complete":
             return 0
-        if state.state in ("stopped", "failed"):
+        if state.state in ("stopped", "failed", "off"):
             try:
                 with embedding_lock(directory):
                     return fill_vectors(settings, name, progress)[0]
