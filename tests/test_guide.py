@@ -119,6 +119,29 @@ def test_what_it_is_leads_with_the_description_a_setup_script_or_cfg_gives(tmp_p
     assert what[-1].startswith("See the AUTHORS file")  # the README's opening line comes after
 
 
+@pytest.mark.parametrize(("name", "text", "line"), [
+    # an RST section heading before the first paragraph (it was taken as the paragraph)
+    ("README.rst", "`Calc`_\n======\n\n.. image:: https://ci/badge.svg\n   :target: https://ci\n\nWhat is Calc?\n"
+                   "-------------\n\nCalc solves equations.\n", 10),
+    # RST substitution badges (|PyPI|_) before it (they were), and a Markdown badge row (skipped before too)
+    ("README.rst", "|PyPI|_ |Build|_\n\n.. |PyPI| image:: https://pypi/badge.svg\n\nCalc solves equations.\n", 5),
+    ("README.md", "# Calc\n\n[![PyPI](https://pypi/badge.svg)](https://pypi) [![CI](https://ci/x.svg)](https://ci)\n\n"
+                  "Calc solves equations.\n", 5),
+    # a row of links to translations, and a quoted note, before it (both were)
+    ("README.md", "<h1>Calc</h1>\n\n[English](README.md) | [Deutsch](docs/de/README.md)\n\n> [!NOTE]\n"
+                  "> Try our hosted service!\n\n~~~\n\nCalc solves equations.\n", 10),
+    # a setext heading, then the paragraph right under another heading with no blank line between (as before)
+    ("README.md", "Calc\n====\n## About\nCalc solves equations.\n", 4),
+])
+def test_the_readme_paragraph_is_the_first_prose_after_headings_badges_and_notes(
+        tmp_path: Path, settings: Settings, name: str, text: str, line: int) -> None:
+    root = write_files(tmp_path / "calc", {name: text, "calc/core.py": "X = 1\n"})
+    api.index_repo(root, "calc", settings, embed=False)
+    overview = rendered(api.guide_for(api.open_index("calc", settings)), "overview")
+    what = overview.split("## What it is")[1].split("##")[0].strip()
+    assert what == f"Calc solves equations. ([{name}:{line}](src/{name}#{line}-{line}))", what
+
+
 @pytest.mark.parametrize(("manifest", "text"), [
     ("setup.py", "x = (\n" + "-\n" * 30_000 + "1)\n"),  # MemoryError in Python's parser
     ("setup.py", "x = (1\n" + "+ 1\n" * 30_000 + ")\n"),  # RecursionError

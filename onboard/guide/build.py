@@ -61,7 +61,7 @@ def _overview(b: Structure) -> tuple[Page, list[F.Fact]]:
     lines = [f"# {escape(b.index.name)}: overview", ""]
     inputs = {}
     if readme:
-        info.title, info.readme = F.readme_paragraph(readme, b.texts[readme])
+        info.readme = F.readme_paragraph(readme, b.texts[readme])
         inputs[readme] = b.files[readme].sha256
     for name in F.MANIFESTS:
         if name in b.files:

@@ -40,7 +40,6 @@ class Fact:
 
 @dataclass
 class Overview:
-    title: str = ""
     readme: Fact | None = None  # the README's first paragraph
     manifests: list[Fact] = field(default_factory=list)  # "name: description" per manifest
     dependencies: list[Fact] = field(default_factory=list)
@@ -55,25 +54,36 @@ def line_of(text: str, needle: str, start: int = 1) -> int:
     return start
 
 
-def readme_paragraph(path: str, text: str) -> tuple[str, Fact | None]:
-    """The README's title and its first paragraph of prose (badges, headings and HTML skipped)."""
-    lines = text.split("\n")
-    title, start, para = "", 0, []
+# A line of one punctuation character repeated: an RST section's underline or overline, or a Markdown setext
+# heading's underline. Written here rather than parsed with docutils: the guide wants only the first paragraph of
+# prose, and docutils would run the README's directives (``.. include::`` reads files from disk).
+_ADORNMENT = re.compile(r"^([=\-`:'\"~^_*+#<>])\1{2,}$")
+# A Markdown link or image (innermost first: a badge is an image inside a link) or an RST substitution (|PyPI|_):
+# a line of nothing else is badges or navigation (other languages, docs, chat), not prose.
+_LINK = re.compile(r"!?\[[^\[\]]*\]\([^)]*\)|\|[^|\s][^|]*\|_{0,2}")
+
+
+def _links_only(line: str) -> bool:
+    while (bare := _LINK.sub("", line)) != line:
+        line = bare
+    return not re.search(r"\w", line)
+
+
+def readme_paragraph(path: str, text: str) -> Fact | None:
+    """The README's first paragraph of prose: headings (Markdown's and RST's), HTML, quoted notes and lines
+    of badges or links only (other languages, docs, chat) skipped."""
+    lines = [line.strip() for line in text.split("\n")]
+    start, para = 0, []
     for number, line in enumerate(lines, 1):
-        stripped = line.strip()
-        if not title and (stripped.startswith("#") or (number < len(lines) and set(lines[number].strip()) <= set("=")
-                                                          and lines[number].strip())):
-            title = stripped.lstrip("#").strip()
-            continue
-        if para and not stripped:
+        underlined = bool(line) and number < len(lines) and bool(_ADORNMENT.match(lines[number]))
+        if para and (not line or underlined or line.startswith("#")):
             break
-        if not stripped or stripped.startswith(("#", "[!", "![", "<", "[![", "..", ":", "=", "-" * 3)):
+        if (not line or underlined or _ADORNMENT.match(line) or _links_only(line)
+                or line.startswith(("#", "<", ">", "..", ":"))):
             continue
-        para.append(stripped)
+        para.append(line)
         start = start or number
-    if not para:
-        return title, None
-    return title, Fact(" ".join(para)[:600], path, start, start + len(para) - 1)
+    return Fact(" ".join(para)[:600], path, start, start + len(para) - 1) if para else None
 
 
 def _toml(text: str) -> dict:
