@@ -14,6 +14,7 @@ from onboard.lazy import lazy_exports
 if TYPE_CHECKING:
     from onboard.graph.build import (
         COMMON_NAMES,
+        GRAPH_RULES,
         build_file_graph,
         contract,
         cycle_breaking_edges,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from onboard.graph.walk import RestartWalk, personalized_pagerank
 
 _MODULES = {
-    "onboard.graph.build": ["COMMON_NAMES", "build_file_graph", "contract", "cycle_breaking_edges", "find_cycles",
+    "onboard.graph.build": ["COMMON_NAMES", "GRAPH_RULES", "build_file_graph", "contract", "cycle_breaking_edges", "find_cycles",
                             "neighbourhood", "package_of", "pagerank", "ranks_of", "reference_edges", "rollup"],
     "onboard.graph.export": ["to_dot", "to_json", "to_mermaid"],
     "onboard.graph.resolve": ["probe_names", "resolve_imports"],

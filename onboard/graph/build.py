@@ -7,6 +7,7 @@ elsewhere depends on it even when the import is indirect.
 
 from __future__ import annotations
 
+import builtins
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -16,10 +17,16 @@ import networkx as nx
 
 from onboard.models import Edge, ParsedFile
 
+# Names too common to say which definition a use means. Python's builtins among them: `super()`, `type(x)`,
+# `min(...)` mean the builtin wherever a module imports nothing of that name (an import makes its own edge), so a
+# method called `super` (Django's template blocks) or `min` (a transform's) is not what hundreds of files use.
 COMMON_NAMES = frozenset({"get", "set", "run", "main", "init", "new", "close", "open", "read", "write", "update",
                           "__init__", "__call__", "__repr__", "__str__", "__eq__", "__hash__", "append", "items",
-                          "keys", "values", "len", "str", "int", "dict", "list", "self", "cls", "name", "value",
-                          "String", "Object", "test", "setUp", "tearDown", "load", "dump", "start", "stop"})
+                          "keys", "values", "self", "cls", "name", "value", "String", "Object", "test", "setUp",
+                          "tearDown", "load", "dump", "start", "stop"}) | frozenset(dir(builtins))
+# Bumped when the rules that turn names into edges change: an index built under others rebuilds its edges on
+# its next (re)index, from the parse results it stored.
+GRAPH_RULES = "2"
 MAX_DEFINERS = 3
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 
 from onboard.config import Settings
 from onboard.errors import OnboardError
-from onboard.graph import probe_names, ranks_of, reference_edges, resolve_imports
+from onboard.graph import GRAPH_RULES, probe_names, ranks_of, reference_edges, resolve_imports
 from onboard.models import ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, scan_repo
@@ -149,6 +149,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     people = read_people(db, root, current)  # git history since the last commit read, and CODEOWNERS
     clock = _timed(report, "history", clock)
 
+    regraph = db.manifest().get("graph_rules") != GRAPH_RULES  # edges made under older rules: make them again
     with db.transaction() as tx:
         old_names = db.defined_names([source.path for source in changed] + removed) if before else {}
         db.delete_files(tx, removed)
@@ -165,8 +166,8 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         report.seconds["parse"] = round(report.seconds["parse"] - storing, 3)
         report.seconds["store"] = round(storing, 3)
 
-        if changed or removed:
-            report.graph = _update_graph(db, tx, parsed, current, before, old_names)
+        if changed or removed or regraph:
+            report.graph = _update_graph(db, tx, parsed, current, before, old_names, rebuild=regraph)
         db.replace_skipped(tx, scan.skipped)
         db.replace_stamps(tx, scan.stamps)
         report.history = write_people(db, tx, people)
@@ -176,7 +177,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
             "schema_version": SCHEMA_VERSION, "name": name, "root": str(root),
             "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "embed": "true" if embed else "false",  # `--no-embed` is a choice: nothing resumes it unasked
-            "redaction_rules": RULES_VERSION,
+            "redaction_rules": RULES_VERSION, "graph_rules": GRAPH_RULES,
         })
         if changed or removed or "generation" not in manifest:  # the chunks changed: vectors must follow
             db.put_manifest(tx, {"generation": int(manifest.get("generation", "0")) + 1, "vectors_complete": "false"})
@@ -196,14 +197,15 @@ def _stored(prepared: PreparedFile, previous: FileRow | None) -> StoredFile:
 
 
 def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile], current: set[str],
-                  before: dict[str, FileRow], old_names: dict[str, set[str]]) -> str:
+                  before: dict[str, FileRow], old_names: dict[str, set[str]], rebuild: bool = False) -> str:
     """Bring edges and PageRank up to date with the changed files in ``parsed``.
 
     Only the edges whose inputs changed are recomputed: those of the changed and removed files, the
     reference edges of files using a name that gained or lost a definer, and the import edges of the
     files whose imports may resolve differently now that paths came or went (``probe_names``; none
     after edits only). Where that set cannot be told (an ``__init__.py`` added or removed, go.mod, C#
-    namespaces, many files at once, a first index) every edge is rebuilt, unchanged files' parse
+    namespaces, many files at once, a first index, ``rebuild``: edges made under older ``GRAPH_RULES``)
+    every edge is rebuilt, unchanged files' parse
     results coming back from SQLite. PageRank is then recomputed from all edges, unless nothing
     changed. Returns which of these it did (``IndexReport.graph``).
     """
@@ -211,7 +213,7 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
     appeared, gone = current - set(before), set(before) - current
     texts = {"go.mod": db.file_text("go.mod")} if "go.mod" in current else {}
     probes = [probe_names(path) for path in appeared | gone] if len(appeared | gone) <= MAX_PATHS_CHANGED else [None]
-    if not before or None in probes or "go.mod" in changed | gone or any(p.language == "csharp" for p in parsed):
+    if rebuild or not before or None in probes or "go.mod" in changed | gone or any(p.language == "csharp" for p in parsed):
         unchanged = current - changed
         all_parsed = parsed + _parsed_from_db(db, unchanged)
         stored_uses = [row for row in db.reference_counts() if row[0] in unchanged] if unchanged else []
