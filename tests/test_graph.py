@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from onboard.graph import (build_file_graph, find_cycles, pagerank, personalized_pagerank, probe_names,
                            reference_edges, resolve_imports, rollup, symbol_graph, symbol_neighbourhood, to_dot,
                            to_json, to_mermaid)
-from onboard.models import Edge, Reference, Symbol
+from onboard.models import Edge, Reference, SourceFile, Symbol
 from onboard.parse import parse_file
 from onboard.scan import scan_repo
 from tests.conftest import FIXTURES, ROOT
@@ -162,3 +163,22 @@ def test_symbol_graph_of_a_real_repo() -> None:
     assert "onboard/store/index.py::Index.symbol_graph" in around  # a caller from another file
     assert "onboard/cli/ask_cmd.py::ask" not in around
     assert json.loads(to_json(around))["edges"]
+
+
+def test_a_standard_library_import_resolves_in_the_repository_only_within_the_importers_own_root() -> None:
+    """A namespace package in test data that happens to be called `logging` is a source root of its own:
+    `import logging` elsewhere means the standard library's (pylint's doc examples were all linked to one)."""
+    files = {
+        "tests/data/ns/pkg/logging/__init__.py": "LEVEL = 1\n",
+        "tests/data/ns/pkg/use.py": "import logging\n",
+        "tests/data/ns/pkg/tool/__init__.py": "",
+        "docs/examples/bad.py": "import logging\nimport tool\n",
+        "app/__init__.py": "",
+        "app/main.py": "import logging\nimport json\n",
+    }
+    parsed = [parse_file(SourceFile(path, Path(path), "python", len(text), "0" * 64, text)) for path, text in files.items()]
+    edges = {(e.src, e.dst, e.kind) for e in resolve_imports(parsed, set(files))}
+    assert ("app/main.py", "ext:stdlib:logging", "external") in edges
+    assert ("docs/examples/bad.py", "ext:stdlib:logging", "external") in edges
+    assert ("tests/data/ns/pkg/use.py", "tests/data/ns/pkg/logging/__init__.py", "import") in edges
+    assert ("docs/examples/bad.py", "tests/data/ns/pkg/tool/__init__.py", "import") in edges  # not a stdlib name

@@ -25,8 +25,9 @@ COMMON_NAMES = frozenset({"get", "set", "run", "main", "init", "new", "close", "
                           "keys", "values", "self", "cls", "name", "value", "String", "Object", "test", "setUp",
                           "tearDown", "load", "dump", "start", "stop"}) | frozenset(dir(builtins))
 # Bumped when the rules that turn names into edges change: an index built under others rebuilds its edges on
-# its next (re)index, from the parse results it stored.
-GRAPH_RULES = "2"
+# its next (re)index, from the parse results it stored. 2: builtins make no reference edge; 3: a standard-library
+# module name resolves to a repository file only in the importer's own source root (``resolve._python``).
+GRAPH_RULES = "3"
 MAX_DEFINERS = 3
 
 

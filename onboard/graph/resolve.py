@@ -52,6 +52,10 @@ def _python(imp: Import, repo: _Repo) -> list[str] | str:
         bases = [base]
     else:
         bases = list(repo.python_roots)
+        if imp.module.split(".")[0] in _STDLIB:
+            # `import logging` means the standard library's, unless the importer's own source root holds one: a
+            # test-data folder's namespace package called logging is not what the rest of the repository imports.
+            bases = [root for root in bases if not root or imp.path.startswith(root + "/")]
     parts = imp.module.split(".") if imp.module else []
     for base in bases:
         # Longest prefix first: `a.b.c` may be a name inside a/b.py, or a module re-exported there.
