@@ -83,6 +83,11 @@ def test_installed_script_runs_offline(shop_repo: Path, settings: Settings) -> N
     done = subprocess.run([script, "index", str(shop_repo), "--name", "shop", "--no-embed"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    listing = subprocess.run([script, "list"], capture_output=True, text=True, env=env, timeout=120)
-    assert "shop" in listing.stdout and "vectors 0% (indexed with --no-embed); `onboard wait shop`" in listing.stdout
+    listing = subprocess.run([script, "list"], capture_output=True, text=True, env={**env, "COLUMNS": "80"},
+                             timeout=120)
+    assert "shop: vectors 0% (indexed with --no-embed); `onboard wait shop` embeds the rest" in listing.stdout
+    # in an 80-column terminal the table keeps every column, and the status whole on the index's row
+    table = listing.stdout.split("\nshop: ")[0].splitlines()[1:]
+    assert max(map(len, table)) <= 80 and "status" in table[1], listing.stdout
+    assert any(line.startswith("│ shop") and "vectors 0%" in line for line in table), listing.stdout
 

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from onboard import api
 from onboard.cli import app
@@ -142,18 +142,31 @@ def list_(home: Optional[Path] = HomeOption) -> None:
     """Indexes with their size, freshness and health."""
     settings = settings_from(home)
     infos = api.list_indexes(settings)
-    console.print(f"indexes in {settings.home}")
+    console.print(f"indexes in {settings.home}", soft_wrap=True)
     if not infos:
         console.print("no indexes yet: `onboard index PATH`")
         return
-    table = Table("name", "root", "files", "symbols", "chunks", "last indexed", "stale", "status")
+    # The counts, date and status stay whole on one line, the name up to 12 characters, and the root folds, so
+    # an 80-column terminal shows it all; symbols and chunks are in `onboard stats`.
+    table = Table(Column("name", overflow="fold", min_width=min(12, max(len(info.name) for info in infos))),
+                  Column("root", overflow="fold", ratio=1),
+                  *(Column(h, no_wrap=True, min_width=max(len(h), w))
+                    for h, w in (("files", 0), ("indexed (UTC)", 16), ("stale", 0), ("status", 11))))
+    details = []  # whole sentences under the table: in a column they wrap a word per line
     for info in infos:
-        status = (f"[red]{info.error or info.vectors_error}[/]" if info.error or info.vectors_error else
-                  f"[yellow]{info.notice}[/]" if info.notice else
-                  "ok" if info.vectors_complete else f"[yellow]{info.vectors}[/]")
-        table.add_row(info.name, info.root, str(info.files), str(info.symbols), str(info.chunks), info.updated_at,
+        status, detail = (("[red]error[/]", f"[red]{info.error or info.vectors_error}[/]")
+                          if info.error or info.vectors_error else
+                          ("[yellow]to do[/]", f"[yellow]{info.notice}[/]") if info.notice else
+                          ("ok", "") if info.vectors_complete else
+                          (f"[yellow]vectors {info.vectors_percent}%[/]", info.vectors))
+        table.add_row(info.name, info.root, str(info.files),
+                      info.updated_at[:16].replace("T", " "),  # minutes are enough; the table needs the room
                       "" if info.stale is None else str(info.stale), status)
+        if detail:
+            details.append(f"{info.name}: {detail}")
     console.print(table)
+    for line in details:
+        console.print(line, soft_wrap=True)
 
 
 @app.command()

@@ -88,6 +88,7 @@ class IndexInfo:
     error: str | None = None  # set when the index cannot be read; says how to fix it
     vectors_error: str | None = None  # set when the vectors are damaged or unreachable; says how to fix it
     vectors: str = ""  # how far the vectors are: "vectors 40%, embedding in the background"
+    vectors_percent: int = 0  # the same as a number, for a table's column
     notice: str | None = None  # usable, but something to do: e.g. text redacted under older rules
 
 
@@ -162,10 +163,12 @@ def describe(name: str, settings: Settings | None = None, check_stale: bool = Tr
         manifest = index.db.manifest()
         counts = index.db.counts()
         damaged = vectors_error(index)
+        progress = index.vector_progress()
         return IndexInfo(name, manifest.get("root", ""), counts["files"], counts["symbols"], counts["chunks"],
                          manifest.get("updated_at", ""), len(stale_files(index)) if check_stale else None,
                          manifest.get("vectors_complete") == "true" and damaged is None, vectors_error=damaged,
-                         vectors=index.vector_progress().describe(name), notice=_rules_notice(name, manifest))
+                         vectors=progress.describe(name), vectors_percent=progress.percent,
+                         notice=_rules_notice(name, manifest))
     except OnboardError as err:
         return IndexInfo(name, error=str(err))
     finally:
