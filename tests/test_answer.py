@@ -12,6 +12,7 @@ from onboard import api
 from onboard.answer import Limits, ToolLoop, explain
 from onboard.answer.claude import client_for
 from onboard.config import ANSWER_RESERVE, Settings
+from tests.conftest import write_files
 
 
 @pytest.fixture
@@ -133,3 +134,27 @@ def test_retrieval_only_answer_is_a_digest(shop_index: api.Index) -> None:
 
 def test_explain_covers_unknown_failures() -> None:
     assert explain(ValueError("boom")) == "The answer stream broke: boom"
+
+
+def test_a_files_summary_is_its_docstring_under_a_licence_header(tmp_path: Path, settings: Settings) -> None:
+    """Projects put a licence header above every module's docstring (pylint: three lines of GPL links):
+    the digest and the guide say what the file is, not what licence it is under."""
+    header = ("# Licensed under the GPL: https://www.gnu.org/licenses/old-licenses/gpl-2.0.html\n"
+              "# For details: https://example.org/LICENSE\n# Copyright (c) https://example.org/CONTRIBUTORS.txt\n\n")
+    repo = write_files(tmp_path / "lint", {
+        "lint/__init__.py": header,
+        "lint/checker.py": header + '"""Checks every module for unused imports.\n\nMore."""\n\n'
+                           "def check_unused_imports(module):\n    return [name for name in module if name]\n",
+        "lint/report.py": header + "# Writes the unused imports found as a report.\n\n"
+                          "from lint.checker import check_unused_imports\n\n\n"
+                          "def report_unused_imports(module):\n    return len(check_unused_imports(module))\n",
+    })
+    api.index_repo(repo, "lint", settings, embed=False)
+    index = api.open_index("lint", settings)
+    answer = api.ask(index, "Where are unused imports checked and reported?", budget=4000)
+    top = dict(re.findall(r"^\d+\. \*\*`([^`]+)`\*\*: (.+)$", answer.text, re.M))
+    assert top["lint/checker.py"].startswith("Checks every module for unused imports. Found because"), top
+    assert top["lint/report.py"].startswith("Writes the unused imports found as a report. Found because"), top
+    assert "Licensed" not in answer.text
+    guide = api.guide_for(index)
+    assert "Checks every module for unused imports" in "\n".join(page.body for page in guide.pages)

@@ -17,6 +17,7 @@ import networkx as nx
 
 from onboard.models import Symbol
 from onboard.pack import PackedContext
+from onboard.parse.module_doc import module_doc
 from onboard.retrieve import RankedFile, retriever_for, terms
 from onboard.scan.roles import file_role
 from onboard.store import Index
@@ -30,7 +31,6 @@ ASKS_WHO = re.compile(r"\bwho(m| do| should)? (i )?(owns|knows|maintains|wrote|w
                       r"worked on|changed|reviews)\b"
                       r"|\b(owns|owners?|ownership|maintainers?|experts?|codeowners|blame)\b",
                       re.IGNORECASE)  # "who calls X?" is about code, not people
-_COMMENT = ('"""', "'''", "#", "//", "/*", "*", "--", "<!--")
 
 
 def _top_files(packed: PackedContext) -> list[RankedFile]:
@@ -42,14 +42,9 @@ def _top_files(packed: PackedContext) -> list[RankedFile]:
 
 
 def _summary(text: str) -> str:
-    """The file's own first line when it is a docstring, comment or heading: what the file says it is."""
-    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
-    if not first.startswith(_COMMENT):
-        return ""
-    first = first[len(next(marker for marker in _COMMENT if first.startswith(marker))):]
-    for closing in ('"""', "'''", "*/", "-->"):
-        first = first.removesuffix(closing)
-    return first.strip(" #*").rstrip(".")[:100]
+    """What the file says it is: its docstring's or leading comment's first sentence (licence headers skipped)."""
+    doc = module_doc(text)
+    return doc.text.split(". ")[0].rstrip(".")[:100] if doc else ""
 
 
 def _key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbol]:

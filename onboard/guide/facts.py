@@ -18,6 +18,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
+from onboard.parse.module_doc import module_doc as read_module_doc
 from onboard.scan.roles import file_role
 
 MANIFESTS = ("pyproject.toml", "setup.cfg", "setup.py", "package.json", "go.mod", "Cargo.toml")
@@ -283,34 +284,6 @@ def scan_entry_points(texts: dict[str, str], languages: dict[str, str]) -> Entry
 
 
 def module_doc(path: str, text: str) -> Fact | None:
-    """What a file says it is: its module docstring or leading comment, first paragraph."""
-    lines = text.split("\n")
-    number = 0
-    while number < len(lines) and (not lines[number].strip() or lines[number].startswith(("#!", "# -*-", "package ",
-                                                                                              "// +build", "//go:"))):
-        number += 1
-    if number >= len(lines):
-        return None
-    first = lines[number].strip()
-    quote = next((q for q in ('"""', "'''", 'r"""') if first.startswith(q)), None)
-    para: list[str] = []
-    if quote:
-        opened = sum(len(line) + 1 for line in lines[:number]) + lines[number].index(quote) + len(quote)
-        closed = text.find(quote.lstrip("r"), opened)
-        body = text[opened:closed if closed >= 0 else None]
-        number += body[:len(body) - len(body.lstrip())].count("\n")  # a docstring may open on its own line
-        para = body.strip().split("\n\n")[0].split("\n")
-    elif first.startswith(("//", "#", "/*", "--")):
-        end = number
-        while end < len(lines) and lines[end].strip().startswith(("//", "#", "/*", "*", "--")):
-            piece = lines[end].strip().lstrip("/#*-! ").rstrip("*/ ")
-            if not piece and para:
-                break
-            para.append(piece)
-            end += 1
-    else:
-        return None
-    summary = " ".join(p.strip() for p in para if p.strip())
-    if not summary or summary.lower().startswith(("copyright", "license", "spdx", "eslint", "noqa", "type:")):
-        return None
-    return Fact(summary[:400], path, number + 1, number + max(1, len(para)))
+    """What a file says it is: its module docstring or leading comment, first paragraph (licence headers skipped)."""
+    doc = read_module_doc(text)
+    return Fact(doc.text, path, doc.line, doc.end) if doc else None
