@@ -419,3 +419,18 @@ def test_a_builtin_name_links_no_file_to_a_method_of_that_name_and_old_indexes_l
     report = api.reindex("blocks", settings, embed=False)
     assert (report.indexed, report.graph) == (0, "rebuilt")
     assert references() == {("app/views.py", "tmpl/blocks.py"): 1.0}
+
+
+def test_the_most_central_files_are_the_implementations_first(tmp_path: Path, settings: Settings) -> None:
+    """A test helper every test imports has the highest PageRank; `stats` and the map page's "start here"
+    still lead with the implementation (pylint's test-data packages led both)."""
+    files = {"app/core.py": "def compute(x):\n    return x\n", "app/cli.py": "from app.core import compute\n",
+             "tests/helpers.py": "def make_case():\n    return 1\n"}
+    files |= {f"tests/test_{n}.py": "from tests.helpers import make_case\n" for n in range(6)}
+    api.index_repo(write_files(tmp_path / "repo", files), "app", settings, embed=False)
+    index = api.open_index("app", settings)
+    ranks = {f.path: f.pagerank for f in index.db.files()}
+    assert max(ranks, key=ranks.get) == "tests/helpers.py"
+    central = [path for path, _ in api.index_stats("app", settings)["central"]]
+    assert central[0] == "app/core.py" and central.index("tests/helpers.py") > central.index("app/cli.py")
+    assert [row["path"] for row in api.start_here(index)][:1] == ["app/core.py"]

@@ -195,7 +195,7 @@ def stats(name: str, skipped: bool = typer.Option(False, "--skipped", help="List
     console.print(", ".join(f"{k} {v}" for k, v in info["counts"].items()))
     console.print("languages: " + ", ".join(f"{k} {v}" for k, v in info["languages"].items()))
     console.print("roles: " + ", ".join(f"{k} {v}" for k, v in info["roles"].items()))
-    table = Table("most central files", "PageRank")
+    table = Table("most central files (implementation first)", "PageRank")
     for path, rank in info["central"]:
         table.add_row(path, f"{rank:.4f}")
     console.print(table)
