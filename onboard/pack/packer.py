@@ -235,8 +235,10 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
             if tokens <= budget:
                 return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (excerpt)", False)
             keep -= added.pop()
-    if last_resort and (shape := _outline(symbols, 3 * budget)):  # the signatures may fill the whole document
-        return outline_only(shape, "outline: signatures only, its relevant definitions did not fit")
+    if last_resort:  # the signatures may fill the whole document; too many of them: those of its relevant definitions
+        relevant = {s.start_line for s in symbols if (s.start_line, s.end_line) in set(spans)}
+        if shape := _outline(symbols, 3 * budget) or relevant:
+            return outline_only(shape, "outline: signatures only, its relevant definitions did not fit")
     return None
 
 
