@@ -418,9 +418,11 @@ def test_a_builtin_name_links_no_file_to_a_method_of_that_name_and_old_indexes_l
         tx.execute("DELETE FROM manifest WHERE key = 'graph_rules'")
         db.replace_edges(tx, [Edge("app/models.py", "tmpl/blocks.py", "reference", 2.0),
                               Edge("app/views.py", "tmpl/blocks.py", "reference", 2.0)])
+    assert api.describe("blocks", settings).notice == "dependency graph made under older rules: run `onboard reindex blocks`"
     report = api.reindex("blocks", settings, embed=False)
     assert (report.indexed, report.graph) == (0, "rebuilt")
     assert references() == {("app/views.py", "tmpl/blocks.py"): 1.0}
+    assert api.describe("blocks", settings).notice is None
 
 
 def test_the_most_central_files_are_the_implementations_first(tmp_path: Path, settings: Settings) -> None:

@@ -11,10 +11,16 @@ from typing import TYPE_CHECKING
 
 from onboard.lazy import lazy_exports
 
+# Bumped when the rules that turn names into edges change: an index built under others rebuilds its edges on its
+# next (re)index, from the parse results it stored, and `onboard list` says so until then. Here, not in build.py,
+# so reading it loads no networkx. 2: builtins make no reference edge (``build.COMMON_NAMES``); 3: a standard-
+# library module name resolves to a repository file only in the importer's own source root (``resolve._python``);
+# 4: the methods of built-in types make no reference edge.
+GRAPH_RULES = "4"
+
 if TYPE_CHECKING:
     from onboard.graph.build import (
         COMMON_NAMES,
-        GRAPH_RULES,
         build_file_graph,
         contract,
         cycle_breaking_edges,
@@ -32,7 +38,7 @@ if TYPE_CHECKING:
     from onboard.graph.walk import RestartWalk, personalized_pagerank
 
 _MODULES = {
-    "onboard.graph.build": ["COMMON_NAMES", "GRAPH_RULES", "build_file_graph", "contract", "cycle_breaking_edges", "find_cycles",
+    "onboard.graph.build": ["COMMON_NAMES", "build_file_graph", "contract", "cycle_breaking_edges", "find_cycles",
                             "neighbourhood", "package_of", "pagerank", "ranks_of", "reference_edges", "rollup"],
     "onboard.graph.export": ["to_dot", "to_json", "to_mermaid"],
     "onboard.graph.resolve": ["probe_names", "resolve_imports"],

@@ -28,11 +28,6 @@ COMMON_NAMES = (frozenset({"get", "set", "run", "main", "init", "new", "close", 
                            "self", "cls", "name", "value", "String", "Object", "test", "setUp", "tearDown", "load",
                            "dump", "start", "stop", "__call__"})
                 | frozenset(dir(builtins)) | frozenset().union(*map(dir, _BUILTIN_TYPES)))
-# Bumped when the rules that turn names into edges change: an index built under others rebuilds its edges on
-# its next (re)index, from the parse results it stored. 2: builtins make no reference edge; 3: a standard-library
-# module name resolves to a repository file only in the importer's own source root (``resolve._python``); 4: nor
-# do the methods of built-in types.
-GRAPH_RULES = "4"
 MAX_DEFINERS = 3
 
 

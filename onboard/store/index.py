@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from onboard.config import Settings, name_for_folder, validate_index_name
 from onboard.errors import IndexCorrupt, IndexNotFound, InvalidIndexName, OnboardError
+from onboard.graph import GRAPH_RULES
 from onboard.scan import RULES_VERSION, scan_repo
 from onboard.scan.roles import file_role
 from onboard.store.db import FileRow, IndexDB
@@ -184,10 +185,16 @@ def describe(name: str, settings: Settings | None = None, check_stale: bool = Tr
 
 
 def _rules_notice(name: str, manifest: dict[str, str]) -> str | None:
-    """Text stored under older redaction rules may hold what the current ones redact: say how to re-read it."""
-    if manifest.get("redaction_rules") == RULES_VERSION or "updated_at" not in manifest:  # current, or never written
+    """What was stored under older rules, and how to redo it: text under older redaction rules may hold what
+    the current ones redact (this first: it is about secrets), edges under older graph rules link files that
+    do not use each other. A reindex redoes both."""
+    if "updated_at" not in manifest:  # never written
         return None
-    return f"redacted under older rules: run `onboard reindex {name}`"
+    if manifest.get("redaction_rules") != RULES_VERSION:
+        return f"redacted under older rules: run `onboard reindex {name}`"
+    if manifest.get("graph_rules") != GRAPH_RULES:
+        return f"dependency graph made under older rules: run `onboard reindex {name}`"
+    return None
 
 
 def list_indexes(settings: Settings | None = None, check_stale: bool = True) -> list[IndexInfo]:
