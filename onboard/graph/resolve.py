@@ -45,6 +45,7 @@ class _Repo:
 
 def _python(imp: Import, repo: _Repo) -> list[str] | str:
     """Paths for `import a.b` / `from .a import b` (b may be a module or a name in a)."""
+    top = imp.module.split(".")[0]
     if imp.level:
         base = posixpath.dirname(imp.path)
         for _ in range(imp.level - 1):
@@ -52,7 +53,7 @@ def _python(imp: Import, repo: _Repo) -> list[str] | str:
         bases = [base]
     else:
         bases = list(repo.python_roots)
-        if imp.module.split(".")[0] in _STDLIB:
+        if top in _STDLIB:
             # `import logging` means the standard library's, unless the importer's own source root holds one: a
             # test-data folder's namespace package called logging is not what the rest of the repository imports.
             bases = [root for root in bases if not root or imp.path.startswith(root + "/")]
@@ -71,7 +72,6 @@ def _python(imp: Import, repo: _Repo) -> list[str] | str:
                     if sub:
                         found.append(sub)
             return found
-    top = imp.module.split(".")[0]
     if not top:
         return []
     return f"stdlib:{top}" if top in _STDLIB else top

@@ -236,7 +236,8 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
                 return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (excerpt)", False)
             keep -= added.pop()
     if last_resort:  # the signatures may fill the whole document; too many of them: those of its relevant definitions
-        relevant = {s.start_line for s in symbols if (s.start_line, s.end_line) in set(spans)}
+        definitions = set(spans)
+        relevant = {s.start_line for s in symbols if (s.start_line, s.end_line) in definitions}
         if shape := _outline(symbols, 3 * budget) or relevant:
             return outline_only(shape, "outline: signatures only, its relevant definitions did not fit")
     return None

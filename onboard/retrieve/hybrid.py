@@ -90,11 +90,11 @@ class Retriever:
         self.compounds: dict[str, set[str]] = defaultdict(set)  # "symbolgraph" → files defining symbol_graph
         self.name_parts: set[str] = set()  # the words identifiers are made of: where code abbreviates
         for s in symbols:
-            self.name_parts.update(split_identifier(s.name))
+            parts = split_identifier(s.name)
+            self.name_parts.update(parts)
             self.symbols_by_path[s.path].append(s)
             self.definers[s.name.lower()].add(s.path)
             self.exact_definers[s.name].add(s.path)
-            parts = split_identifier(s.name)
             if len(parts) > 1:
                 self.compounds["".join(parts)].add(s.path)
         self.card_paths = sorted(self.files)

@@ -133,8 +133,9 @@ def _timed(report: IndexReport, stage: str, started: float) -> float:
 def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, notify: Progress, embed: bool) -> None:
     clock = time.perf_counter()
     before = {f.path: f for f in db.files()}
+    stored = db.manifest()
     # Text stored under older redaction rules may hold what the current rules redact: read every file again.
-    rules_changed = db.manifest().get("redaction_rules") != RULES_VERSION
+    rules_changed = stored.get("redaction_rules") != RULES_VERSION
     trusted = {} if rules_changed else before
     scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in trusted},
                      hashes={path: row.sha256 for path, row in trusted.items()})
@@ -149,7 +150,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     people = read_people(db, root, current)  # git history since the last commit read, and CODEOWNERS
     clock = _timed(report, "history", clock)
 
-    regraph = db.manifest().get("graph_rules") != GRAPH_RULES  # edges made under older rules: make them again
+    regraph = stored.get("graph_rules") != GRAPH_RULES  # edges made under older rules: make them again
     with db.transaction() as tx:
         old_names = db.defined_names([source.path for source in changed] + removed) if before else {}
         db.delete_files(tx, removed)
@@ -213,7 +214,8 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
     appeared, gone = current - set(before), set(before) - current
     texts = {"go.mod": db.file_text("go.mod")} if "go.mod" in current else {}
     probes = [probe_names(path) for path in appeared | gone] if len(appeared | gone) <= MAX_PATHS_CHANGED else [None]
-    if rebuild or not before or None in probes or "go.mod" in changed | gone or any(p.language == "csharp" for p in parsed):
+    if (rebuild or not before or None in probes or "go.mod" in changed | gone
+            or any(p.language == "csharp" for p in parsed)):
         unchanged = current - changed
         all_parsed = parsed + _parsed_from_db(db, unchanged)
         stored_uses = [row for row in db.reference_counts() if row[0] in unchanged] if unchanged else []
