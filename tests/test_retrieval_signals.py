@@ -353,12 +353,14 @@ def test_an_outline_too_long_for_its_room_keeps_the_top_level_signatures(tmp_pat
     assert "class Handler1:" in doc.text and "def handle_request_" not in doc.text
 
 
-@pytest.mark.parametrize(("body_lines", "files_at_least"), [(12, 120), (40, 70)])
-def test_a_large_budget_ends_with_a_long_tail_of_short_excerpts(tmp_path: Path, settings: Settings, body_lines: int,
-                                                                files_at_least: int) -> None:
-    """Past what breadth and depth hold, a large budget keeps a share for many more files as short
-    excerpts, or as outlines where no relevant definition fits (the 40-line definitions here): the gold file
-    of a long question often ranks 40-100. (Breadth and depth alone held 44 and 32 files here.)"""
+@pytest.mark.parametrize(("budget", "body_lines", "files_at_least"),
+                         [(150_000, 12, 120), (150_000, 40, 70), (27_000, 12, 18), (27_000, 40, 14)])
+def test_a_budget_ends_with_a_long_tail_of_short_excerpts(tmp_path: Path, settings: Settings, budget: int,
+                                                             body_lines: int, files_at_least: int) -> None:
+    """Past what breadth and depth hold, a budget from 10k keeps a share for many more files as short excerpts, or
+    as outlines where no relevant definition fits (the 40-line definitions here): the gold file of a long
+    question often ranks 40-100 at 200k, 8-20 at 27k. (Breadth and depth alone held 44 and 32 files at
+    150k; at 27k, before the tail came to budgets under 100k, 12 and 5 files, none of them short.)"""
     def module(i: int) -> str:
         return "".join(f"def settle_invoice_{i}_{j}(invoice, ledger):\n    \"\"\"Settle the invoice in the ledger.\"\"\"\n"
                        + "".join(f"    ledger = ledger.post(invoice, {k})\n" for k in range(body_lines))
@@ -368,11 +370,11 @@ def test_a_large_budget_ends_with_a_long_tail_of_short_excerpts(tmp_path: Path, 
     index = api.open_index("tail", settings)
     question = "How is an invoice settled in the ledger?"
     ranked = retriever_for(index).rank(question)
-    packed = pack_context(index, ranked, question, 150_000)
+    packed = pack_context(index, ranked, question, budget)
     tail = [d for d in packed.documents if d.tokens <= TAIL_DOC]
     assert len(packed.documents) >= files_at_least and len(tail) >= files_at_least // 2
     assert all(not d.whole and d.reason.endswith(("(excerpt)", "(outline)")) for d in tail)
-    assert packed.tokens_used <= 150_000
+    assert packed.tokens_used <= budget
 
 
 def test_a_file_of_too_many_definitions_for_an_outline_keeps_the_signatures_of_its_relevant_ones(

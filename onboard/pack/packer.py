@@ -40,11 +40,15 @@ EXCERPT_DECAY = 10  # ... and less the lower it ranks: rank r gets EXCERPT_MAX *
 # 0.5 / 0.4 / 0.3 hold all gold files for 89.4 / 91.9 / 93.2 % and every gold definition for 87.1 / 84.9 / 81.7 %;
 # capping a file's share, or shrinking it with rank, lost definitions without gaining files. The strict one wins.
 DEPTH_RESERVE, DEPTH_FROM = 0.5, 100_000
-# Large budgets end with this share as short excerpts or outlines of further files (at most TAIL_DOC tokens each).
+# Budgets from TAIL_FROM end with this share as short excerpts or outlines of further files (at most TAIL_DOC tokens each).
 # Measured on dev_large at 200k (2026-11-26): all gold files 90.6 → 94.8 % (only excerpts with code: 89.4 → 91.3),
 # every gold definition 86.0 % either way; median files per pack 46 → 118. Before files whose definitions do not
 # fit came as outlines (93.2 % then), 600-token documents gave 92.3 % and a 15 % share 93.9 % (definitions 84.9 %).
+# Below 100k too (2026-11-26, same rankings, all gold / with code / definitions): dev_large at 13k 70.3/70.3/45.2
+# → 77.4/69.7/43.0 %, 27k 73.2/73.2/59.1 → 81.9/73.9/58.1 %, 50k 81.3/81.3/65.6 → 88.7/81.9/65.6 %; dev.jsonl at
+# 27k 75.7/75.7 → 87.4/81.6 %, 50k 94.2 → 98.1 %. An 8 % share kept one more definition at 27k and lost a file at 13k.
 TAIL_SHARE, TAIL_DOC = 0.1, 400
+TAIL_FROM = 10_000  # a smaller budget holds a few files at most: all of it goes to them
 DEPTH_GROWTH = 3  # an excerpt too big to go whole grows to this many times its size in the depth pass
 MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth its tags
 SMALL_FILE_TOKENS, SMALL_SHARE = 800, 0.01  # files this small go in whole wherever they rank
@@ -366,14 +370,16 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
             included.add(item.path)
             remaining -= doc.tokens
 
-    tail = int(budget * TAIL_SHARE) if budget >= DEPTH_FROM else 0
+    tail = int(budget * TAIL_SHARE) if budget >= TAIL_FROM else 0
     breadth(reserve + tail)
     for position, item, lines, reason in excerpts:  # depth, best-ranked first
         if remaining - tail < MIN_USEFUL:
             break
         held = packed.documents[position].tokens
-        limit = remaining + held if not reserve else min(remaining - tail + held, int(budget * FILE_SHARE))
-        deeper = _whole_within(item.path, lines, limit, reason)  # a reserve is shared; a leftover is not
+        limit = remaining - tail + held  # a reserve is shared; a leftover is not
+        if reserve:
+            limit = min(limit, int(budget * FILE_SHARE))
+        deeper = _whole_within(item.path, lines, limit, reason)
         if deeper is None:  # too big to go whole: more of its relevant definitions instead
             deeper = focus(item, lines, min(limit, held * DEPTH_GROWTH), reason)
         if deeper is not None and deeper.tokens > held:
