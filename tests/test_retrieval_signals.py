@@ -356,10 +356,10 @@ def test_an_outline_too_long_for_its_room_keeps_the_top_level_signatures(tmp_pat
 @pytest.mark.parametrize(("budget", "body_lines", "files_at_least"),
                          [(150_000, 12, 120), (150_000, 40, 70), (27_000, 12, 18), (27_000, 40, 14)])
 def test_a_budget_ends_with_a_long_tail_of_short_excerpts(tmp_path: Path, settings: Settings, budget: int,
-                                                             body_lines: int, files_at_least: int) -> None:
-    """Past what breadth and depth hold, a budget from 10k keeps a share for many more files as short excerpts, or
-    as outlines where no relevant definition fits (the 40-line definitions here): the gold file of a long
-    question often ranks 40-100 at 200k, 8-20 at 27k. (Breadth and depth alone held 44 and 32 files at
+                                                          body_lines: int, files_at_least: int) -> None:
+    """Past what breadth and depth hold, a budget from 10k keeps a share for many more files as short
+    excerpts, or as outlines where no relevant definition fits (the 40-line definitions here): the gold file
+    of a long question often ranks 40-100 at 200k, 8-20 at 27k. (Breadth and depth alone held 44 and 32 files at
     150k; at 27k, before the tail came to budgets under 100k, 12 and 5 files, none of them short.)"""
     def module(i: int) -> str:
         return "".join(f"def settle_invoice_{i}_{j}(invoice, ledger):\n    \"\"\"Settle the invoice in the ledger.\"\"\"\n"

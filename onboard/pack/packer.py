@@ -40,7 +40,7 @@ EXCERPT_DECAY = 10  # ... and less the lower it ranks: rank r gets EXCERPT_MAX *
 # 0.5 / 0.4 / 0.3 hold all gold files for 89.4 / 91.9 / 93.2 % and every gold definition for 87.1 / 84.9 / 81.7 %;
 # capping a file's share, or shrinking it with rank, lost definitions without gaining files. The strict one wins.
 DEPTH_RESERVE, DEPTH_FROM = 0.5, 100_000
-# Budgets from TAIL_FROM end with this share as short excerpts or outlines of further files (at most TAIL_DOC tokens each).
+# Budgets from TAIL_FROM end with this share as further files' short excerpts or outlines (TAIL_DOC tokens at most).
 # Measured on dev_large at 200k (2026-11-26): all gold files 90.6 → 94.8 % (only excerpts with code: 89.4 → 91.3),
 # every gold definition 86.0 % either way; median files per pack 46 → 118. Before files whose definitions do not
 # fit came as outlines (93.2 % then), 600-token documents gave 92.3 % and a 15 % share 93.9 % (definitions 84.9 %).
