@@ -337,6 +337,28 @@ def test_an_issue_gets_more_of_its_best_file_than_a_one_line_question(tmp_path: 
     assert excerpt(issue, 13_000) == excerpt(issue.replace("\n", " "), 13_000)  # a small budget keeps its breadth
 
 
+def test_an_issue_gets_more_of_its_third_best_file_than_a_one_line_question(tmp_path: Path,
+                                                                          settings: Settings) -> None:
+    """From 27k up, an issue's third best file's excerpt, too, holds more whole definitions than a one-line
+    question's; before, only its two best files' excerpts did, and on dev_large fewer issues had their gold
+    definitions whole at 27k and 50k."""
+    def steps(book: str) -> str:
+        return "".join(f"def reduce_{book}_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
+                       + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50))
+                       + "    return ledger\n\n\n" for i in range(40))  # ~25k tokens: too big to go whole at 27k
+    repo = write_files(tmp_path / "issue", {f"books/reduce_{book}.py": steps(book) for book in ("cash", "bank", "card")})
+    api.index_repo(repo, "issue", settings, embed=False)
+    index = api.open_index("issue", settings)
+
+    def third(question: str) -> int:
+        ranked = retriever_for(index).rank(question)
+        doc = next(d for d in pack_context(index, ranked, question, 27_000).documents if d.path == ranked[2].path)
+        return sum(all(f"apply_entry({n}, {j})" in doc.text for j in range(50)) for n in range(40))
+
+    issue = "Reducing the ledger step by step loses entries\nWhen apply_entry runs for each step the ledger is short."
+    assert third(issue) > third("How is the ledger reduced step by step with apply_entry?") >= 1
+
+
 def test_an_outline_too_long_for_its_room_keeps_the_top_level_signatures(tmp_path: Path, settings: Settings) -> None:
     """Signatures are sized at a guessed dozen tokens a line; long ones overshoot the guess, and a file
     nothing matched inside was then left out of the pack (sqlfluff's cli/commands.py, ranked 34 at 200k).

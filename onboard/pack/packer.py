@@ -54,12 +54,14 @@ MIN_USEFUL = 120  # tokens: below this a fragment says too little to be worth it
 SMALL_FILE_TOKENS, SMALL_SHARE = 800, 0.01  # files this small go in whole wherever they rank
 TOP_WHOLE, TOP_WHOLE_MAX = 2, 12_000  # the two best-ranked files go whole up to this size (bigger ones after breadth)
 # A question of several lines (an issue: title, reproduction, log) is about one place in the code, and the fix
-# needs its definitions whole: its two best files' excerpts may grow to this, from ISSUE_DEPTH_FROM tokens up.
+# needs its definitions whole: its three best files' excerpts may grow to this, from ISSUE_DEPTH_FROM tokens up.
 # Measured on dev_large's 112 issue rows (2026-11-26): gold definitions fully inside at 27k / 50k / 200k 50.5 /
 # 59.1 / 90.3 -> 59.1 / 65.6 / 92.5 %, all gold files 84.8 / 93.8 / 97.3 -> 84.8 / 92.9 / 97.3 %; 10k and 12k
 # lost files at 27k. Not for one-line questions (they span several files: dev lost 2-5 points) nor at 13k
-# (issue rows there: all gold 83.0 -> 76.8 %, definitions 46.2 -> 41.9 %).
-ISSUE_TOP, ISSUE_EXCERPT_MAX, ISSUE_DEPTH_FROM = 2, 8000, 20_000
+# (issue rows there: all gold 83.0 -> 76.8 %, definitions 46.2 -> 41.9 %). Three files rather than two (on the same
+# rankings, with the tail below 100k, 2026-11-26): definitions at 27k / 50k 58.1 / 65.6 -> 60.2 / 68.8 %, files with
+# code 73.9 / 81.9 -> 73.2 / 81.6 %, 13k, 200k and dev.jsonl unchanged; four: 59.1 / 69.9 %, code 72.9 / 81.9 %.
+ISSUE_TOP, ISSUE_EXCERPT_MAX, ISSUE_DEPTH_FROM = 3, 8000, 20_000
 WHOLE_VS_EXCERPT = 0.5  # elsewhere a file goes whole when no bigger than this share of its excerpt allowance
 CHARS_PER_TOKEN_MAX = 8  # no text packs more characters into a token: a safe bound before counting
 CHARS_PER_TOKEN_MIN = 3  # code rarely packs fewer: an estimate that errs towards fitting, checked by the count
