@@ -158,3 +158,21 @@ def test_a_files_summary_is_its_docstring_under_a_licence_header(tmp_path: Path,
     assert "Licensed" not in answer.text
     guide = api.guide_for(index)
     assert "Checks every module for unused imports" in "\n".join(page.body for page in guide.pages)
+
+
+def test_key_symbols_follow_the_search_not_the_file_order(tmp_path: Path, settings: Settings) -> None:
+    """Of the definitions the search touched, the digest names those it found most relevant first, not
+    the ones that come first in the file (dev_large: a gold definition among a gold file's three key symbols
+    56.6 → 61.3 % of the time)."""
+    def helper(i: int) -> str:
+        return (f"def tidy_records_{i}(records):\n    \"\"\"Tidy the ledger records.\"\"\"\n"
+                + "".join(f"    records = records.sorted_by({j})\n" for j in range(25)) + "    return records\n\n\n")
+    settle = ("def settle_everything(invoice, ledger):\n    \"\"\"Settle an invoice in the ledger.\"\"\"\n"
+              + "".join(f"    ledger = ledger.settle(invoice, settled_invoice_{j})\n" for j in range(25))
+              + "    return ledger\n")
+    repo = write_files(tmp_path / "books", {"books/posting.py": "".join(map(helper, range(4))) + settle})
+    api.index_repo(repo, "books", settings, embed=False)
+    index = api.open_index("books", settings)
+    answer = api.ask(index, "How is an invoice settled in the ledger?", budget=8000)
+    symbols = re.search(r"key symbols: (.+)", answer.text)
+    assert symbols and symbols.group(1).startswith("`settle_everything`")

@@ -48,10 +48,18 @@ def _summary(text: str) -> str:
 
 
 def _key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbol]:
-    """Definitions the search touched or the question names, else the file's first top-level ones."""
+    """Definitions the search touched or the question names, else the file's first top-level ones.
+
+    Ties go to the order the search touched them in (its best matches first), then to the file's order:
+    on dev_large's issue rows a gold definition was among a gold file's three key symbols 61.3 % of the time
+    this way, 56.6 % by the file's order alone (dev.jsonl: 12 of 16 against 13; 2026-11-26)."""
     symbols = index.db.symbols(ranked.path)
-    score = {s: 3 * (s.qualname in ranked.symbols) + 2 * len(asked & set(terms(s.name))) for s in symbols}
-    chosen = sorted((s for s in symbols if score[s]), key=lambda s: (-score[s], s.start_line))
+    found: dict[str, int] = {}
+    for n, qualname in enumerate(ranked.symbols):
+        found.setdefault(qualname, n)
+    score = {s: 3 * (s.qualname in found) + 2 * len(asked & set(terms(s.name))) for s in symbols}
+    chosen = sorted((s for s in symbols if score[s]),
+                    key=lambda s: (-score[s], found.get(s.qualname, len(found)), s.start_line))
     return (chosen or [s for s in symbols if s.parent is None])[:KEY_SYMBOLS]
 
 
