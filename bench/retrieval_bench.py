@@ -9,7 +9,9 @@ For budgets of 13k, 27k, 50k and 200k tokens it prints, per repository and overa
   (every line of each definition present as a numbered line), the strict measure of "the code is there";
 each next to a baseline packed into the same budget with the same token counter: plain BM25 over whole files
 (plain lowercase words), whole files by rank. Then top-1/5/10 localisation (all gold files among the first k
-ranked files) and retrieval+packing latency p50/p95 at 200k.
+ranked files), the digest's key symbols (for gold files ranked in the top 5 of rows with ``gold_symbols``: is a gold
+definition among the three it names, against the file's first three top-level definitions) and
+retrieval+packing latency p50/p95 at 200k.
 
     python bench/retrieval_bench.py                     # both sets, no vectors (the large set is ~30 sdists)
     python bench/retrieval_bench.py --set dev --vectors # the small set with vectors
@@ -32,9 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.corpus import CORPUS, questions, sdist  # noqa: E402
 from onboard import api  # noqa: E402
 from onboard.config import Settings  # noqa: E402
+from onboard.answer.offline import key_symbols  # noqa: E402
 from onboard.pack import pack_context, whole_document  # noqa: E402
 from onboard.retrieve import retriever_for  # noqa: E402
 from onboard.retrieve.bm25 import BM25  # noqa: E402
+from onboard.retrieve.terms import terms  # noqa: E402
 
 BUDGETS = (13_000, 27_000, 50_000, 200_000)
 TOP_K = (1, 5, 10)
@@ -139,8 +143,26 @@ def pct(values: list) -> str:
     return f"{statistics.mean(values):6.1%}" if values else "     -"
 
 
+def key_symbol_hits(index: api.Index, ranked: list, question: str,
+                    gold_symbols: list[str]) -> list[tuple[bool, bool]]:
+    """For each gold file among the first five ranked (the digest's files): is a gold definition among its
+    key symbols, and among the reference, the file's first three top-level definitions?"""
+    gold: dict[str, set[str]] = defaultdict(set)
+    for entry in gold_symbols:
+        path, _, qualname = entry.partition("::")
+        gold[path].add(qualname)
+    asked = set(terms(question))
+    hits = []
+    for item in ranked[:5]:
+        if item.path in gold:
+            shown = {s.qualname for s in key_symbols(index, item, asked)}
+            first = {s.qualname for s in [s for s in index.db.symbols(item.path) if s.parent is None][:3]}
+            hits.append((bool(shown & gold[item.path]), bool(first & gold[item.path])))
+    return hits
+
+
 def report(ours: dict[int, Tally], base: dict[int, Tally], top: dict[int, dict[str, list[bool]]],
-           latency: list[float], title: str) -> None:
+           latency: list[float], keys: list[tuple[bool, bool]], title: str) -> None:
     repos = sorted(k for k in ours[BUDGETS[0]].all_gold if k != "overall") + ["overall"]
     print(f"\n## {title}")
     print(f"{'repository':<24} {'n':>4} {'budget':>7} | {'all gold':>8} {'code':>6} {'base':>6} | {'recall':>6} "
@@ -153,6 +175,10 @@ def report(ours: dict[int, Tally], base: dict[int, Tally], top: dict[int, dict[s
                   f"{pct(o.symbols[repo]):>7} {pct(b.symbols[repo])} {len(o.symbols[repo]):>5}")
     for repo in repos:
         print(f"top-k localisation {repo:<24} " + "  ".join(f"top-{k} {pct(top[k][repo])}" for k in TOP_K))
+    if keys:
+        shown, first = pct([k[0] for k in keys]), pct([k[1] for k in keys])
+        print(f"digest key symbols: a gold definition among a gold file's three key symbols {shown} (the file's "
+              f"first three top-level definitions {first}; {len(keys)} gold files ranked in the top 5)")
     latency.sort()
     print(f"retrieval+packing at 200k: p50 {statistics.median(latency) * 1000:.0f} ms, "
           f"p95 {latency[max(0, int(len(latency) * 0.95) - 1)] * 1000:.0f} ms, max {latency[-1] * 1000:.0f} ms")
@@ -164,6 +190,7 @@ def run_set(set_name: str, home: Path, vectors: bool, limit: int | None) -> None
     base = {b: Tally() for b in BUDGETS}
     top: dict[int, dict[str, list[bool]]] = {k: defaultdict(list) for k in TOP_K}
     latency: list[float] = []
+    keys: list[tuple[bool, bool]] = []
     indexes: dict[str, tuple[api.Index, WholeFileBM25]] = {}
     for row in rows:
         root = row["sdist_root"]
@@ -183,12 +210,14 @@ def run_set(set_name: str, home: Path, vectors: bool, limit: int | None) -> None
             outlines = {d.path for d in packed.all_documents() if d.reason.endswith("(outline)")}
             record(ours[budget], repo, gold, packed_lines(packed), spans, outlines)
             record(base[budget], repo, gold, baseline.pack(row["question"], budget), spans)
+        if row.get("gold_symbols"):
+            keys += key_symbol_hits(index, ranked, row["question"], row["gold_symbols"])
         order = [r.path for r in ranked]
         for k in TOP_K:
             for key in (repo, "overall"):
                 top[k][key].append(gold <= set(order[:k]))
     mode = "BM25 + vectors + symbols + graph" if vectors else "BM25 + symbols + graph (no vectors)"
-    report(ours, base, top, latency, f"{SETS[set_name]}: {len(rows)} questions over {len(indexes)} sdists; "
+    report(ours, base, top, latency, keys, f"{SETS[set_name]}: {len(rows)} questions over {len(indexes)} sdists; "
                                      f"onboard = {mode}; base = whole-file BM25")
 
 

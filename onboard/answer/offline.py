@@ -47,7 +47,7 @@ def _summary(text: str) -> str:
     return doc.text.split(". ")[0].rstrip(".")[:100] if doc else ""
 
 
-def _key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbol]:
+def key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbol]:
     """Definitions the search touched or the question names, else the file's first top-level ones.
 
     Ties go to the order the search touched them in (its best matches first), then to the file's order:
@@ -107,7 +107,7 @@ def retrieval_only_answer(index: Index, packed: PackedContext, notes: Sequence[s
              "### The files that matter most"]
     for n, ranked in enumerate(top, 1):
         parts.append(f"{n}. **`{ranked.path}`**: {_why(ranked, _summary(index.db.file_text(ranked.path)))}")
-        symbols = _key_symbols(index, ranked, asked)
+        symbols = key_symbols(index, ranked, asked)
         if symbols:
             parts.append("   - key symbols: " + ", ".join(f"`{s.qualname}` (`{s.path}:{s.start_line}-{s.end_line}`)"
                                                        for s in symbols))
