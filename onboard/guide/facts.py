@@ -4,8 +4,9 @@ with, and where execution enters it. Each fact carries the lines it was read fro
 Manifests are parsed with the standard library (``tomllib``, ``json``, ``configparser``, and ``ast`` for a
 ``setup.py``, which is read, never run); go.mod and setup.cfg's console scripts are line formats read directly.
 Entry points are found the way a reader skims for them: console scripts in manifests, ``__main__`` modules and
-``main`` functions, command decorators, route decorators and registrations, and modules that declare a public API (``__all__``, ``api.py``, a package ``index`` file). Only source files count: tests and
-examples define routes and commands too, but they are not where the product is entered.
+``main`` functions, command decorators, route decorators and registrations, and modules that declare a public
+API (``__all__``, ``api.py``, a package ``index`` file). Only source files count: tests and examples define
+routes and commands too, but they are not where the product is entered.
 """
 
 from __future__ import annotations
