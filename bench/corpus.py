@@ -18,8 +18,9 @@ def sdist(root_name: str) -> Path:
     """The unpacked sdist ``root_name`` (e.g. flask-3.1.1), fetched on first use."""
     path = CORPUS / "src" / root_name
     if not path.is_dir():
-        subprocess.run(["bash", str(EVAL / "fetch_corpus.sh"), str(CORPUS), "dev.jsonl", "dev_large.jsonl"],
-                       check=True, stdout=sys.stderr)
+        # Every sdist of the manifest: its `used_by` column names the sets the rows came from (dev.jsonl's are
+        # swebench_files.jsonl and sweqa_files.jsonl), so naming dev.jsonl here fetched none of them.
+        subprocess.run(["bash", str(EVAL / "fetch_corpus.sh"), str(CORPUS)], check=True, stdout=sys.stderr)
     return path
 
 
