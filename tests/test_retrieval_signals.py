@@ -416,3 +416,31 @@ def test_a_file_of_too_many_definitions_for_an_outline_keeps_the_signatures_of_i
     doc = _focused(index, ranked, lines, 400, "ranked", last_resort=True)
     assert doc is not None and doc.tokens <= 400 and doc.reason.endswith("(outline)")
     assert "def contour_segments_and_kinds(total):" in doc.text and "weight_3" not in doc.text
+
+
+def test_an_issue_packs_code_instead_of_the_readme(tmp_path: Path, settings: Settings) -> None:
+    """A bug report needs the code it is about: its pack holds no orientation files, and their room goes to
+    more of that code (on dev_large more issues had their gold definitions whole at 13k-50k). A one-line
+    question about the project still starts from the README and the manifest."""
+    steps = "".join(f"def reduce_ledger_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
+                    + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50)) + "    return ledger\n\n\n"
+                    for i in range(40))  # ~25k tokens: too big to go whole at 13k
+    readme = "# Books\n\n" + "The books project keeps ledgers of accounts and reconciles them.\n" * 200
+    repo = write_files(tmp_path / "issue", {"books/reduce.py": steps, "books/audit.py": steps.replace("reduce", "audit"),
+                                            "books/close.py": steps.replace("reduce", "close"), "README.md": readme,
+                                            "pyproject.toml": "[project]\nname = \"books\"\n"})
+    api.index_repo(repo, "issue", settings, embed=False)
+    index = api.open_index("issue", settings)
+
+    def packed(question: str) -> api.PackedContext:
+        return pack_context(index, retriever_for(index).rank(question), question, 13_000)
+
+    issue = "Reducing the ledger step by step loses entries\nWhen apply_entry runs for each step the ledger is short."
+    one_line = issue.replace("\n", " ")
+    assert {d.path for d in packed(one_line).orientation} == {"README.md", "pyproject.toml"}
+    assert packed(issue).orientation == []
+
+    def code(pack: api.PackedContext) -> int:
+        return sum(d.tokens for d in pack.documents)
+
+    assert code(packed(issue)) > code(packed(one_line))
