@@ -419,9 +419,9 @@ def test_a_file_of_too_many_definitions_for_an_outline_keeps_the_signatures_of_i
 
 
 def test_an_issue_packs_code_instead_of_the_readme(tmp_path: Path, settings: Settings) -> None:
-    """A bug report needs the code it is about: its pack holds no orientation files, and their room goes to
-    more of that code (on dev_large more issues had their gold definitions whole at 13k-50k). A one-line
-    question about the project still starts from the README and the manifest."""
+    """A bug report needs the code it is about: its orientation files get 3 % of the budget, not 10 %, and the
+    room goes to more of that code (on dev_large more issues had their gold definitions whole at 13k-50k). A
+    one-line question about the project still starts from the README and the manifest."""
     steps = "".join(f"def reduce_ledger_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
                     + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50)) + "    return ledger\n\n\n"
                     for i in range(40))  # ~25k tokens: too big to go whole at 13k
@@ -438,7 +438,8 @@ def test_an_issue_packs_code_instead_of_the_readme(tmp_path: Path, settings: Set
     issue = "Reducing the ledger step by step loses entries\nWhen apply_entry runs for each step the ledger is short."
     one_line = issue.replace("\n", " ")
     assert {d.path for d in packed(one_line).orientation} == {"README.md", "pyproject.toml"}
-    assert packed(issue).orientation == []
+    assert sum(d.tokens for d in packed(issue).orientation) <= 0.03 * 13_000
+    assert sum(d.tokens for d in packed(one_line).orientation) > 0.05 * 13_000
 
     def code(pack: api.PackedContext) -> int:
         return sum(d.tokens for d in pack.documents)
