@@ -20,6 +20,16 @@ from tests.conftest import write_files
 
 FILLER = "\n".join(f"def helper_{i}(value):\n    \"\"\"Convert the value for the table.\"\"\"\n    return value + {i}\n"
                    for i in range(40))
+# An issue about the ledger modules below, and the same words as a one-line question.
+LEDGER_ISSUE = ("Reducing the ledger step by step loses entries\n"
+                "When apply_entry runs for each step the ledger is short.")
+
+
+def ledger_steps(book: str) -> str:
+    """A module of 40 ledger-reducing functions of 50 lines each: ~25k tokens, too big to go whole at 27k."""
+    return "".join(f"def reduce_{book}_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
+                   + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50))
+                   + "    return ledger\n\n\n" for i in range(40))
 
 
 @pytest.mark.parametrize(("path", "role"), [
@@ -317,10 +327,7 @@ def test_a_big_file_nothing_matched_inside_goes_in_as_its_outline(tmp_path: Path
 def test_an_issue_gets_more_of_its_best_file_than_a_one_line_question(tmp_path: Path, settings: Settings) -> None:
     """An issue (a title, then its details) is about one place in the code: from 27k up, its best files'
     excerpts hold more whole definitions than a one-line question's, which needs breadth instead."""
-    steps = "".join(f"def reduce_ledger_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
-                    + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50)) + "    return ledger\n\n\n"
-                    for i in range(40))  # ~25k tokens: too big to go whole at 27k
-    repo = write_files(tmp_path / "issue", {"books/reduce.py": steps, "books/other.py": FILLER})
+    repo = write_files(tmp_path / "issue", {"books/reduce.py": ledger_steps("ledger"), "books/other.py": FILLER})
     api.index_repo(repo, "issue", settings, embed=False)
     index = api.open_index("issue", settings)
 
@@ -332,9 +339,9 @@ def test_an_issue_gets_more_of_its_best_file_than_a_one_line_question(tmp_path: 
         return len(whole), doc.tokens
 
     one_line = "How is the ledger reduced step by step with apply_entry?"
-    issue = "Reducing the ledger step by step loses entries\nWhen apply_entry runs for each step the ledger is short."
-    assert excerpt(issue, 27_000)[0] > excerpt(one_line, 27_000)[0] >= 3
-    assert excerpt(issue, 13_000) == excerpt(issue.replace("\n", " "), 13_000)  # a small budget keeps its breadth
+    assert excerpt(LEDGER_ISSUE, 27_000)[0] > excerpt(one_line, 27_000)[0] >= 3
+    # a small budget keeps its breadth
+    assert excerpt(LEDGER_ISSUE, 13_000) == excerpt(LEDGER_ISSUE.replace("\n", " "), 13_000)
 
 
 def test_an_issue_gets_more_of_its_third_best_file_than_a_one_line_question(tmp_path: Path,
@@ -342,11 +349,8 @@ def test_an_issue_gets_more_of_its_third_best_file_than_a_one_line_question(tmp_
     """From 27k up, an issue's third best file's excerpt, too, holds more whole definitions than a one-line
     question's; before, only its two best files' excerpts did, and on dev_large fewer issues had their gold
     definitions whole at 27k and 50k."""
-    def steps(book: str) -> str:
-        return "".join(f"def reduce_{book}_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
-                       + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50))
-                       + "    return ledger\n\n\n" for i in range(40))  # ~25k tokens: too big to go whole at 27k
-    repo = write_files(tmp_path / "issue", {f"books/reduce_{book}.py": steps(book) for book in ("cash", "bank", "card")})
+    repo = write_files(tmp_path / "issue", {f"books/reduce_{book}.py": ledger_steps(book)
+                                            for book in ("cash", "bank", "card")})
     api.index_repo(repo, "issue", settings, embed=False)
     index = api.open_index("issue", settings)
 
@@ -355,8 +359,7 @@ def test_an_issue_gets_more_of_its_third_best_file_than_a_one_line_question(tmp_
         doc = next(d for d in pack_context(index, ranked, question, 27_000).documents if d.path == ranked[2].path)
         return sum(all(f"apply_entry({n}, {j})" in doc.text for j in range(50)) for n in range(40))
 
-    issue = "Reducing the ledger step by step loses entries\nWhen apply_entry runs for each step the ledger is short."
-    assert third(issue) > third("How is the ledger reduced step by step with apply_entry?") >= 1
+    assert third(LEDGER_ISSUE) > third("How is the ledger reduced step by step with apply_entry?") >= 1
 
 
 def test_an_outline_too_long_for_its_room_keeps_the_top_level_signatures(tmp_path: Path, settings: Settings) -> None:
@@ -422,26 +425,20 @@ def test_an_issue_packs_code_instead_of_the_readme(tmp_path: Path, settings: Set
     """A bug report needs the code it is about: its orientation files get 3 % of the budget, not 10 %, and the
     room goes to more of that code (on dev_large more issues had their gold definitions whole at 13k-50k). A
     one-line question about the project still starts from the README and the manifest."""
-    steps = "".join(f"def reduce_ledger_step_{i}(ledger):\n    \"\"\"Reduce the ledger by one step.\"\"\"\n"
-                    + "".join(f"    ledger = ledger.apply_entry({i}, {j})\n" for j in range(50)) + "    return ledger\n\n\n"
-                    for i in range(40))  # ~25k tokens: too big to go whole at 13k
     readme = "# Books\n\n" + "The books project keeps ledgers of accounts and reconciles them.\n" * 200
-    repo = write_files(tmp_path / "issue", {"books/reduce.py": steps, "books/audit.py": steps.replace("reduce", "audit"),
-                                            "books/close.py": steps.replace("reduce", "close"), "README.md": readme,
-                                            "pyproject.toml": "[project]\nname = \"books\"\n"})
+    steps = ledger_steps("ledger")
+    repo = write_files(tmp_path / "issue", {
+        "books/reduce.py": steps, "books/audit.py": steps.replace("reduce", "audit"),
+        "books/close.py": steps.replace("reduce", "close"), "README.md": readme,
+        "pyproject.toml": "[project]\nname = \"books\"\n"})
     api.index_repo(repo, "issue", settings, embed=False)
     index = api.open_index("issue", settings)
 
     def packed(question: str) -> api.PackedContext:
         return pack_context(index, retriever_for(index).rank(question), question, 13_000)
 
-    issue = "Reducing the ledger step by step loses entries\nWhen apply_entry runs for each step the ledger is short."
-    one_line = issue.replace("\n", " ")
-    assert {d.path for d in packed(one_line).orientation} == {"README.md", "pyproject.toml"}
-    assert sum(d.tokens for d in packed(issue).orientation) <= 0.03 * 13_000
-    assert sum(d.tokens for d in packed(one_line).orientation) > 0.05 * 13_000
-
-    def code(pack: api.PackedContext) -> int:
-        return sum(d.tokens for d in pack.documents)
-
-    assert code(packed(issue)) > code(packed(one_line))
+    issue, one_line = packed(LEDGER_ISSUE), packed(LEDGER_ISSUE.replace("\n", " "))
+    assert {d.path for d in one_line.orientation} == {"README.md", "pyproject.toml"}
+    assert sum(d.tokens for d in issue.orientation) <= 0.03 * 13_000
+    assert sum(d.tokens for d in one_line.orientation) > 0.05 * 13_000
+    assert sum(d.tokens for d in issue.documents) > sum(d.tokens for d in one_line.documents)
