@@ -298,8 +298,8 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
         packed.repo_map, packed.map_tokens = "", 0
     remaining = budget - packed.map_tokens
 
-    share = ORIENTATION_SHARE if issue_title(question) is None else ISSUE_ORIENTATION_SHARE
-    orientation_left = min(remaining, int(budget * share))
+    issue = issue_title(question) is not None  # a question of several lines: packed for depth, not orientation
+    orientation_left = min(remaining, int(budget * (ISSUE_ORIENTATION_SHARE if issue else ORIENTATION_SHARE)))
     for f in _orientation_files(files):
         if orientation_left < MIN_USEFUL:
             break
@@ -312,11 +312,12 @@ def pack_context(index: Index, ranked: list[RankedFile], question: str, budget: 
             orientation_left -= doc.tokens
             remaining -= doc.tokens
 
-    _pack_ranked(index, ranked, packed, remaining)
+    _pack_ranked(index, ranked, packed, remaining, issue)
     return packed
 
 
-def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, remaining: int) -> None:
+def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, remaining: int,
+                 issue: bool) -> None:
     """Breadth, then depth, then more breadth, then a long tail.
 
     Breadth: down the ranking, each file whole when small (or among the very best and within its
@@ -327,7 +328,7 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
     Claude sees where the rest of the relevant code lives and can ask for it (``read_file``).
     """
     budget = packed.budget
-    issue = budget >= ISSUE_DEPTH_FROM and issue_title(packed.question) is not None
+    issue_depth = issue and budget >= ISSUE_DEPTH_FROM  # its best files' excerpts may grow
     included = set(packed.paths())
     small = max(SMALL_FILE_TOKENS, int(budget * SMALL_SHARE))
     reserve = int(budget * DEPTH_RESERVE) if budget >= DEPTH_FROM else 0
@@ -363,7 +364,7 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
                                                   EXCERPT_MAX * EXCERPT_DECAY // (position + EXCERPT_DECAY)))
             whole_limit = (min(cap, TOP_WHOLE_MAX) if position < TOP_WHOLE
                            else min(cap, max(small, int(WHOLE_VS_EXCERPT * excerpt_cap))))
-            if position < ISSUE_TOP and issue:
+            if position < ISSUE_TOP and issue_depth:
                 excerpt_cap = max(excerpt_cap, min(cap, ISSUE_EXCERPT_MAX))
             if doc_cap:
                 cap = excerpt_cap = whole_limit = min(left, doc_cap)
