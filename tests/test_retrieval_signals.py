@@ -188,6 +188,30 @@ def test_an_issue_title_outweighs_a_long_body_about_something_else(tmp_path: Pat
     assert ranked[0].symbols[0] == "Legend"  # what the title matched heads the file's hits, so its excerpt
 
 
+def test_a_class_only_a_vendored_copy_defines_ranks_its_file_first(tmp_path: Path, settings: Settings) -> None:
+    """Vendored code ranks low, unless the question names what only it defines: then it is what is asked."""
+    repo = write_files(tmp_path / "rel", {
+        "rel/externals/packaging/version.py": (
+            "class InfinityType:\n    def __lt__(self, other):\n        return False\n\n"
+            "    def __neg__(self):\n        return NegativeInfinityType()\n\n\n"
+            "class NegativeInfinityType:\n    def __lt__(self, other):\n        return True\n\n\n"
+            "class Version:\n    def __init__(self, text):\n        self._key = parse(text)\n\n"
+            "    @property\n    def pre(self):\n        return self._key.pre\n"),
+        **{f"rel/release_{i}.py": "".join(
+            f"def version_step_{i}_{j}(release):\n    \"\"\"Order each release by its version: the value sorts "
+            f"after every other value.\"\"\"\n    return release.version < {j}\n\n\n"
+            for j in range(8)) for i in range(6)},
+    })
+    api.index_repo(repo, "rel", settings, embed=False)
+    index = api.open_index("rel", settings)
+    vendored = "rel/externals/packaging/version.py"
+    assert top(index, "How does InfinityType keep its order after every other value when negated?", 1) == [vendored]
+    ranked = retriever_for(index).rank("Why does the Version class read pre, post and dev values on access?")
+    assert ranked[0].path == vendored
+    assert "Version" in ranked[0].symbols and "role: vendored" in ranked[0].reasons
+    assert vendored not in top(index, "How are release versions ordered after every other value?", 5)
+
+
 def test_cues_read_from_a_realistic_issue() -> None:
     cues = read_cues("`xr.where(cond, x, y, keep_attrs=True)` fails in xarray/core/computation.py\n"
                      "Setting `numfig = True` prints \"no number is assigned\" with --collect-only.")

@@ -11,7 +11,8 @@ Independent signals, each good at something the others miss:
 - cues from the question's code (``cues.py``): paths and traceback frames, names called in snippets,
   strings and messages the code defines.
 They are fused by weighted reciprocal rank and weighed by each file's role (implementation first,
-unless the question asks about tests, docs or examples), then a personalized PageRank seeded by the
+unless the question asks about tests, docs or examples, or names a class or function that only a
+test, an example or a vendored copy defines), then a personalized PageRank seeded by the
 fused hits walks the dependency graph, so the files an answer *depends on* surface too. Files no
 signal reached follow by centrality, so a large budget can always be filled by rank.
 """
@@ -22,6 +23,7 @@ import os
 import re
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,6 +62,9 @@ TAIL_SCORE = 0.01  # files no signal reached, by centrality, below every file a 
 # word of the index as a prefix gained top-10 78.4 % but lost the long tail (two questions out of the 200k pack)
 PREFIX_WEIGHT = 0.8
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+# "the Version class", "class Legend": a capitalised word the question calls a class names one, though
+# a single word is otherwise prose ("Version" alone is not a name; `InfinityType` is)
+_CLASS_WORD = re.compile(r"\b([A-Z][a-z0-9]{2,})\s+class(?:es)?\b|\bclass(?:es)?\s+([A-Z][a-z0-9]{2,})\b")
 
 
 @dataclass
@@ -104,7 +109,10 @@ class Retriever:
         self.roles = {path: file_role(path) for path in self.files}
         self.cue_index = CueIndex(self.files, self.chunks)
 
-    def role_weight(self, path: str, asked: set[str]) -> float:
+    def role_weight(self, path: str, asked: set[str], named: AbstractSet[str] = frozenset()) -> float:
+        """``named``: files the question names a symbol of that only they define, asked about whatever their role."""
+        if path in named:
+            return ASKED_ROLE_WEIGHT
         role = self.roles.get(path, "source")
         return ASKED_ROLE_WEIGHT if role in asked or (role == "fixture" and "test" in asked) else ROLE_WEIGHTS[role]
 
@@ -186,7 +194,8 @@ class Retriever:
         paths = self.definers.get(key, set()) or self.compounds.get(key, set())
         return sorted(paths, key=lambda p: -self.files[p].pagerank) if 0 < len(paths) <= 8 else []
 
-    def _symbol_signal(self, question: str, cues: Cues, out: dict[str, "RankedFile"]) -> list[str]:
+    def _symbol_signal(self, question: str, cues: Cues, out: dict[str, "RankedFile"],
+                       named: set[str]) -> list[str]:
         """Symbols the question names: as written (``resolve_redirects``), spelled out in words for a
         compound name ("symbol graph"), or called in its code (``ax.set_xlim(...)``). A plain word
         ("extra", "read") counts only where the question uses it as code: in prose it names nothing."""
@@ -199,9 +208,13 @@ class Retriever:
             if codey or word.lower() in code:
                 keys.append(word.lower())
         keys += [name.lower() for name in cues.frames + cues.code_names]
+        keys += [w.lower() for pair in _CLASS_WORD.findall(question) for w in pair if w in self.exact_definers]
         order: list[str] = []
         for key in dict.fromkeys(keys):
-            for path in self._definers(key):
+            paths = self._definers(key)
+            if paths and all(self.roles[p] != "source" for p in paths):
+                named.update(paths)  # only a vendored copy, a test or an example defines it: that file is asked about
+            for path in paths:
                 names = [s.qualname for s in self.symbols_by_path[path]
                          if key in (s.name.lower(), "".join(split_identifier(s.name)))]
                 self._touch(out, path, f"defines {names[0] if names else key}", key)
@@ -276,17 +289,18 @@ class Retriever:
         if (title := issue_title(question)) is not None:
             # first, so the lines it matched head each file's hits and its excerpt
             signals["title"] = self._chunk_signal(terms(title), out, "the question's first line matches the code")
+        named: set[str] = set()
         signals |= {
             "chunks": self._chunk_signal(query, out),
             "cards": self._card_signal(query, out),
             "vectors": self._vector_signal(question, out),
-            "symbols": self._symbol_signal(question, cues, out),
+            "symbols": self._symbol_signal(question, cues, out, named),
             "paths": self._path_signal(cues, out),
             "literals": self._literal_signal(cues, out),
         }
-        fused = self._fuse(signals, cues)
+        fused = self._fuse(signals, cues, named)
         if len(self.files) >= CALL_MIN_FILES:
-            fused = self._with_calls(fused, signals, cues, out)
+            fused = self._with_calls(fused, signals, cues, out, named)
         seeds = dict(sorted(fused.items(), key=lambda kv: -kv[1])[:SEEDS])
         walk = self.walk.scores(seeds) if seeds else {}
         top_fused = max(fused.values(), default=1.0)
@@ -295,7 +309,7 @@ class Retriever:
             if path not in self.files:
                 continue
             ranked = out.setdefault(path, RankedFile(path, 0.0))
-            graph_part = walk.get(path, 0.0) / top_walk * self.role_weight(path, cues.roles)
+            graph_part = walk.get(path, 0.0) / top_walk * self.role_weight(path, cues.roles, named)
             ranked.score = fused.get(path, 0.0) / top_fused + GRAPH_WEIGHT * graph_part
             if path not in fused and graph_part > 0.05:
                 neighbours = [s for s in seeds if self.graph.has_edge(s, path) or self.graph.has_edge(path, s)]
@@ -309,22 +323,22 @@ class Retriever:
                 r.reasons.append(f"role: {role}")
         return ranked_files + self._tail(ranked_files, cues, limit - len(ranked_files))
 
-    def _fuse(self, signals: dict[str, list[str]], cues: Cues) -> dict[str, float]:
+    def _fuse(self, signals: dict[str, list[str]], cues: Cues, named: AbstractSet[str]) -> dict[str, float]:
         """Weighted reciprocal rank fusion, weighed by role."""
         fused: dict[str, float] = defaultdict(float)
         for signal, order in signals.items():
             for rank, path in enumerate(order):
                 fused[path] += WEIGHTS[signal] / (RRF_K + rank + 1)
-        return {path: score * self.role_weight(path, cues.roles) for path, score in fused.items()}
+        return {path: score * self.role_weight(path, cues.roles, named) for path, score in fused.items()}
 
     def _with_calls(self, fused: dict[str, float], signals: dict[str, list[str]], cues: Cues,
-                    out: dict[str, "RankedFile"]) -> dict[str, float]:
+                    out: dict[str, "RankedFile"], named: AbstractSet[str]) -> dict[str, float]:
         """Fusion with the call signal, where a callee may rise to well below its caller, not above it:
         measured on dev_large, callees allowed up to their caller's score cost a sixth of the top-1 hits
         (the graph walk then lifts them past it); at 0.7 top-1 holds and top-10 gains 2.6 points."""
         callers = self._call_signal(fused, out)
         signals["calls"] = list(callers)
-        widened = self._fuse(signals, cues)
+        widened = self._fuse(signals, cues, named)
         for target, caller in callers.items():
             widened[target] = min(widened[target], max(fused.get(target, 0.0), CALLEE_SHARE * fused[caller]))
         return widened
