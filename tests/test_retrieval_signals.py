@@ -12,7 +12,7 @@ import pytest
 from onboard import api
 from onboard.config import Settings
 from onboard.pack import pack_context
-from onboard.pack.packer import TAIL_DOC, _focused
+from onboard.pack.packer import MAX_SYMBOL_LINES, TAIL_DOC, _focused
 from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.cues import read_cues
 from onboard.scan.roles import file_role
@@ -241,6 +241,30 @@ def test_excerpts_keep_whole_definitions_and_what_they_call(tmp_path: Path, sett
         callee = symbols["normalise"]
         assert set(range(callee.start_line, callee.end_line + 1)) <= held  # what it calls comes along
         assert packed.tokens_used <= budget
+
+
+def test_an_excerpt_holds_a_big_class_the_question_names_whole_where_it_fits(tmp_path: Path,
+                                                                               settings: Settings) -> None:
+    """A class of more than MAX_SYMBOL_LINES is not a unit of an excerpt, its methods are; but a question about
+    the class (an issue about one of its parameters) needs all of it: its docstring and class attributes too."""
+    params = "\n".join(f"    option_{i} : int\n        How many rows option {i} keeps." for i in range(30))
+    reader = (f"class LedgerReader:\n    \"\"\"Reads a ledger.\n\n    Parameters\n    ----------\n{params}\n    \"\"\"\n\n"
+              "    _constraints = {\n" + "".join(f"        'option_{i}': [int],\n" for i in range(30)) + "    }\n\n"
+              "    def __init__(self, keep_history=False):\n        self.keep_history = keep_history\n\n"
+              "    def read(self, ledger):\n        return [entry for entry in ledger if self.keep_history]\n")
+    converters = "".join(f"def convert_{i}(value):\n    return value + {i}\n\n\n" for i in range(900))  # ~18k tokens
+    repo = write_files(tmp_path / "books", {"books/reader.py": converters + reader})
+    api.index_repo(repo, "books", settings, embed=False)
+    index = api.open_index("books", settings)
+    question = "LedgerReader.read drops every entry unless keep_history is set"
+    packed = pack_context(index, retriever_for(index).rank(question), question, 13_000)
+    doc = next(d for d in packed.documents if d.path == "books/reader.py")
+    assert not doc.whole
+    held = {int(n) for n in re.findall(r"^(\d+)\|", doc.text, re.M)}
+    cls = next(s for s in index.db.symbols("books/reader.py") if s.name == "LedgerReader")
+    assert cls.end_line - cls.start_line > MAX_SYMBOL_LINES
+    assert set(range(cls.start_line, cls.end_line + 1)) <= held
+    assert packed.tokens_used <= 13_000
 
 
 def test_a_large_budget_fills_with_many_files_by_rank(tmp_path: Path, settings: Settings) -> None:

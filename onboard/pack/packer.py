@@ -150,20 +150,24 @@ def _lines(index: Index, path: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
+def _big_class(symbol) -> bool:
+    """A class too long to be a unit of an excerpt: its methods are."""
+    return symbol.kind == "class" and symbol.end_line - symbol.start_line > MAX_SYMBOL_LINES
+
+
 def _innermost(symbols: list, line: int) -> object | None:
     """The smallest definition around ``line`` that is not a big class (its methods are the unit)."""
-    around = [s for s in symbols if s.start_line <= line <= s.end_line
-              and not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
+    around = [s for s in symbols if s.start_line <= line <= s.end_line and not _big_class(s)]
     return min(around, key=lambda s: s.end_line - s.start_line, default=None)
 
 
 def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list[tuple[int, int]]:
     """Line spans worth showing, most relevant first, each a whole definition where there is one:
-    the symbols the question touched, the definitions around the lines that matched, then the
-    definitions of this file those call (so a method comes with the helpers it needs)."""
+    the symbols the question touched, the definitions around the lines that matched, a big class it
+    touched, then the definitions of this file those call (so a method comes with the helpers it needs)."""
     by_qualname = {s.qualname: s for s in symbols}
     touched = [by_qualname[q] for q in ranked.symbols if q in by_qualname]
-    chosen: list = [s for s in touched if not (s.kind == "class" and s.end_line - s.start_line > MAX_SYMBOL_LINES)]
+    chosen: list = [s for s in touched if not _big_class(s)]
     loose: list[tuple[int, int]] = []  # module-level code between definitions: the lines themselves
     for a, b in ranked.hits:
         around = _innermost(symbols, a) or _innermost(symbols, b)
@@ -173,9 +177,12 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
             loose.append((a, b))
     by_name: dict[str, list] = {}
     for s in symbols:
-        if s.kind != "class" or s.end_line - s.start_line <= MAX_SYMBOL_LINES:
+        if not _big_class(s):
             by_name.setdefault(s.name, []).append(s)
     spans = [(s.start_line, s.end_line) for s in dict.fromkeys(chosen)] + loose
+    # A big class the question touched comes whole after them where room is left (its docstring lists the
+    # parameters an issue is about), never first: it would crowd out the methods that matched.
+    spans += [(s.start_line, s.end_line) for s in touched if _big_class(s)]
     for s in dict.fromkeys(chosen):
         body = "\n".join(lines[s.start_line - 1:s.end_line])
         for name in dict.fromkeys(_CALLED.findall(body)):
