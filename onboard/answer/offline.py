@@ -15,6 +15,7 @@ from typing import Sequence
 
 import networkx as nx
 
+from onboard.answer.escape import escape, escape_lines
 from onboard.models import Symbol
 from onboard.pack import PackedContext
 from onboard.parse.module_doc import module_doc
@@ -66,9 +67,10 @@ def key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbo
 
 def _why(ranked: RankedFile, summary: str) -> str:
     reasons = [r for r in dict.fromkeys(ranked.reasons) if not r.startswith("role:")][:2]
-    why = "; ".join(reasons) or "ranked by the dependency graph"
+    reasons += [r for r in dict.fromkeys(ranked.reasons) if r.startswith("role:")]  # a test or vendored copy says so
+    why = escape("; ".join(reasons)) or "ranked by the dependency graph"  # reasons quote the question's strings
     where = f" (best match `{ranked.path}:{ranked.hits[0][0]}-{ranked.hits[0][1]}`)" if ranked.hits else ""
-    return (f"{summary}. " if summary else "") + f"Found because: {why}{where}."
+    return (f"{escape(summary)}. " if summary else "") + f"Found because: {why}{where}."
 
 
 def _reading_order(graph: nx.DiGraph, top: list[str]) -> list[str]:
@@ -104,7 +106,7 @@ def retrieval_only_answer(index: Index, packed: PackedContext, notes: Sequence[s
     top = _top_files(packed)
     asked = set(terms(packed.question))
     parts = [LABEL, "", *[line for note in notes for line in (f"**Note:** {note}", "")],
-             f"**Question:** {packed.question}", "", *_who_to_ask(index, packed.question, top),
+             f"**Question:** {escape_lines(packed.question)}", "", *_who_to_ask(index, packed.question, top),
              "### The files that matter most"]
     for n, ranked in enumerate(top, 1):
         parts.append(f"{n}. **`{ranked.path}`**: {_why(ranked, _summary(index.db.file_text(ranked.path)))}")

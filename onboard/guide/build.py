@@ -14,9 +14,10 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 
+from onboard.answer.escape import escape
 from onboard.graph import to_dot, to_mermaid
 from onboard.guide import facts as F
-from onboard.guide.markdown import code, escape, page_link, where
+from onboard.guide.markdown import code, page_link, where
 from onboard.guide.model import Guide, Page
 from onboard.guide.structure import Structure
 from onboard.scan.roles import file_role

@@ -3,8 +3,8 @@
 A page is built once with placeholder links, ``[label](src:PATH#L3-L9)`` for source lines and
 ``[label](guide:SLUG)`` for another page of the guide, and each shell resolves them its own way: the web app
 to its source viewer (``?page=source&...``), the Markdown export to paths relative to the exported file
-(``../src/app.py#L3-L9``, the form GitHub and most editors follow). Escaping is written here because no
-installed library escapes Markdown (markdown-it-py parses it; it has no inverse).
+(``../src/app.py#L3-L9``, the form GitHub and most editors follow). Repository text goes through the answer
+stage's ``escape`` (shared with the retrieval-only digest).
 """
 
 from __future__ import annotations
@@ -13,19 +13,12 @@ import re
 from typing import Callable
 from urllib.parse import quote, unquote
 
-# Every character CommonMark lets a backslash escape that could start markup in running text.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$])")
-_LINE_START = re.compile(r"^(\s*)([-=]|\d+\.)", re.M)  # list markers, setext underlines, ordered lists
+from onboard.answer.escape import escape
+
 _LINK = re.compile(r"\]\((src|guide):([^)\s]+)\)")
 
 SourceLink = Callable[[str, int, int], str]  # (path, start, end) → URL
 PageLink = Callable[[str], str]  # slug → URL
-
-
-def escape(text: str) -> str:
-    """``text`` shown literally in Markdown: ``__init__`` stays ``__init__``, ``<b>`` stays text."""
-    one_line = " ".join(text.split())
-    return _LINE_START.sub(r"\1\\\2", _SPECIAL.sub(r"\\\1", one_line))
 
 
 def code(text: str, limit: int = 200) -> str:

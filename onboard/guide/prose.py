@@ -17,10 +17,11 @@ from typing import Callable
 from onboard.answer.citations import Received, find_citations
 from onboard.answer.claude import client_for
 from onboard.answer.cost import Usage, estimate_cost, usage_line
+from onboard.answer.escape import escape
 from onboard.answer.loop import Limits, ToolLoop
 from onboard.config import Settings
+from onboard.guide.markdown import src
 from onboard.guide.model import Guide, Page
-from onboard.guide.markdown import escape, src
 from onboard.pack import pack_context
 from onboard.retrieve import RankedFile
 from onboard.store import Index

@@ -15,10 +15,11 @@ from collections import defaultdict
 
 import networkx as nx
 
+from onboard.answer.escape import escape
 from onboard.graph import pagerank
 from onboard.graph.packages import category
 from onboard.guide import facts as F
-from onboard.guide.markdown import code, escape, where
+from onboard.guide.markdown import code, where
 from onboard.guide.model import package_slug
 from onboard.models import Symbol
 from onboard.scan import CODE_LANGUAGES
