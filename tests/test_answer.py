@@ -137,18 +137,20 @@ def test_retrieval_only_answer_shows_the_question_and_repository_text_as_written
     """The digest is Markdown: a question's ``__init__`` must not turn bold, a docstring's link must not become one,
     and a vendored file says it is one."""
     repo = write_files(tmp_path / "lit", {
-        "lit/vendor/ledger.py": '"""Ledger rows <b>[click here](http://example.invalid/x)</b>."""\n\n\n'
+        "lit/vendor/ledger_rows.py": '"""Ledger rows <b>[click here](http://example.invalid/x)</b>."""\n\n\n'
                                 "class Ledger:\n    def __init__(self, rows):\n        self.rows = rows * 2\n",
     })
     api.index_repo(repo, "lit", settings, embed=False)
-    question = "Why does Ledger.__init__ double the rows?\n- it is *always* twice"
+    question = "Why does Ledger.__init__ double the rows?\n- it is *always* twice in lit/vendor/ledger_rows.py:6"
     answer = api.ask(api.open_index("lit", settings), question, budget=4000)
     html = MarkdownIt().render(answer.text)
-    assert "Ledger.__init__ double the rows?<br />" in html and "- it is *always* twice" in html
+    assert "Ledger.__init__ double the rows?<br />" in html and "- it is *always* twice in" in html
     assert "<strong>init</strong>" not in html and "<em>always</em>" not in html
     assert 'href="http://example.invalid/x"' not in html and "<b>" not in html
     assert "Ledger rows &lt;b&gt;[click here](http://example.invalid/x)&lt;/b&gt;" in html
     assert "role: vendored" in html
+    # an underscore inside a word stays as it is, so the path the question cites is still a citation
+    assert ("lit/vendor/ledger_rows.py", 6, True) in [(c.path, c.start, c.verified) for c in answer.citations]
 
 
 def test_explain_covers_unknown_failures() -> None:

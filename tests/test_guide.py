@@ -91,7 +91,7 @@ def test_every_section_states_facts_with_working_source_links(index: api.Index) 
     package = rendered(guide, "pkg-toolkit")
     assert "The engine that builds reports." in package or "Toolkit: the public API." in package
     assert "[toolkit/util](pkg-toolkit-util): 1 import, e.g. [toolkit/core.py:2]" in package
-    assert "[tests/test\\_core.py:1](src/tests/test_core.py#1-1) (imports toolkit/core.py)" in package
+    assert "[tests/test_core.py:1](src/tests/test_core.py#1-1) (imports toolkit/core.py)" in package
     util = rendered(guide, "pkg-toolkit-util")
     assert "[toolkit](pkg-toolkit): e.g. [toolkit/core.py:2]" in util
     assert "What is this package for? Nothing in it says" in util and "How is it tested?" in util

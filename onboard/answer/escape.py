@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-# Every character CommonMark lets a backslash escape that could start markup in running text.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$])")
+# Every character CommonMark lets a backslash escape that could start markup in running text. An underscore
+# inside a word (``snake_case``, ``my_module.py:12``) cannot open or close emphasis and stays as it is, so a path
+# the text names is still found as a citation.
+_SPECIAL = re.compile(r"([\\`*{}\[\]()<>#+!|~$]|(?<![^\W_])_|_(?![^\W_]))")
 _LINE_START = re.compile(r"^(\s*)([-=]|\d+\.)", re.M)  # list markers, setext underlines, ordered lists
 
 
