@@ -267,6 +267,25 @@ def test_an_excerpt_holds_a_big_class_the_question_names_whole_where_it_fits(tmp
     assert packed.tokens_used <= 13_000
 
 
+def test_an_excerpt_keeps_a_definitions_decorators(tmp_path: Path, settings: Settings) -> None:
+    """A definition starts at its ``def``; shown without ``@property`` it reads as something else."""
+    converters = "".join(f"def convert_{i}(value):\n    return value + {i}\n\n\n" for i in range(900))  # ~18k tokens
+    ledger = ("class Ledger:\n    @property\n    def balance_total(self):\n        return sum(self.rows)\n\n"
+              "    @pytest.mark.parametrize(\n        'rows', [[1], [2, 3]],\n    )\n    @staticmethod\n"
+              "    def check_balance_rows(rows):\n        return all(rows)\n")
+    repo = write_files(tmp_path / "deco", {"deco/ledger.py": converters + ledger})
+    api.index_repo(repo, "deco", settings, embed=False)
+    index = api.open_index("deco", settings)
+    question = "How are balance_total and check_balance_rows computed?"
+    packed = pack_context(index, retriever_for(index).rank(question), question, 13_000)
+    doc = next(d for d in packed.documents if d.path == "deco/ledger.py")
+    assert not doc.whole
+    text = "\n".join(line.split("|", 1)[1] for line in doc.text.splitlines() if re.match(r"^\d+\|", line))
+    assert "    @property\n    def balance_total(self):" in text
+    assert "    @staticmethod\n    def check_balance_rows(rows):" in text
+    assert "    )\n    @staticmethod" not in text  # a decorator longer than the lines searched is left out whole
+
+
 def test_a_large_budget_fills_with_many_files_by_rank(tmp_path: Path, settings: Settings) -> None:
     files = {f"pkg/mod_{i}.py": f"def table_{i}(value):\n    return value\n" + FILLER for i in range(60)}
     repo = write_files(tmp_path / "wide", files)
