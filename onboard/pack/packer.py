@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 from onboard.config import ANSWER_RESERVE, CONTEXT_WINDOW
+from onboard.models import Symbol
 from onboard.pack.prompt import SYSTEM_PROMPT, document_element, repo_map_element
 from onboard.pack.repomap import build_repo_map
 from onboard.pack.tokens import count_tokens
@@ -156,7 +157,7 @@ def _lines(index: Index, path: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-def _big_class(symbol) -> bool:
+def _big_class(symbol: Symbol) -> bool:
     """A class too long to be a unit of an excerpt: its methods are."""
     return symbol.kind == "class" and symbol.end_line - symbol.start_line > MAX_SYMBOL_LINES
 
