@@ -469,15 +469,16 @@ def test_a_budget_ends_with_a_long_tail_of_short_excerpts(tmp_path: Path, settin
     assert packed.tokens_used <= budget
 
 
+@pytest.mark.parametrize("decorator", ["", "@functools.cache\n"])
 def test_a_file_of_too_many_definitions_for_an_outline_keeps_the_signatures_of_its_relevant_ones(
-        tmp_path: Path, settings: Settings) -> None:
+        tmp_path: Path, settings: Settings, decorator: str) -> None:
     """A big C++-style file of 120 top-level definitions found by the words of the question, in the pack's
     tail where each file has 400 tokens: its relevant definition does not fit whole and all its signatures
     would not either, so it was left out (matplotlib's src/tri/_tri.cpp at rank 36 of 200k). The signature
     of what matched says where the answer lives."""
     body = "".join(f"    total = total + weight_{j}\n" for j in range(60))
     functions = "".join(f"def helper_number_{i}(total):\n    return total + {i}\n\n\n" for i in range(119))
-    repo = write_files(tmp_path / "tri", {"tri/contour.py": functions + "def contour_segments_and_kinds(total):\n"
+    repo = write_files(tmp_path / "tri", {"tri/contour.py": functions + decorator + "def contour_segments_and_kinds(total):\n"
                                                                         f"    '''Contour segments.'''\n{body}    return total\n"})
     api.index_repo(repo, "tri", settings, embed=False)
     index = api.open_index("tri", settings)

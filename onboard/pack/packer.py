@@ -194,8 +194,7 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
         body = "\n".join(lines[s.start_line - 1:s.end_line])
         for name in dict.fromkeys(_CALLED.findall(body)):
             spans += [(c.start_line, c.end_line) for c in by_name.get(name, []) if c is not s]
-    return list(dict.fromkeys((_decorated_from(lines, max(1, a)), min(len(lines), b))
-                              for a, b in spans if a <= len(lines)))
+    return list(dict.fromkeys((max(1, a), min(len(lines), b)) for a, b in spans if a <= len(lines)))
 
 
 def _decorated_from(lines: list[str], start: int) -> int:
@@ -271,7 +270,7 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
         keep = set(outline) if use_outline else set()
         total, added = count_tokens(render(keep, use_outline)), []
         for a, b in spans:
-            span = set(range(a, b + 1)) - keep
+            span = set(range(_decorated_from(lines, a), b + 1)) - keep  # a definition shows with its decorators
             cost = sum(len(lines[n - 1]) + 6 for n in span) // CHARS_PER_TOKEN_MIN + 2 if span else 0
             if span and total + cost <= budget:
                 keep |= span
