@@ -12,7 +12,7 @@ import pytest
 from onboard import api
 from onboard.config import Settings
 from onboard.pack import pack_context
-from onboard.pack.packer import MAX_SYMBOL_LINES, TAIL_DOC, _focused
+from onboard.pack.packer import MAX_SYMBOL_LINES, TAIL_DOC, PackedDoc, _focused
 from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.cues import read_cues
 from onboard.scan.roles import file_role
@@ -243,6 +243,21 @@ def test_excerpts_keep_whole_definitions_and_what_they_call(tmp_path: Path, sett
         assert packed.tokens_used <= budget
 
 
+def excerpt_at_13k(tmp_path: Path, settings: Settings, path: str, code: str,
+                   question: str) -> tuple[api.Index, PackedDoc]:
+    """Index ``code`` after 900 one-line converters (~18k tokens, too big to go whole at 13k) and pack
+    ``question`` at 13k: the index and the file's excerpt."""
+    converters = "".join(f"def convert_{i}(value):\n    return value + {i}\n\n\n" for i in range(900))
+    name = path.split("/")[0]
+    api.index_repo(write_files(tmp_path / name, {path: converters + code}), name, settings, embed=False)
+    index = api.open_index(name, settings)
+    packed = pack_context(index, retriever_for(index).rank(question), question, 13_000)
+    assert packed.tokens_used <= 13_000
+    doc = next(d for d in packed.documents if d.path == path)
+    assert not doc.whole
+    return index, doc
+
+
 def test_an_excerpt_holds_a_big_class_the_question_names_whole_where_it_fits(tmp_path: Path,
                                                                                settings: Settings) -> None:
     """A class of more than MAX_SYMBOL_LINES is not a unit of an excerpt, its methods are; but a question about
@@ -252,34 +267,21 @@ def test_an_excerpt_holds_a_big_class_the_question_names_whole_where_it_fits(tmp
               "    _constraints = {\n" + "".join(f"        'option_{i}': [int],\n" for i in range(30)) + "    }\n\n"
               "    def __init__(self, keep_history=False):\n        self.keep_history = keep_history\n\n"
               "    def read(self, ledger):\n        return [entry for entry in ledger if self.keep_history]\n")
-    converters = "".join(f"def convert_{i}(value):\n    return value + {i}\n\n\n" for i in range(900))  # ~18k tokens
-    repo = write_files(tmp_path / "books", {"books/reader.py": converters + reader})
-    api.index_repo(repo, "books", settings, embed=False)
-    index = api.open_index("books", settings)
-    question = "LedgerReader.read drops every entry unless keep_history is set"
-    packed = pack_context(index, retriever_for(index).rank(question), question, 13_000)
-    doc = next(d for d in packed.documents if d.path == "books/reader.py")
-    assert not doc.whole
+    index, doc = excerpt_at_13k(tmp_path, settings, "books/reader.py", reader,
+                                "LedgerReader.read drops every entry unless keep_history is set")
     held = {int(n) for n in re.findall(r"^(\d+)\|", doc.text, re.M)}
     cls = next(s for s in index.db.symbols("books/reader.py") if s.name == "LedgerReader")
     assert cls.end_line - cls.start_line > MAX_SYMBOL_LINES
     assert set(range(cls.start_line, cls.end_line + 1)) <= held
-    assert packed.tokens_used <= 13_000
 
 
 def test_an_excerpt_keeps_a_definitions_decorators(tmp_path: Path, settings: Settings) -> None:
     """A definition starts at its ``def``; shown without ``@property`` it reads as something else."""
-    converters = "".join(f"def convert_{i}(value):\n    return value + {i}\n\n\n" for i in range(900))  # ~18k tokens
     ledger = ("class Ledger:\n    @property\n    def balance_total(self):\n        return sum(self.rows)\n\n"
               "    @pytest.mark.parametrize(\n        'rows', [[1], [2, 3]],\n    )\n    @staticmethod\n"
               "    def check_balance_rows(rows):\n        return all(rows)\n")
-    repo = write_files(tmp_path / "deco", {"deco/ledger.py": converters + ledger})
-    api.index_repo(repo, "deco", settings, embed=False)
-    index = api.open_index("deco", settings)
-    question = "How are balance_total and check_balance_rows computed?"
-    packed = pack_context(index, retriever_for(index).rank(question), question, 13_000)
-    doc = next(d for d in packed.documents if d.path == "deco/ledger.py")
-    assert not doc.whole
+    _, doc = excerpt_at_13k(tmp_path, settings, "deco/ledger.py", ledger,
+                            "How are balance_total and check_balance_rows computed?")
     text = "\n".join(line.split("|", 1)[1] for line in doc.text.splitlines() if re.match(r"^\d+\|", line))
     assert "    @property\n    def balance_total(self):" in text
     assert "    @staticmethod\n    def check_balance_rows(rows):" in text

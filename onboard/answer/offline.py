@@ -66,8 +66,9 @@ def key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbo
 
 
 def _why(ranked: RankedFile, summary: str) -> str:
-    reasons = [r for r in dict.fromkeys(ranked.reasons) if not r.startswith("role:")][:2]
-    reasons += [r for r in dict.fromkeys(ranked.reasons) if r.startswith("role:")]  # a test or vendored copy says so
+    unique = list(dict.fromkeys(ranked.reasons))
+    reasons = [r for r in unique if not r.startswith("role:")][:2]
+    reasons += [r for r in unique if r.startswith("role:")]  # a test or vendored copy says so
     why = escape("; ".join(reasons)) or "ranked by the dependency graph"  # reasons quote the question's strings
     where = f" (best match `{ranked.path}:{ranked.hits[0][0]}-{ranked.hits[0][1]}`)" if ranked.hits else ""
     return (f"{escape(summary)}. " if summary else "") + f"Found because: {why}{where}."
