@@ -15,6 +15,7 @@ from onboard.pack import pack_context
 from onboard.pack.packer import MAX_SYMBOL_LINES, TAIL_DOC, PackedDoc, _focused
 from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.cues import read_cues
+from onboard.retrieve.families import FAMILY_FREE, family
 from onboard.scan.roles import file_role
 from tests.conftest import write_files
 
@@ -512,3 +513,43 @@ def test_an_issue_packs_code_instead_of_the_readme(tmp_path: Path, settings: Set
     assert sum(d.tokens for d in issue.orientation) <= 0.03 * 13_000
     assert sum(d.tokens for d in one_line.orientation) > 0.05 * 13_000
     assert sum(d.tokens for d in issue.documents) > sum(d.tokens for d in one_line.documents)
+
+
+def test_a_family_of_alike_files_does_not_crowd_out_the_module_asked_about(tmp_path: Path,
+                                                                          settings: Settings) -> None:
+    """Six dialect modules share the question's words; the grammar module it is about comes right after
+    the first of them, not after all six. A type stub beside its module ranks below the module's
+    neighbours unless the question asks about stubs."""
+    dialect = ("class SelectStatementSegment:\n    \"\"\"A select statement segment: its match grammar holds "
+               "the optional clauses.\"\"\"\n    match_grammar = Sequence('SELECT', OptionalClause('WHERE'))\n\n\n"
+               "class CreateTableSegment:\n    \"\"\"The match grammar of a create table statement segment, "
+               "with optional clauses.\"\"\"\n    match_grammar = Sequence('CREATE', OptionalClause('TABLE'))\n")
+    repo = write_files(tmp_path / "sql", {
+        **{f"sql/dialects/dialect_{name}.py": dialect.replace("Select", f"Select{name.title()}")
+           for name in ("ansi", "tsql", "mysql", "oracle", "hive", "trino")},
+        "sql/grammar/sequence.py": (
+            "class Sequence:\n    \"\"\"Match elements in order.\"\"\"\n\n    def match(self, segments):\n"
+            "        for element in self.elements:\n            if element.optional and not segments:\n"
+            "                continue  # an optional clause may be absent\n            segments = element.match(segments)\n"
+            "        return segments\n"),
+        "sql/grammar/sequence.pyi": "class Sequence:\n    def match(self, segments) -> list: ...\n",
+        "sql/grammar/base.py": "class Grammar:\n    \"\"\"Base of every grammar.\"\"\"\n\n    def match(self, segments):\n"
+                               "        raise NotImplementedError\n",
+    })
+    api.index_repo(repo, "sql", settings, embed=False)
+    index = api.open_index("sql", settings)
+    ranked = [r.path for r in retriever_for(index).rank(
+        "How does a create table statement segment's match grammar handle optional clauses?")]
+    assert ranked.index("sql/grammar/sequence.py") <= FAMILY_FREE, ranked  # after the family's first members
+    assert ranked.index("sql/grammar/sequence.pyi") > ranked.index("sql/grammar/base.py"), ranked
+    asked = retriever_for(index).rank("What does the type stub of Sequence declare for match?")
+    assert asked[0].path == "sql/grammar/sequence.pyi" or asked[1].path == "sql/grammar/sequence.pyi"
+    assert "role: stub" in next(r for r in asked if r.path == "sql/grammar/sequence.pyi").reasons
+
+
+def test_families_are_files_of_one_folder_named_alike() -> None:
+    assert family("src/dialects/dialect_ansi.py") == family("src/dialects/dialect_tsql.py") == ("src/dialects", "dialect")
+    assert family("rules/layout/LT09.py") == family("rules/layout/LT10.py") == ("rules/layout", "LT")
+    assert family("lib/axes/_axes.py") != family("lib/axes/_base.py")
+    assert family("tests/test_json_tag.py") == family("tests/test_basic.py") != family("other/test_basic.py")
+    assert read_cues("Which type hints does the stub declare?").roles == {"stub"}

@@ -34,6 +34,7 @@ _ROLE_INTENT = {
     "fixture": re.compile(r"\b(fixtures?|test data|testdata)\b", re.I),
     "docs": re.compile(r"\b(docs?|documentation|documented|readme|changelog|tutorial|guide|docstrings?)\b", re.I),
     "example": re.compile(r"\b(examples?|demos?|samples?|gallery|tutorials?)\b", re.I),
+    "stub": re.compile(r"\b(stubs?|type hints?|mypy|typeshed)\b|\.pyi\b|\.d\.ts\b", re.I),
 }
 _CODE_STOP = frozenset({"print", "len", "str", "int", "float", "list", "dict", "set", "tuple", "range", "type",
                         "isinstance", "super", "self", "return", "import", "from", "def", "class", "lambda", "if",

@@ -31,6 +31,7 @@ import numpy as np
 from onboard.graph import COMMON_NAMES, RestartWalk
 from onboard.retrieve.bm25 import BM25
 from onboard.retrieve.cues import Cues, issue_title, read_cues
+from onboard.retrieve.families import shadowing_stubs, spread
 from onboard.retrieve.lookup import CueIndex
 from onboard.retrieve.terms import split_identifier, terms
 from onboard.scan.roles import file_role
@@ -49,7 +50,7 @@ CALL_MIN_FILES = 300
 CALL_SEEDS = 5  # the best files whose matching code is followed to the definitions it uses
 # Roles a question does not ask about weigh less: a test or a vendored copy rarely holds the answer.
 ROLE_WEIGHTS = {"source": 1.0, "test": 0.5, "fixture": 0.3, "docs": 0.7, "example": 0.5, "vendored": 0.1,
-                "generated": 0.2}
+                "generated": 0.2, "stub": 0.2}
 ASKED_ROLE_WEIGHT = 1.0  # a question about tests, docs or examples weighs them like the implementation
 # (measured: a boost above 1 lost more than it won, since such questions usually need the implementation too)
 GRAPH_WEIGHT = 0.3
@@ -107,6 +108,7 @@ class Retriever:
         self.graph = db.file_graph()
         self.walk = RestartWalk(self.graph)
         self.roles = {path: file_role(path) for path in self.files}
+        self.roles |= {path: "stub" for path in shadowing_stubs(self.files)}  # a role of ranking only
         self.cue_index = CueIndex(self.files, self.chunks)
 
     def role_weight(self, path: str, asked: set[str], named: AbstractSet[str] = frozenset()) -> float:
@@ -316,7 +318,7 @@ class Retriever:
                 ranked.reasons.append("linked in the dependency graph to " + (", ".join(neighbours[:2]) or "the hits"))
         ranked_files = [r for r in out.values() if r.path in self.files and r.score > 0]
         ranked_files.sort(key=lambda r: (-r.score, r.path))
-        ranked_files = ranked_files[:limit]
+        ranked_files = spread(ranked_files)[:limit]
         for r in ranked_files:
             role = self.roles[r.path]
             if role != "source":
