@@ -14,6 +14,7 @@ from onboard.config import Settings
 from onboard.pack import pack_context
 from onboard.pack.packer import MAX_SYMBOL_LINES, TAIL_DOC, PackedDoc, _focused
 from onboard.retrieve import RankedFile, retriever_for
+from onboard.retrieve.companions import Companions
 from onboard.retrieve.cues import read_cues
 from onboard.retrieve.families import FAMILY_FREE, family
 from onboard.scan.roles import file_role
@@ -553,3 +554,34 @@ def test_families_are_files_of_one_folder_named_alike() -> None:
     assert family("lib/axes/_axes.py") != family("lib/axes/_base.py")
     assert family("tests/test_json_tag.py") == family("tests/test_basic.py") != family("other/test_basic.py")
     assert read_cues("Which type hints does the stub declare?").roles == {"stub"}
+
+
+def test_the_tests_of_the_best_implementation_file_join_the_top_ten(tmp_path: Path, settings: Settings) -> None:
+    """A question about a module's behaviour: its test module (found by name, nearest folder first)
+    comes into the top 10 though it shares few of the question's words; another folder's namesake does not."""
+    repo = write_files(tmp_path / "plot", {
+        "plot/ticker.py": "class AutoLocator:\n    \"\"\"Choose tick locations: nice steps for the view "
+                          "interval.\"\"\"\n\n    def tick_values(self, vmin, vmax):\n        return nice_steps(vmin, vmax)\n",
+        **{f"plot/axis_{i}.py": f"def draw_ticks_{i}(axis):\n    \"\"\"Draw the tick locations of the view interval "
+                                f"with nice steps.\"\"\"\n    return axis.ticks\n" for i in range(12)},
+        "plot/tests/test_ticker.py": "def test_zero_first():\n    assert make(0, 1)[0] == 0\n",
+        "other/tests/test_ticker.py": "def test_other():\n    assert True\n",
+    })
+    api.index_repo(repo, "plot", settings, embed=False)
+    ranked = retriever_for(api.open_index("plot", settings)).rank(
+        "How does AutoLocator choose tick locations with nice steps for the view interval?")
+    paths = [r.path for r in ranked]
+    assert paths[0] == "plot/ticker.py"
+    assert "plot/tests/test_ticker.py" in paths[:10] and "other/tests/test_ticker.py" not in paths[:10], paths
+    assert "the tests of plot/ticker.py" in ranked[paths.index("plot/tests/test_ticker.py")].reasons
+
+
+def test_companion_tests_are_found_by_the_usual_names() -> None:
+    tests = Companions(["pkg/store_test.go", "web/src/cart.test.ts", "core/src/test/java/OrderBookTest.java",
+                        "sk/feature/tests/test_from_model.py", "a/tests/test_util.py", "a/b/tests/test_util.py"])
+    assert tests.of("pkg/store.go") == "pkg/store_test.go"
+    assert tests.of("web/src/cart.ts") == "web/src/cart.test.ts"
+    assert tests.of("core/src/main/java/OrderBook.java") == "core/src/test/java/OrderBookTest.java"
+    assert tests.of("sk/feature/_from_model.py") == "sk/feature/tests/test_from_model.py"
+    assert tests.of("a/b/util.py") == "a/b/tests/test_util.py" and tests.of("a/util.py") == "a/tests/test_util.py"
+    assert tests.of("a/b/other.py") is None

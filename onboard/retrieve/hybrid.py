@@ -31,6 +31,7 @@ import numpy as np
 from onboard.graph import COMMON_NAMES, RestartWalk
 from onboard.retrieve.bm25 import BM25
 from onboard.retrieve.cues import Cues, issue_title, read_cues
+from onboard.retrieve.companions import COMPANION_PLACE, Companions
 from onboard.retrieve.families import shadowing_stubs, spread
 from onboard.retrieve.lookup import CueIndex
 from onboard.retrieve.terms import split_identifier, terms
@@ -109,6 +110,7 @@ class Retriever:
         self.walk = RestartWalk(self.graph)
         self.roles = {path: file_role(path) for path in self.files}
         self.roles |= {path: "stub" for path in shadowing_stubs(self.files)}  # a role of ranking only
+        self.companions = Companions(path for path, role in self.roles.items() if role == "test")
         self.cue_index = CueIndex(self.files, self.chunks)
 
     def role_weight(self, path: str, asked: set[str], named: AbstractSet[str] = frozenset()) -> float:
@@ -318,12 +320,29 @@ class Retriever:
                 ranked.reasons.append("linked in the dependency graph to " + (", ".join(neighbours[:2]) or "the hits"))
         ranked_files = [r for r in out.values() if r.path in self.files and r.score > 0]
         ranked_files.sort(key=lambda r: (-r.score, r.path))
-        ranked_files = spread(ranked_files)[:limit]
+        ranked_files = self._with_companion(spread(ranked_files))[:limit]
         for r in ranked_files:
             role = self.roles[r.path]
             if role != "source":
                 r.reasons.append(f"role: {role}")
         return ranked_files + self._tail(ranked_files, cues, limit - len(ranked_files))
+
+    def _with_companion(self, ranked: list[RankedFile]) -> list[RankedFile]:
+        """``ranked`` with the tests of its best implementation file (among the first three) at
+        ``COMPANION_PLACE`` if they rank below it. Rank only, on the dev_large rankings of 2026-11-27:
+        top-10 78.1 -> 79.7 %, top-5 and dev unchanged."""
+        best = next((r.path for r in ranked[:3] if self.roles[r.path] == "source"), None)
+        test = self.companions.of(best) if best else None
+        if test is None or len(ranked) <= COMPANION_PLACE:
+            return ranked
+        at = next((i for i, r in enumerate(ranked) if r.path == test), len(ranked))
+        if at <= COMPANION_PLACE:
+            return ranked
+        lifted = ranked.pop(at) if at < len(ranked) else RankedFile(test, 0.0)
+        lifted.score = ranked[COMPANION_PLACE].score
+        lifted.reasons.append(f"the tests of {best}")
+        ranked.insert(COMPANION_PLACE, lifted)
+        return ranked
 
     def _fuse(self, signals: dict[str, list[str]], cues: Cues, named: AbstractSet[str]) -> dict[str, float]:
         """Weighted reciprocal rank fusion, weighed by role."""
