@@ -181,6 +181,26 @@ def test_a_files_summary_is_its_docstring_under_a_licence_header(tmp_path: Path,
     assert "Checks every module for unused imports" in "\n".join(page.body for page in guide.pages)
 
 
+def test_a_files_summary_leaves_out_heading_markup_and_ends_at_a_word(tmp_path: Path, settings: Settings) -> None:
+    """A reStructuredText title's underline is markup, not part of what the file says it is; a long first
+    sentence is cut at a word, not inside one."""
+    long = ("Plotting of calendar dates with sophisticated locators and formatters, standing on the shoulders of "
+            "the standard library's datetime module and its friends. More.")
+    repo = write_files(tmp_path / "ticks", {
+        "ticks/ticker.py": '"""\nTick locating and formatting\n============================\n\nLocators."""\n\n'
+                           "def locate_ticks(view):\n    return view\n",
+        "ticks/dates.py": f'"""{long}"""\n\ndef locate_date_ticks(view):\n    return view\n',
+    })
+    api.index_repo(repo, "ticks", settings, embed=False)
+    answer = api.ask(api.open_index("ticks", settings), "How are ticks and date ticks located?", budget=4000)
+    top = dict(re.findall(r"^\d+\. \*\*`([^`]+)`\*\*: (.+)$", answer.text, re.M))
+    assert top["ticks/ticker.py"].startswith("Tick locating and formatting. Found because"), top
+    summary = top["ticks/dates.py"].split(". Found because")[0]
+    assert summary.endswith("…") and long.startswith(summary[:-1]) and long[len(summary) - 1] == " ", summary
+    guide = "\n".join(page.body for page in api.guide_for(api.open_index("ticks", settings)).pages)
+    assert "====" not in guide
+
+
 def test_key_symbols_follow_the_search_not_the_file_order(tmp_path: Path, settings: Settings) -> None:
     """Of the definitions the search touched, the digest names those it found most relevant first, not
     the ones that come first in the file (dev_large: a gold definition among a gold file's three key symbols

@@ -27,6 +27,7 @@ from onboard.store.history import ownership
 LABEL = "**Retrieval-only answer** (no ANTHROPIC_API_KEY set): the files that matter most for this question, " \
         "found by onboard's own search. Set ANTHROPIC_API_KEY for a written answer."
 TOP_FILES, MIN_TOP_FILES, KEY_SYMBOLS, NAMED_REST = 5, 3, 3, 12
+SUMMARY_CHARS = 100  # a longer first sentence is cut at a word, with an ellipsis
 INDIRECT = ("linked in the dependency graph", "central in the dependency graph", "role:")
 ASKS_WHO = re.compile(r"\bwho(m| do| should)? (i )?(owns|knows|maintains|wrote|writes|ask|is responsible|works on|"
                       r"worked on|changed|reviews)\b"
@@ -45,7 +46,10 @@ def _top_files(packed: PackedContext) -> list[RankedFile]:
 def _summary(text: str) -> str:
     """What the file says it is: its docstring's or leading comment's first sentence (licence headers skipped)."""
     doc = module_doc(text)
-    return doc.text.split(". ")[0].rstrip(".")[:100] if doc else ""
+    if not doc:
+        return ""
+    sentence = doc.text.split(". ")[0].rstrip(".")
+    return sentence if len(sentence) <= SUMMARY_CHARS else sentence[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
 
 
 def key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbol]:

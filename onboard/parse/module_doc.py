@@ -19,6 +19,8 @@ _COMMENTS = ("//", "#", "/*", "*", "--")
 _LEGAL = re.compile(r"^\W*(copyright|licen[cs]ed?\b|spdx)|\bcopyright\b|\(c\)\s*(\d|http)|all rights reserved|"
                     r"licensed under", re.IGNORECASE)
 _NOT_PROSE = ("eslint", "noqa", "type:", "pylint:", "flake8", "mypy:", "fmt:")
+# reStructuredText's heading adornment (``Tick locating\n=============``): markup, not words
+_ADORNMENT = re.compile(r"^([=\-~^\"'`#*+:_.])\1{2,}$")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def _comment_paragraphs(lines: list[str], number: int) -> tuple[list[tuple[int, 
 
 
 def _summary(start: int, para: list[str]) -> ModuleDoc | None:
-    text = " ".join(p.strip() for p in para if p.strip())
+    text = " ".join(p.strip() for p in para if p.strip() and not _ADORNMENT.match(p.strip()))
     if not text or _LEGAL.search(text) or text.lower().startswith(_NOT_PROSE):
         return None
     return ModuleDoc(text[:400], start + 1, start + max(1, len(para)))
