@@ -18,6 +18,7 @@ _COMMENTS = ("//", "#", "/*", "*", "--")
 # A licence or copyright notice, not a description (a module about licences may still say "licence").
 _LEGAL = re.compile(r"^\W*(copyright|licen[cs]ed?\b|spdx)|\bcopyright\b|\(c\)\s*(\d|http)|all rights reserved|"
                     r"licensed under", re.IGNORECASE)
+_DOCSTRING_QUOTES = ('"""', "'''", 'r"""')
 _NOT_PROSE = ("eslint", "noqa", "type:", "pylint:", "flake8", "mypy:", "fmt:")
 # reStructuredText's heading adornment (``Tick locating\n=============``): markup, not words
 _ADORNMENT = re.compile(r"^([=\-~^\"'`#*+:_.])\1{2,}$")
@@ -66,13 +67,16 @@ def module_doc(text: str) -> ModuleDoc | None:
         if not first or lines[number].startswith(_PREAMBLE):
             number += 1
             continue
-        quote = next((q for q in ('"""', "'''", 'r"""') if first.startswith(q)), None)
+        quote = next((q for q in _DOCSTRING_QUOTES if first.startswith(q)), None)
         if quote:
             para, start = _docstring(lines, number, quote)
             return _summary(start, para)
         if not first.startswith(_COMMENTS):
             return None
         paragraphs, number = _comment_paragraphs(lines, number)
+        after = next((line.strip() for line in lines[number:] if line.strip()), "")
+        if after.startswith(_DOCSTRING_QUOTES):
+            continue  # a docstring under the comment says what the file is; the comment is a header or a note
         for start, para in paragraphs:
             if not _LEGAL.search(" ".join(para)):
                 return _summary(start, para)  # else a header: read on, to the docstring under it
