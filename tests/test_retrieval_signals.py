@@ -585,3 +585,22 @@ def test_companion_tests_are_found_by_the_usual_names() -> None:
     assert tests.of("sk/feature/_from_model.py") == "sk/feature/tests/test_from_model.py"
     assert tests.of("a/b/util.py") == "a/b/tests/test_util.py" and tests.of("a/util.py") == "a/tests/test_util.py"
     assert tests.of("a/b/other.py") is None
+
+
+def test_an_all_caps_word_names_a_constant_not_a_method_of_another_case(tmp_path: Path, settings: Settings) -> None:
+    """"SELECT" in a question about SQL is a keyword, not the `select` method of a collection class;
+    `DEBUG`, assigned in that case, still finds its module."""
+    repo = write_files(tmp_path / "sqlq", {
+        "sqlq/collections.py": "class Rows:\n    def select(self, *predicates):\n        return [r for r in self]\n",
+        "sqlq/statements.py": "class StatementSegment:\n    \"\"\"A select statement: its clauses in order.\"\"\"\n"
+                              "    clauses = ('select', 'from', 'where')\n",
+        "sqlq/settings.py": "DEBUG = False\n",
+        **{f"sqlq/other_{i}.py": f"def helper_{i}():\n    return {i}\n" for i in range(4)},
+    })
+    api.index_repo(repo, "sqlq", settings, embed=False)
+    ranked = retriever_for(api.open_index("sqlq", settings)).rank("Which clauses does a SELECT statement hold?")
+    assert ranked[0].path == "sqlq/statements.py"
+    rows = next(r for r in ranked if r.path == "sqlq/collections.py")
+    assert "defines Rows.select" not in rows.reasons and ranked.index(rows) > 0, rows.reasons
+    named = retriever_for(api.open_index("sqlq", settings)).rank("What does DEBUG turn on?")
+    assert named[0].path == "sqlq/settings.py"  # a module constant: found where it is assigned

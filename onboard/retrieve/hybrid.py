@@ -208,7 +208,9 @@ class Retriever:
         keys = [key for key in spelled if key in self.compounds]
         code = {name.lower() for name in cues.code_names + cues.frames}
         for word in words:
-            codey = "_" in word or len(split_identifier(word)) > 1 or word.isupper()
+            # an all-caps word names a constant defined in that case (`DEBUG`); else it is an acronym or
+            # a keyword ("SELECT", "URL"), not the `select` or `url` of some class
+            codey = "_" in word or len(split_identifier(word)) > 1 or (word.isupper() and word in self.exact_definers)
             if codey or word.lower() in code:
                 keys.append(word.lower())
         keys += [name.lower() for name in cues.frames + cues.code_names]
