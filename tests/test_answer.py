@@ -198,7 +198,7 @@ def test_a_files_summary_leaves_out_heading_markup_and_ends_at_a_word(tmp_path: 
     top = dict(re.findall(r"^\d+\. \*\*`([^`]+)`\*\*: (.+)$", answer.text, re.M))
     assert top["ticks/ticker.py"].startswith("Tick locating and formatting. Found because"), top
     assert top["ticks/pyplot.py"].startswith("A state-based interface to the tick locators. Found because"), top
-    summary = top["ticks/dates.py"].split(". Found because")[0]
+    summary = top["ticks/dates.py"].split(" Found because")[0]
     assert summary.endswith("…") and long.startswith(summary[:-1]) and long[len(summary) - 1] == " ", summary
     guide = "\n".join(page.body for page in api.guide_for(api.open_index("ticks", settings)).pages)
     assert "====" not in guide

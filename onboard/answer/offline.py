@@ -75,7 +75,8 @@ def _why(ranked: RankedFile, summary: str) -> str:
     reasons += [r for r in unique if r.startswith("role:")]  # a test or vendored copy says so
     why = escape("; ".join(reasons)) or "ranked by the dependency graph"  # reasons quote the question's strings
     where = f" (best match `{ranked.path}:{ranked.hits[0][0]}-{ranked.hits[0][1]}`)" if ranked.hits else ""
-    return (f"{escape(summary)}. " if summary else "") + f"Found because: {why}{where}."
+    ending = " " if summary.endswith("…") else ". "  # a cut sentence ends with its ellipsis, not "…."
+    return (f"{escape(summary)}{ending}" if summary else "") + f"Found because: {why}{where}."
 
 
 def _reading_order(graph: nx.DiGraph, top: list[str]) -> list[str]:
