@@ -56,6 +56,7 @@ ASKED_ROLE_WEIGHT = 1.0  # a question about tests, docs or examples weighs them 
 # (measured: a boost above 1 lost more than it won, since such questions usually need the implementation too)
 GRAPH_WEIGHT = 0.3
 SEEDS = 15
+MAX_DEFINERS = 8  # a name defined in more files than this names nothing in particular (`fit`, `__init__`)
 PER_SIGNAL = 60
 WIDE_SIGNAL = 150  # the lexical signals reach further down: a 200k budget holds a hundred files or more
 TAIL_SCORE = 0.01  # files no signal reached, by centrality, below every file a signal did reach
@@ -196,7 +197,7 @@ class Retriever:
 
     def _definers(self, key: str) -> list[str]:
         paths = self.definers.get(key, set()) or self.compounds.get(key, set())
-        return sorted(paths, key=lambda p: -self.files[p].pagerank) if 0 < len(paths) <= 8 else []
+        return sorted(paths, key=lambda p: -self.files[p].pagerank) if 0 < len(paths) <= MAX_DEFINERS else []
 
     def _symbol_signal(self, question: str, cues: Cues, out: dict[str, "RankedFile"],
                        named: set[str]) -> list[str]:
