@@ -3,8 +3,8 @@
 
 They are parallel implementations of one idea, so they share their vocabulary, and a question that
 matches one matches all: on a large repository twenty dialects filled the top 10 above the grammar
-module the question was about. The first members of a family keep their score; each further one scores a little less than the
-one before, so the ranking shows the family and then the files around it.
+module the question was about. The first members of a family keep their score; each further one
+scores a little less than the one before, so the ranking shows the family and then the files around it.
 Also here, stubs: a type stub next to its implementation (``ticker.pyi`` beside ``ticker.py``)
 repeats its signatures without the code, and is what a question about the code least needs.
 """
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
 FAMILY_FREE = 3  # members of a family that keep their score
-FAMILY_DECAY = 0.7  # each further member's score is this much of the one before's share (the 3rd 0.7, the 4th 0.49, ...)
+FAMILY_DECAY = 0.7  # each further member's score is scaled once more by this (the 4th by 0.7, the 5th by 0.49, ...)
 _TRAILING_DIGITS = re.compile(r"\d+$")
 # A declaration file and the implementation files it describes, by suffix.
 _STUB_SUFFIXES = {".pyi": (".py",), ".d.ts": (".js", ".mjs", ".cjs", ".ts")}
