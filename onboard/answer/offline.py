@@ -28,6 +28,8 @@ LABEL = "**Retrieval-only answer** (no ANTHROPIC_API_KEY set): the files that ma
         "found by onboard's own search. Set ANTHROPIC_API_KEY for a written answer."
 TOP_FILES, MIN_TOP_FILES, KEY_SYMBOLS, NAMED_REST = 5, 3, 3, 12
 SUMMARY_CHARS = 100  # a longer first sentence is cut at a word, with an ellipsis
+# A sentence ends at a full stop and a space before a capital, a digit or an opening mark, not after "e.g."
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bcf)(?<!\bvs)\.\s+(?=[A-Z0-9`(\"'\[])")
 INDIRECT = ("linked in the dependency graph", "central in the dependency graph", "role:")
 ASKS_WHO = re.compile(r"\bwho(m| do| should)? (i )?(owns|knows|maintains|wrote|writes|ask|is responsible|works on|"
                       r"worked on|changed|reviews)\b"
@@ -48,7 +50,8 @@ def _summary(text: str) -> str:
     doc = module_doc(text)
     if not doc:
         return ""
-    sentence = doc.text.split(". ")[0].rstrip(".")
+    end = _SENTENCE_END.search(doc.text)
+    sentence = (doc.text[:end.start()] if end else doc.text).rstrip(".")
     return sentence if len(sentence) <= SUMMARY_CHARS else sentence[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
 
 
