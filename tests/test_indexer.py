@@ -425,6 +425,30 @@ def test_a_builtin_name_links_no_file_to_a_method_of_that_name_and_old_indexes_l
     assert api.describe("blocks", settings).notice is None
 
 
+def test_an_override_elsewhere_is_not_what_the_file_defining_the_name_uses(tmp_path: Path,
+                                                                           settings: Settings) -> None:
+    """A file that defines a name and calls it means its own definition: a subclass overriding the method in
+    another module is not a dependency (streamlink's HLS worker "used" a plugin's override of
+    `_fetch_playlist`, and the reading order put the plugin among what the HLS module uses). A file that
+    only calls the name still links to every definer. The same after an incremental reindex adds the override."""
+    worker = ("class Worker:\n    def fetch_playlist(self):\n        return []\n\n"
+              "    def run(self):\n        return self.fetch_playlist()\n")
+    repo = write_files(tmp_path / "repo", {
+        "stream/worker.py": worker,
+        "plugins/tv.py": "from stream.worker import Worker\n\n\nclass TVWorker(Worker):\n    pass\n",
+        "app/main.py": "def play(worker):\n    return worker.fetch_playlist()\n",
+    })
+    api.index_repo(repo, "inc", settings, embed=False)
+    (repo / "plugins" / "tv.py").write_text("from stream.worker import Worker\n\n\nclass TVWorker(Worker):\n"
+                                           "    def fetch_playlist(self):\n        return super().fetch_playlist()\n")
+    assert api.reindex("inc", settings, embed=False).indexed == 1
+    api.index_repo(repo, "full", settings, embed=False)
+    pairs = {(e.src, e.dst) for e in assert_same_graph(api.open_index("inc", settings), api.open_index("full", settings))}
+    assert ("stream/worker.py", "plugins/tv.py") not in pairs
+    assert {("app/main.py", "stream/worker.py"), ("app/main.py", "plugins/tv.py"),
+            ("plugins/tv.py", "stream/worker.py")} <= pairs
+
+
 def test_the_most_central_files_are_the_implementations_first(tmp_path: Path, settings: Settings) -> None:
     """A test helper every test imports has the highest PageRank; `stats` and the map page's "start here"
     still lead with the implementation (pylint's test-data packages led both)."""
