@@ -22,6 +22,14 @@ _DOCSTRING_QUOTES = ('"""', "'''", 'r"""')
 _NOT_PROSE = ("eslint", "noqa", "type:", "pylint:", "flake8", "mypy:", "fmt:")
 # reStructuredText's heading adornment (``Tick locating\n=============``): markup, not words
 _ADORNMENT = re.compile(r"^([=\-~^\"'`#*+:_.])\1{2,}$")
+# A Sphinx role (``:mod:`a.b```, ``:py:class:`~a.B```, ``:func:`title <a.f>```) reads as what Sphinx shows: the
+# title, or the target (its last part after ``~``). A regex, not docutils: one first paragraph, no document.
+_ROLE = re.compile(r":(?:[a-z]+:)?[a-z]+:`(~?)([^`<]+?)\s*(?:<[^`>]*>)?`")
+
+
+def _shown(role: re.Match) -> str:
+    text = role[2].rsplit(".", 1)[-1] if role[1] else role[2]
+    return f"`{text}`"
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ def _comment_paragraphs(lines: list[str], number: int) -> tuple[list[tuple[int, 
 
 
 def _summary(start: int, para: list[str]) -> ModuleDoc | None:
-    text = " ".join(p.strip() for p in para if p.strip() and not _ADORNMENT.match(p.strip()))
+    text = _ROLE.sub(_shown, " ".join(p.strip() for p in para if p.strip() and not _ADORNMENT.match(p.strip())))
     if not text or _LEGAL.search(text) or text.lower().startswith(_NOT_PROSE):
         return None
     return ModuleDoc(text[:400], start + 1, start + max(1, len(para)))
