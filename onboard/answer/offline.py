@@ -51,7 +51,7 @@ def _summary(text: str) -> str:
     if not doc:
         return ""
     end = _SENTENCE_END.search(doc.text)
-    sentence = (doc.text[:end.start()] if end else doc.text).rstrip(".")
+    sentence = (doc.text[:end.start()] if end else doc.text).rstrip(".:")  # "implements these classes:" ends at a list
     return sentence if len(sentence) <= SUMMARY_CHARS else sentence[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
 
 
