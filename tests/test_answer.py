@@ -216,6 +216,22 @@ def test_a_files_summary_leaves_out_heading_markup_and_ends_at_a_word(tmp_path: 
     assert "====" not in guide
 
 
+def test_key_symbols_name_an_overloaded_function_once_by_its_implementation(tmp_path: Path,
+                                                                             settings: Settings) -> None:
+    """``@overload`` stubs share the implementation's name: the digest named sympy's `simplify` three times,
+    each a one-line stub, and never the function itself."""
+    overloads = "".join(f"@overload\ndef settle(invoice: {kind}) -> {kind}: ...\n" for kind in ("int", "str", "bytes"))
+    body = ("def settle(invoice):\n    \"\"\"Settle an invoice.\"\"\"\n"
+            + "".join(f"    invoice = invoice.settled_by({j})\n" for j in range(12)) + "    return invoice\n")
+    repo = write_files(tmp_path / "books", {"books/settling.py": "from typing import overload\n\n" + overloads
+                                            + "\n\n" + body + "\n\ndef audit(invoice):\n    return settle(invoice)\n"})
+    api.index_repo(repo, "books", settings, embed=False)
+    answer = api.ask(api.open_index("books", settings), "How is an invoice settled?", budget=8000)
+    symbols = re.search(r"key symbols: (.+)", answer.text)
+    assert symbols and symbols.group(1).count("`settle`") == 1, answer.text
+    assert "`settle` (`books/settling.py:11-25`)" in symbols.group(1), symbols.group(1)
+
+
 def test_key_symbols_follow_the_search_not_the_file_order(tmp_path: Path, settings: Settings) -> None:
     """Of the definitions the search touched, the digest names those it found most relevant first, not
     the ones that come first in the file (dev_large: a gold definition among a gold file's three key symbols

@@ -62,7 +62,12 @@ def key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbo
     dev_large's gold files in the top 5 (bench/retrieval_bench.py, 2026-11-26), a gold definition was among the
     three key symbols 61.3 % of the time this way, 56.6 % by the file's order alone, 11.3 % for the file's first
     three top-level definitions (dev.jsonl: 12, 13 and 2 of 16)."""
-    symbols = index.db.symbols(ranked.path)
+    longest: dict[str, Symbol] = {}  # one per name: ``@overload`` stubs share the implementation's
+    for s in index.db.symbols(ranked.path):
+        held = longest.get(s.qualname)
+        if held is None or s.end_line - s.start_line > held.end_line - held.start_line:
+            longest[s.qualname] = s
+    symbols = sorted(longest.values(), key=lambda s: s.start_line)
     found: dict[str, int] = {}
     for n, qualname in enumerate(ranked.symbols):
         found.setdefault(qualname, n)
