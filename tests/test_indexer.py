@@ -449,6 +449,22 @@ def test_an_override_elsewhere_is_not_what_the_file_defining_the_name_uses(tmp_p
             ("plugins/tv.py", "stream/worker.py")} <= pairs
 
 
+def test_a_name_links_files_only_across_languages_that_call_each_other(tmp_path: Path, settings: Settings) -> None:
+    """Browser JavaScript cannot call a Python function by name, so a JS helper calling `applyDelta` does not use
+    the Python module defining one (reflex's templates "used" a dozen Python modules), nor does a Python method
+    call `.status()` mean a C++ library's function of that name (matplotlib's AGG headers); C calls C++."""
+    repo = write_files(tmp_path / "repo", {
+        "web/state.js": "export function sync(delta) {\n  return applyDelta(delta);\n}\n",
+        "app/delta.py": "def applyDelta(delta):\n    return delta\n",
+        "app/server.py": "def push(delta):\n    return applyDelta(delta.status())\n",
+        "src/scanline.h": "int status(int span) {\n  return span;\n}\n",
+        "src/render.cpp": "int render(int span) {\n  return status(span) + 1;\n}\n",
+    })
+    api.index_repo(repo, "mixed", settings, embed=False)
+    pairs = {(e.src, e.dst) for e in api.open_index("mixed", settings).db.edges() if e.kind == "reference"}
+    assert pairs == {("app/server.py", "app/delta.py"), ("src/render.cpp", "src/scanline.h")}
+
+
 def test_the_most_central_files_are_the_implementations_first(tmp_path: Path, settings: Settings) -> None:
     """A test helper every test imports has the highest PageRank; `stats` and the map page's "start here"
     still lead with the implementation (pylint's test-data packages led both)."""

@@ -15,8 +15,9 @@ from onboard.lazy import lazy_exports
 # next (re)index, from the parse results it stored, and `onboard list` says so until then. Here, not in build.py,
 # so reading it loads no networkx. 2: builtins make no reference edge (``build.COMMON_NAMES``); 3: a standard-
 # library module name resolves to a repository file only in the importer's own source root (``resolve._python``);
-# 4: the methods of built-in types make no reference edge; 5: nor a name the using file defines itself.
-GRAPH_RULES = "5"
+# 4: the methods of built-in types make no reference edge; 5: nor a name the using file defines itself;
+# 6: nor one across languages that cannot call each other by name (``build._CALLING_GROUPS``).
+GRAPH_RULES = "6"
 
 if TYPE_CHECKING:
     from onboard.graph.build import (
