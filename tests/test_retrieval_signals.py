@@ -222,6 +222,8 @@ def test_cues_read_from_a_realistic_issue() -> None:
                      "Setting `numfig = True` prints \"no number is assigned\" with --collect-only.")
     assert "xarray/core/computation.py" in cues.paths and "where" in cues.code_names
     assert {"no number is assigned", "--collect-only", "keep_attrs"} <= set(cues.literals)
+    prose = read_cues("Is savefig.bbox read before setup.py runs, e.g. in plt.show()?").literals
+    assert "savefig.bbox" in prose and not {"setup.py", "e.g", "plt.show"} & set(prose), prose
     assert read_cues("How are the tests organised?").roles == {"test"}
     assert read_cues("Why does test_mean_shift pass a global dtype?").roles == {"test"}
     assert read_cues("What does TestParser cover?").roles == {"test"}

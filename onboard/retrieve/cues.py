@@ -18,7 +18,8 @@ _FILE = re.compile(r"(?<![\w/.-])([A-Za-z_][A-Za-z0-9_-]*\.(?:py|pyx|js|jsx|ts|t
                    r"kt|swift|php|scala|toml|cfg|ini|yaml|yml|json|md|rst))\b")
 _DOTTED = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 # A dotted name in prose (``savefig.bbox``, ``render.classic_mode``) is as often a setting's key as code: looked up
-# as a string the code defines. Every part two characters or more, so "e.g" is not one.
+# as a string the code defines (a file name is a path, not a setting). Every part two characters or more, so "e.g" is
+# not one.
 _DOTTED_PROSE = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]+)+)(?![\w(])")
 _CALL = re.compile(r"(?:\.|\b)([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _ATTRIBUTE = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -84,7 +85,8 @@ def read_cues(question: str) -> Cues:
     quoted = [next(g for g in groups if g) for groups in _QUOTED.findall(question)]
     prose = _INLINE.sub(" ", _FENCED.sub(" ", question))
     cues.literals = list(dict.fromkeys([q.strip() for q in quoted] + _FLAG.findall(question) +
-                                       _SETTING.findall(question) + _DOTTED_PROSE.findall(prose)))
+                                       _SETTING.findall(question) +
+                                       [d for d in _DOTTED_PROSE.findall(prose) if not _FILE.fullmatch(d)]))
     cues.paths = list(dict.fromkeys(cues.paths))
     cues.roles = {role for role, pattern in _ROLE_INTENT.items() if pattern.search(question)}
     cues.text_words = " ".join(_WORDS.findall(question.lower()))
