@@ -15,7 +15,8 @@ retrieval+packing latency p50/p95 at 200k.
 
     python bench/retrieval_bench.py                     # both sets, no vectors (the large set is ~30 sdists)
     python bench/retrieval_bench.py --set dev --vectors # the small set with vectors
-Indexes are cached in .corpus/bench-indexes, so a rerun only ranks and packs.
+Indexes are cached in .corpus/bench-indexes, so a rerun only ranks and packs (one made under older redaction or
+graph rules is reindexed first, so its figures are those of the current rules).
 """
 
 from __future__ import annotations
