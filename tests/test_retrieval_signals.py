@@ -217,6 +217,27 @@ def test_a_class_only_a_vendored_copy_defines_ranks_its_file_first(tmp_path: Pat
     assert vendored not in top(index, "How are release versions ordered after every other value?", 5)
 
 
+def test_words_that_spell_out_a_class_only_the_docs_define_do_not_ask_about_the_docs(tmp_path: Path,
+                                                                                     settings: Settings) -> None:
+    """"plugin arguments" spells `PluginArguments`, a class only a Sphinx extension under docs/ defines; the question
+    is about the plugins' arguments, not the docs, so the docs file keeps its role's weight (streamlink ranked its docs
+    extension first for such a question). Written as code, `PluginArguments` asks about that file."""
+    repo = write_files(tmp_path / "plug", {
+        "docs/ext/ext_plugins.py": "class PluginArguments:\n    def visit(self, node):\n        return node\n",
+        "plug/registry.py": "def register(plugin):\n    return plugin.arguments.add(\"--twitch-disable-ads\")\n",
+        **{f"plug/other_{i}.py": f"def other_{i}(plugin):\n    return plugin\n" for i in range(4)},
+    })
+    api.index_repo(repo, "plug", settings, embed=False)
+    index = api.open_index("plug", settings)
+    spelled, written = "Where are plugin arguments like --twitch-disable-ads registered and parsed?", \
+        "What does `PluginArguments` do?"
+    asked: dict[str, set[str]] = {spelled: set(), written: set()}
+    for question, named in asked.items():
+        retriever_for(index)._symbol_signal(question, read_cues(question), {}, named)
+    assert asked == {spelled: set(), written: {"docs/ext/ext_plugins.py"}}  # weighed as asked about only as code
+    assert top(index, spelled, 1) == ["plug/registry.py"] and top(index, written, 1) == ["docs/ext/ext_plugins.py"]
+
+
 def test_cues_read_from_a_realistic_issue() -> None:
     cues = read_cues("`xr.where(cond, x, y, keep_attrs=True)` fails in xarray/core/computation.py\n"
                      "Setting `numfig = True` prints \"no number is assigned\" with --collect-only.")
