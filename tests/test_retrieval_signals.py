@@ -231,10 +231,12 @@ def test_words_that_spell_out_a_class_only_the_docs_define_do_not_ask_about_the_
     index = api.open_index("plug", settings)
     spelled, written = "Where are plugin arguments like --twitch-disable-ads registered and parsed?", \
         "What does `PluginArguments` do?"
-    asked: dict[str, set[str]] = {spelled: set(), written: set()}
+    both = "Where are plugin arguments (`PluginArguments`) visited?"
+    asked: dict[str, set[str]] = {spelled: set(), written: set(), both: set()}
     for question, named in asked.items():
         retriever_for(index)._symbol_signal(question, read_cues(question), {}, named)
-    assert asked == {spelled: set(), written: {"docs/ext/ext_plugins.py"}}  # weighed as asked about only as code
+    docs = {"docs/ext/ext_plugins.py"}
+    assert asked == {spelled: set(), written: docs, both: docs}  # weighed as asked about only when written as code
     assert top(index, spelled, 1) == ["plug/registry.py"] and top(index, written, 1) == ["docs/ext/ext_plugins.py"]
 
 
