@@ -207,7 +207,7 @@ class Retriever:
         words = _IDENTIFIER.findall(question)
         spelled = ["".join(w.lower() for w in words[i:i + n]) for n in (3, 2) for i in range(len(words) - n + 1)]
         keys = [key for key in spelled if key in self.compounds]
-        spelled_out = len(keys)  # "plugin arguments" may mean a `PluginArguments`, but only code names one
+        n_spelled = len(keys)  # "plugin arguments" may mean a `PluginArguments`, but only code names one
         code = {name.lower() for name in cues.code_names + cues.frames}
         for word in words:
             # an all-caps word names a constant defined in that case (`DEBUG`); else it is an acronym or
@@ -217,7 +217,7 @@ class Retriever:
                 keys.append(word.lower())
         keys += [name.lower() for name in cues.frames + cues.code_names]
         keys += [w.lower() for pair in _CLASS_WORD.findall(question) for w in pair if w in self.exact_definers]
-        written = set(keys[spelled_out:])
+        written = set(keys[n_spelled:])
         order: list[str] = []
         for key in dict.fromkeys(keys):
             paths = self._definers(key)
