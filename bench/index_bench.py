@@ -12,7 +12,8 @@ Prints, in one run:
    and the worker's peak RSS;
 3. `onboard --help` and `onboard list` start time, next to `python -c pass`;
 4. symbols+graph (no vectors) for flask, requests and a 20 MB Python tree: files/s, MB/s, and an
-   incremental reindex after touching one file, after adding one and after deleting it; peak RSS; then the same full index of 2, 8 and
+   incremental reindex after touching one file, after adding one and after deleting it; the stale check
+   `onboard list` makes per index, by stamps against a walk of the tree; peak RSS; then the same full index of 2, 8 and
    20 MB of Python parsed here and by 1 or 2 worker processes (the ratio gives the pool's threshold).
 
     python bench/index_bench.py               # all of it (Django's sdist comes from PyPI, once)
@@ -259,7 +260,37 @@ def symbols_and_graph(name: str, root: Path, home: Path) -> None:
     print(f"one file added (importing {touched.relative_to(root)}): {added[0]:.2f} s = {added[0] / seconds:.3f} of the "
           f"full index  (stages: {added[1]});\n  the same file deleted again: {deleted[0]:.2f} s = "
           f"{deleted[0] / seconds:.3f}  (stages: {deleted[1]})")
+    stale_check(name, root, settings)
     print(f"peak RSS so far: {peak_rss_mb():.0f} MB (this process)")
+
+
+def stale_check(name: str, root: Path, settings: Settings) -> None:
+    """What `onboard list` pays per index to say how many files changed: the check by stamps alone
+    (``unchanged_since``, one stat per entry) against the walk it replaces (``scan_repo`` with the same
+    stamps), median of 5 interleaved. Every entry is dated an hour back first and the index refreshed, as
+    for a repository not written in the last seconds (a just-written entry's stamp vouches for nothing)."""
+    from onboard.scan import scan_repo
+
+    past = time.time() - 3600
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (past, past), follow_symlinks=False)
+    api.reindex(name, settings, embed=False)
+    index = api.open_index(name, settings)
+    try:
+        stamps, hashes = index.db.stamps(), {f.path: f.sha256 for f in index.db.files()}
+        quick, walk = [], []
+        for _ in range(5):
+            started = time.perf_counter()
+            assert api.stale_files(index) == []
+            quick.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            scan_repo(root, known=stamps, hashes=hashes)
+            walk.append(time.perf_counter() - started)
+    finally:
+        index.close()
+    print(f"stale check of the unchanged tree (what `onboard list` does per index): by stamps "
+          f"{statistics.median(quick) * 1000:.0f} ms, walking it {statistics.median(walk) * 1000:.0f} ms "
+          f"({statistics.median(walk) / statistics.median(quick):.1f}x)")
 
 
 def add_and_delete(name: str, root: Path, imported: Path, settings: Settings) -> tuple[tuple[float, dict], ...]:

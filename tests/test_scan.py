@@ -148,3 +148,82 @@ def test_a_file_refused_by_name_is_refused_even_when_its_stamp_is_known(tmp_path
     info = env.stat()
     result = scan_repo(tmp_path, known={".env": (info.st_size, info.st_mtime_ns)})
     assert result.unchanged == [] and reasons(result) == {".env": "secret file (never indexed)"}
+
+
+def _aged(root: Path) -> None:
+    """Every entry, the root included, dated an hour back: old enough for its stamp to be trusted."""
+    past = os.stat(root).st_mtime_ns - 3_600 * 10**9
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(past, past), follow_symlinks=False)
+
+
+def _scanned(result) -> tuple:
+    return ([(f.path, f.sha256) for f in result.files] + [(p, "") for p in result.unchanged],
+            sorted((s.path, s.reason) for s in result.skipped))
+
+
+@pytest.mark.parametrize("change", ["none", "edit", "add", "add_nested", "remove", "rename", "gitignore",
+                                    "shrink_skipped", "ignored_dir", "young"])
+def test_stamps_vouch_for_an_unchanged_tree_and_never_for_a_changed_one(tmp_path: Path, change: str) -> None:
+    """`onboard list` asks each index whether its tree changed by stat alone (``unchanged_since``):
+    whenever it says "unchanged", a full scan must find exactly what the recorded one found, for each
+    kind of change; and for changes nothing indexes (a file under an ignored directory) it need not scan."""
+    from onboard.scan import unchanged_since
+
+    write(tmp_path, ".gitignore", "build/\n")
+    write(tmp_path, "app.py", "x = 1\n")
+    write(tmp_path, "pkg/core.py", "def run():\n    return 1\n")
+    write(tmp_path, "pkg/data.py", "x = '" + "a" * 2_000 + "'\n")  # too large for the scan below
+    write(tmp_path, "build/out.py", "y = 2\n")
+    _aged(tmp_path)
+    recorded = scan_repo(tmp_path, max_bytes=1_000)
+    assert reasons(recorded)["pkg/data.py"].startswith("too large")
+    files = [f.path for f in recorded.files]
+    assert sorted(recorded.stamps) == files == ["app.py", "pkg/core.py"]
+    assert {"", "pkg", ".gitignore", "pkg/data.py"} <= recorded.watched.keys()
+
+    def keep_mtime(path: Path, edit) -> None:  # an edit in place that leaves its directory's mtime alone
+        parent = path.parent.stat()
+        edit()
+        os.utime(path.parent, ns=(parent.st_atime_ns, parent.st_mtime_ns))
+
+    core = tmp_path / "pkg" / "core.py"
+    if change == "edit":
+        core.write_text("def run():\n    return 2\n")
+    elif change == "add":
+        write(tmp_path, "extra.py", "z = 3\n")
+    elif change == "add_nested":
+        write(tmp_path, "pkg/sub/extra.py", "z = 3\n")
+    elif change == "remove":
+        core.unlink()
+    elif change == "rename":
+        core.rename(tmp_path / "pkg" / "main.py")
+    elif change == "gitignore":
+        keep_mtime(tmp_path / ".gitignore", lambda: (tmp_path / ".gitignore").write_text("build/\napp.py\n"))
+    elif change == "shrink_skipped":
+        keep_mtime(tmp_path / "pkg" / "data.py", lambda: (tmp_path / "pkg" / "data.py").write_text("x = 1\n"))
+    elif change == "ignored_dir":
+        write(tmp_path, "build/more.py", "w = 4\n")  # moves build/'s mtime, which nothing watches
+    elif change == "young":  # stamps taken of files written just now vouch for nothing
+        write(tmp_path, "app.py", "x = 1\n")
+        recorded = scan_repo(tmp_path, max_bytes=1_000)
+    vouched = unchanged_since(tmp_path, files, recorded.stamps, recorded.watched)
+    assert vouched == (change in ("none", "ignored_dir"))
+    if vouched:
+        assert _scanned(scan_repo(tmp_path, max_bytes=1_000)) == _scanned(recorded)
+    else:
+        assert change == "young" or _scanned(scan_repo(tmp_path, max_bytes=1_000)) != _scanned(recorded)
+
+
+def test_a_broken_symlink_never_lets_stamps_vouch_for_the_tree(tmp_path: Path) -> None:
+    """Its target may appear inside the repository without the link's directory changing."""
+    from onboard.scan import unchanged_since
+
+    write(tmp_path, "app.py", "x = 1\n")
+    (tmp_path / "link.py").symlink_to(tmp_path / "later" / "target.py")
+    _aged(tmp_path)
+    recorded = scan_repo(tmp_path)
+    assert reasons(recorded)["link.py"] == "broken symlink"
+    assert not unchanged_since(tmp_path, ["app.py"], recorded.stamps, recorded.watched)
+    assert unchanged_since(tmp_path, ["app.py"], recorded.stamps, {k: v for k, v in recorded.watched.items()
+                                                                   if k != "link.py"})  # what vouching would be

@@ -10,7 +10,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +87,13 @@ class ScanResult:
     skipped: list[SkippedFile] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # paths whose stamp or bytes matched the last index
     stamps: dict[str, Stamp] = field(default_factory=dict)  # trustworthy stamps of files and unchanged
+    # Stamps of what else decides the result: each directory walked ("" the root; its mtime moves when an
+    # entry is added, removed or renamed), each ignore file read, each file read and skipped. ``UNTRUSTED``
+    # where a stamp cannot vouch for it (too recent, unreadable, a broken symlink whose target may appear).
+    watched: dict[str, Stamp] = field(default_factory=dict)
+
+
+UNTRUSTED: Stamp = (-1, -1)  # matches no real stat: whoever compares must scan
 
 
 @dataclass(frozen=True)
@@ -104,10 +111,11 @@ class _Rules:
         return self.spec.match_file(rel + "/" if is_dir else rel)
 
 
-def _load_rules(directory: Path, base: str) -> list[_Rules]:
+def _load_rules(directory: Path, base: str, watched: dict[str, Stamp], started_ns: int) -> list[_Rules]:
     rules = []
     for name in IGNORE_FILES:
         try:
+            watched[f"{base}/{name}" if base else name] = _trusted(os.stat(directory / name), started_ns)
             lines = read_regular(directory / name).decode("utf-8", errors="replace").splitlines()
         except OSError:
             continue
@@ -215,6 +223,35 @@ def _stamp(entry: os.DirEntry, started_ns: int) -> Stamp | None:
     return (info.st_size, info.st_mtime_ns) if info.st_mtime_ns < started_ns - RACY_NS else None
 
 
+def _trusted(info: os.stat_result, started_ns: int) -> Stamp:
+    """A watched entry's stamp, ``UNTRUSTED`` when it was modified too close to the scan to vouch for it."""
+    return (info.st_size, info.st_mtime_ns) if info.st_mtime_ns < started_ns - RACY_NS else UNTRUSTED
+
+
+def unchanged_since(root: Path, files: Iterable[str], stamps: Mapping[str, Stamp],
+                    watched: Mapping[str, Stamp]) -> bool:
+    """Whether a scan of ``root`` would find ``files`` as the scan that recorded these stamps read them
+    and nothing else, told by one stat per entry instead of a walk: every file's and watched entry's
+    (size, mtime_ns) is as recorded.
+
+    Sound, not complete: an entry added, removed or renamed moves its directory's mtime, an edit its
+    file's (or, for an ignore file or a file skipped after reading, its watched stamp). False only means
+    "scan to know": a file without a trusted stamp, an index made before watched stamps, a directory
+    whose mtime moved because something wrote ``__pycache__`` into it.
+    """
+    if not watched or any(path not in stamps for path in files):
+        return False
+    base = str(root)  # a string join, not a Path per entry: this is one stat per file of the tree
+    for rel, stamp in (*watched.items(), *stamps.items()):
+        try:
+            info = os.stat(f"{base}/{rel}" if rel else base)
+        except OSError:
+            return False
+        if (info.st_size, info.st_mtime_ns) != stamp:
+            return False
+    return True
+
+
 def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, Stamp] | None = None,
               hashes: Mapping[str, str] | None = None) -> ScanResult:
     """Every indexable file under ``root``, sorted by path, and every skipped one with its reason.
@@ -249,13 +286,15 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
         try:
             info = os.stat(directory)
             real = (info.st_dev, info.st_ino)
+            result.watched[base] = _trusted(info, started_ns)
         except OSError:
             real = (-1, len(seen_dirs))  # scandir below says why it is unreadable
+            result.watched[base] = UNTRUSTED
         if real in seen_dirs:
             result.skipped.append(SkippedFile(base, "symlink loop (directory already indexed)"))
             continue
         seen_dirs.add(real)
-        rules = rules + _load_rules(directory, base)
+        rules = rules + _load_rules(directory, base, result.watched, started_ns)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as err:
@@ -274,6 +313,7 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
             except OSError as err:
                 result.skipped.append(SkippedFile(rel, "broken symlink" if entry.is_symlink() else
                                                   f"unreadable ({err.strerror or err})"))
+                result.watched[rel] = UNTRUSTED
                 continue
             if is_dir and entry.name in ALWAYS_SKIPPED_DIRS:
                 continue
@@ -283,6 +323,7 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
                 target = Path(entry.path).resolve()
                 if not target.exists():
                     result.skipped.append(SkippedFile(rel, "broken symlink"))
+                    result.watched[rel] = UNTRUSTED  # its target may appear without this directory changing
                     continue
                 if not inside(target):
                     result.skipped.append(SkippedFile(rel, "symlink leaves the repository"))
@@ -308,9 +349,13 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
                     continue
                 # A Path only for a file that is read: an unchanged file of a big tree costs one stat.
                 read = _read_source(Path(entry.path), rel, language, max_bytes)
-                (result.files if isinstance(read, SourceFile) else result.skipped).append(read)
-                if isinstance(read, SourceFile) and stamp is not None:
-                    result.stamps[rel] = stamp
+                if isinstance(read, SourceFile):
+                    result.files.append(read)
+                    if stamp is not None:
+                        result.stamps[rel] = stamp
+                else:  # too large, binary, minified, unreadable: an edit in place may change that
+                    result.skipped.append(read)
+                    result.watched[rel] = stamp or UNTRUSTED
 
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)

@@ -50,6 +50,7 @@ CREATE INDEX IF NOT EXISTS edges_src ON edges(src);
 CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst);
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE TABLE IF NOT EXISTS stamps (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS watched (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS history_commits (
     sha TEXT PRIMARY KEY, author TEXT NOT NULL, email TEXT NOT NULL, time INTEGER NOT NULL, subject TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS history_changes (
@@ -63,7 +64,8 @@ CREATE INDEX IF NOT EXISTS history_changes_sha ON history_changes(sha);
 # History and CODEOWNERS tables (onboard.store.history) came after schema 1: an index built before them
 # gains them on its next reindex (CREATE ... IF NOT EXISTS) and reads as having no history until then,
 # so they are not in TABLES, whose absence marks an index as damaged.
-# The same holds for stamps (size, mtime) of indexed files, which let a scan skip reading unchanged files.
+# The same holds for stamps (size, mtime) of indexed files, which let a scan skip reading unchanged files,
+# and for the watched stamps (directories, ignore files, skipped files) that let `list` skip the scan.
 TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges", "chunks")
 
 
@@ -364,9 +366,23 @@ class IndexDB:
             return {}
         return {path: (size, mtime) for path, size, mtime in self._rows("SELECT path, size, mtime_ns FROM stamps")}
 
-    def replace_stamps(self, tx: sqlite3.Connection, stamps: dict[str, tuple[int, int]]) -> None:
-        tx.execute("DELETE FROM stamps")
-        tx.executemany("INSERT INTO stamps VALUES (?, ?, ?)", [(p, size, mtime) for p, (size, mtime) in stamps.items()])
+    def replace_stamps(self, tx: sqlite3.Connection, stamps: dict[str, tuple[int, int]],
+                       watched: dict[str, tuple[int, int]]) -> None:
+        """The stamps of the indexed files and of the other entries a scan's result hangs on
+        (``ScanResult.watched``), both from the scan this index run made."""
+        for table, rows in (("stamps", stamps), ("watched", watched)):
+            tx.execute(f"DELETE FROM {table}")
+            tx.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", [(p, size, mtime) for p, (size, mtime) in rows.items()])
+
+    def watched(self) -> dict[str, tuple[int, int]]:
+        """Stamps of the directories, ignore files and skipped files the last scan saw; empty for an
+        index made before them."""
+        if not self.has_table("watched"):
+            return {}
+        return {path: (size, mtime) for path, size, mtime in self._rows("SELECT path, size, mtime_ns FROM watched")}
+
+    def paths(self) -> list[str]:
+        return [row[0] for row in self._rows("SELECT path FROM files")]
 
     def texts(self) -> dict[str, str]:
         return dict(self._rows("SELECT path, text FROM files"))

@@ -170,7 +170,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         if changed or removed or regraph:
             report.graph = _update_graph(db, tx, parsed, current, before, old_names, rebuild=regraph)
         db.replace_skipped(tx, scan.skipped)
-        db.replace_stamps(tx, scan.stamps)
+        db.replace_stamps(tx, scan.stamps, scan.watched)
         report.history = write_people(db, tx, people)
         counts = db.counts()
         manifest = db.manifest()
