@@ -15,7 +15,7 @@ from filelock import FileLock
 from onboard import api
 from onboard.config import Settings
 from onboard.errors import IndexCorrupt, IndexLocked, IndexNotFound, OnboardError, PathOutsideRepo
-from onboard.models import Edge
+from onboard.models import Edge, SkippedFile
 from onboard.store.indexer import RANK_TOLERANCE
 from tests.conftest import snapshot_project, write_files
 
@@ -110,16 +110,22 @@ def test_the_stale_check_of_an_unchanged_tree_does_not_walk_it(shop_repo: Path, 
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """`onboard list` checks every index: walking each tree (70k files over the bench indexes took 3 s
     warm, 16 s cold) is needed only where a stat of what the last scan saw moved."""
+    (shop_repo / ".env").write_text("TOKEN=x\n")
     _age(shop_repo)
-    api.index_repo(shop_repo, "shop", settings, embed=False)
+    first = api.index_repo(shop_repo, "shop", settings, embed=False)
     index = api.open_index("shop", settings)
     walked: list[str] = []
     real_scandir = os.scandir
     monkeypatch.setattr(os, "scandir", lambda path: walked.append(str(path)) or real_scandir(path))
     assert api.stale_files(index) == [] and walked == []
     assert api.describe("shop", settings).stale == 0 and walked == []
+    report = api.reindex("shop", settings, embed=False)  # `reindex --all` over many unchanged trees, likewise
+    assert (report.indexed, report.unchanged, walked) == (0, 6, [])
+    assert report.skipped == first.skipped == [SkippedFile(".env", "secret file (never indexed)")]
     (shop_repo / "shop" / "new.py").write_text("x = 1\n")
     assert api.stale_files(index) == ["shop/new.py"] and walked  # the directory moved: the tree is walked
+    walked.clear()
+    assert api.reindex("shop", settings, embed=False).indexed == 1 and walked
 
 
 def test_an_index_redacted_under_older_rules_is_read_again_by_its_next_reindex(shop_repo: Path,

@@ -21,7 +21,7 @@ from onboard.errors import OnboardError
 from onboard.graph import GRAPH_RULES, probe_names, ranks_of, reference_edges, resolve_imports
 from onboard.models import ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
-from onboard.scan import RULES_VERSION, scan_repo
+from onboard.scan import RULES_VERSION, ScanResult, scan_repo, unchanged_since
 from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB, StoredFile
 from onboard.store.history import read_people, write_people
 from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, index_lock, is_our_index, wipe
@@ -137,8 +137,12 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     # Text stored under older redaction rules may hold what the current rules redact: read every file again.
     rules_changed = stored.get("redaction_rules") != RULES_VERSION
     trusted = {} if rules_changed else before
-    scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in trusted},
-                     hashes={path: row.sha256 for path, row in trusted.items()})
+    stamps, watched = db.stamps(), db.watched()
+    if trusted and unchanged_since(root, trusted, stamps, watched):  # `reindex --all` over many unchanged trees
+        scan = ScanResult(skipped=db.skipped(), unchanged=sorted(trusted), stamps=stamps, watched=watched)
+    else:
+        scan = scan_repo(root, known={path: stamp for path, stamp in stamps.items() if path in trusted},
+                         hashes={path: row.sha256 for path, row in trusted.items()})
     current = {f.path for f in scan.files} | set(scan.unchanged)
     notify("scan", len(current), len(current))
     changed = [f for f in scan.files if f.path not in trusted or trusted[f.path].sha256 != f.sha256]
