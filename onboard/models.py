@@ -8,6 +8,7 @@ dataclasses with no behaviour beyond small conveniences; persistence lives in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,17 @@ class Symbol:
     signature: str  # first line(s) of the definition up to the body, e.g. "def route(self, rule: str, **options)"
     docstring: str = ""
     parent: str | None = None  # qualname of the enclosing symbol
+
+
+def by_qualname(symbols: Iterable[Symbol]) -> dict[str, Symbol]:
+    """One definition per qualified name, the longest: several share one where ``@overload`` stubs precede
+    the implementation, or a property's setter follows its getter; the longest is the code worth reading."""
+    longest: dict[str, Symbol] = {}
+    for s in symbols:
+        held = longest.get(s.qualname)
+        if held is None or s.end_line - s.start_line > held.end_line - held.start_line:
+            longest[s.qualname] = s
+    return longest
 
 
 @dataclass(frozen=True)

@@ -99,3 +99,17 @@ def test_bad_input_is_a_tool_error_that_says_what_to_fix(toolbox: Toolbox, tool:
                                                          message: str) -> None:
     result = toolbox.run(tool, raw, 4000)
     assert result.is_error and message in result.content and result.summary.startswith(f"{tool} refused: ")
+
+
+def test_search_shows_the_fuller_of_definitions_sharing_a_name(tmp_path: Path, settings: Settings) -> None:
+    """A property's getter and setter (and ``@overload`` stubs before their implementation) share a qualified
+    name: the search shows the one with the code, not whichever was written last."""
+    getter = ("    @property\n    def reading(self):\n        \"\"\"The meter's reading, smoothed.\"\"\"\n"
+              + "".join(f"        total = self.window[{j}] * WEIGHT_{j}\n" for j in range(14)) + "        return total\n")
+    setter = "    @reading.setter\n    def reading(self, value):\n        self.raw = value\n"
+    (tmp_path / "meters").mkdir()
+    (tmp_path / "meters" / "meter.py").write_text("class Meter:\n" + getter + "\n" + setter)
+    api.index_repo(tmp_path, "meters", settings, embed=False)
+    result = Toolbox(api.open_index("meters", settings)).run("search_code", {"query": "Meter.reading"}, 4000)
+    assert result.spans and result.spans[0][:2] == ("meters/meter.py", 3), result.content
+    assert "WEIGHT_13" in result.content

@@ -16,7 +16,7 @@ from typing import Sequence
 import networkx as nx
 
 from onboard.answer.escape import escape, escape_lines
-from onboard.models import Symbol
+from onboard.models import Symbol, by_qualname
 from onboard.pack import PackedContext
 from onboard.parse.module_doc import module_doc
 from onboard.retrieve import RankedFile, retriever_for, terms
@@ -62,12 +62,7 @@ def key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbo
     dev_large's gold files in the top 5 (bench/retrieval_bench.py, 2026-11-26), a gold definition was among the
     three key symbols 61.3 % of the time this way, 56.6 % by the file's order alone, 11.3 % for the file's first
     three top-level definitions (dev.jsonl: 12, 13 and 2 of 16)."""
-    longest: dict[str, Symbol] = {}  # one per name: ``@overload`` stubs share the implementation's
-    for s in index.db.symbols(ranked.path):
-        held = longest.get(s.qualname)
-        if held is None or s.end_line - s.start_line > held.end_line - held.start_line:
-            longest[s.qualname] = s
-    symbols = sorted(longest.values(), key=lambda s: s.start_line)
+    symbols = sorted(by_qualname(index.db.symbols(ranked.path)).values(), key=lambda s: s.start_line)
     found: dict[str, int] = {}
     for n, qualname in enumerate(ranked.symbols):
         found.setdefault(qualname, n)

@@ -21,7 +21,7 @@ from typing import Callable
 
 from onboard.errors import PathOutsideRepo
 from onboard.graph import symbol_id
-from onboard.models import Symbol
+from onboard.models import Symbol, by_qualname
 from onboard.pack import count_tokens
 from onboard.pack.prompt import document_element, neutralise, one_line, repo_map_element
 from onboard.retrieve import Retriever, retriever_for
@@ -257,7 +257,7 @@ class Toolbox:
 
     def _best_span(self, path: str, touched: list[str], hits: list[tuple[int, int]]) -> tuple[int, int]:
         """The first definition the search touched, else the first matching chunk, else the file's head."""
-        symbols = {s.qualname: s for s in self.retriever.symbols_by_path.get(path, [])}
+        symbols = by_qualname(self.retriever.symbols_by_path.get(path, []))
         for qualname in touched:
             if qualname in symbols:
                 return symbols[qualname].start_line, symbols[qualname].end_line

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 from onboard.config import ANSWER_RESERVE, CONTEXT_WINDOW
-from onboard.models import Symbol
+from onboard.models import Symbol, by_qualname
 from onboard.pack.prompt import SYSTEM_PROMPT, document_element, repo_map_element
 from onboard.pack.repomap import build_repo_map
 from onboard.pack.tokens import count_tokens
@@ -172,8 +172,8 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
     """Line spans worth showing, most relevant first, each a whole definition where there is one:
     the symbols the question touched, the definitions around the lines that matched, a big class it
     touched, then the definitions of this file those call (so a method comes with the helpers it needs)."""
-    by_qualname = {s.qualname: s for s in symbols}
-    touched = [by_qualname[q] for q in ranked.symbols if q in by_qualname]
+    named = by_qualname(symbols)
+    touched = [named[q] for q in ranked.symbols if q in named]
     chosen: list = [s for s in touched if not _big_class(s)]
     loose: list[tuple[int, int]] = []  # module-level code between definitions: the lines themselves
     for a, b in ranked.hits:
