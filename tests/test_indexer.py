@@ -106,6 +106,22 @@ def test_reindex_and_stale_check_read_only_files_whose_size_or_mtime_changed(sho
     assert api.stale_files(fresh) == []
 
 
+def test_a_first_index_inserted_without_key_checks_holds_every_row_to_its_file(shop_repo: Path,
+                                                                               settings: Settings) -> None:
+    """A first index inserts without foreign key checks (a quarter of the inserts' time): every row must still
+    belong to a stored file, and a reindex, which keeps the checks, must still cascade a deleted file's rows."""
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    database = settings.index_dir("shop") / "index.sqlite3"
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("SELECT COUNT(*) FROM refs WHERE path = 'shop/cart.py'").fetchone()[0] > 0
+    (shop_repo / "shop" / "cart.py").unlink()
+    api.reindex("shop", settings, embed=False)
+    with sqlite3.connect(database) as conn:
+        assert [conn.execute(f"SELECT COUNT(*) FROM {table} WHERE path = 'shop/cart.py'").fetchone()[0]
+                for table in ("files", "symbols", "refs", "imports", "chunks")] == [0] * 5
+
+
 def test_the_stale_check_of_an_unchanged_tree_does_not_walk_it(shop_repo: Path, settings: Settings,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """`onboard list` checks every index: walking each tree (70k files over the bench indexes took 3 s

@@ -7,12 +7,13 @@ source viewer read exactly what was indexed, never the live filesystem.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from onboard.errors import IndexCorrupt, PathOutsideRepo
 from onboard.models import Chunk, Edge, Import, Reference, SkippedFile, Symbol
@@ -123,6 +124,21 @@ class IndexDB:
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextlib.contextmanager
+    def bulk_insert(self, first: bool) -> Iterator[None]:
+        """Around the transaction of an index's ``first`` run: no foreign key checks. Each row goes in with
+        its file's, so there is nothing to check, and no old row to cascade from; the checks were a quarter
+        of the inserts' time (20 MB tree: store 2.6-2.7 -> 1.8-2.4 s, 2026-11-27). A reindex keeps them:
+        replacing a file's row must cascade to its symbols, references and chunks."""
+        if not first:
+            yield
+            return
+        self.conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or SQLite ignores it
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     def transaction(self) -> sqlite3.Connection:
         """``with db.transaction() as tx:`` commits all or nothing: an interrupted reindex changes nothing."""

@@ -155,7 +155,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     clock = _timed(report, "history", clock)
 
     regraph = stored.get("graph_rules") != GRAPH_RULES  # edges made under older rules: make them again
-    with db.transaction() as tx:
+    with db.bulk_insert(first=not before), db.transaction() as tx:
         old_names = db.defined_names([source.path for source in changed] + removed) if before else {}
         db.delete_files(tx, removed)
         # Each batch is stored as it comes: with worker processes, this process writes while they parse.
