@@ -128,8 +128,8 @@ class IndexDB:
     @contextlib.contextmanager
     def bulk_insert(self, first: bool) -> Iterator[None]:
         """Around the transaction of an index's ``first`` run: no foreign key checks. Each row goes in with
-        its file's, so there is nothing to check, and no old row to cascade from; the checks were a quarter
-        of the inserts' time (20 MB tree: store 2.6-2.7 -> 1.8-2.4 s, 2026-11-27). A reindex keeps them:
+        its file's, so there is nothing to check, and no old row to cascade from; checking a quarter million
+        references against their files is a good share of a big first index's inserts. A reindex keeps them:
         replacing a file's row must cascade to its symbols, references and chunks."""
         if not first:
             yield
