@@ -265,9 +265,9 @@ def symbols_and_graph(name: str, root: Path, home: Path) -> None:
 
 
 def stale_check(name: str, root: Path, settings: Settings) -> None:
-    """What `onboard list` pays per index to say how many files changed: the check by stamps alone
-    (``unchanged_since``, one stat per entry) against the walk it replaces (``scan_repo`` with the same
-    stamps), median of 5 interleaved. Every entry is dated an hour back first and the index refreshed, as
+    """What `onboard list` pays per index to say how many files changed: the check by the last scan's
+    stamps alone (one stat per entry, no walk) against the walk it replaces (``scan_repo`` with the same
+    file stamps), median of 5 interleaved. Every entry is dated an hour back first and the index refreshed, as
     for a repository not written in the last seconds (a just-written entry's stamp vouches for nothing)."""
     from onboard.scan import scan_repo
 

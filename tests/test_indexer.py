@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -122,10 +123,37 @@ def test_a_first_index_inserted_without_key_checks_holds_every_row_to_its_file(s
                 for table in ("files", "symbols", "refs", "imports", "chunks")] == [0] * 5
 
 
-def test_the_stale_check_of_an_unchanged_tree_does_not_walk_it(shop_repo: Path, settings: Settings,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_counts_an_index_run_records_stay_true_for_list(shop_repo: Path, settings: Settings) -> None:
+    """`onboard list` shows counts the last index run recorded (COUNT(*) over big indexes not in the page
+    cache took seconds): after each kind of run they are the table's, and an index without them is counted."""
+    def recorded() -> dict[str, int]:
+        index = api.open_index("shop", settings)
+        try:
+            return {"real": index.db.counts(), "recorded": json.loads(index.db.manifest()["counts"])}
+        finally:
+            index.close()
+
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    first = recorded()
+    assert first["recorded"] == first["real"] and first["real"]["symbols"] > 0
+    (shop_repo / "shop" / "cart.py").unlink()
+    api.reindex("shop", settings, embed=False)
+    second = recorded()
+    assert second["recorded"] == second["real"] and second["real"]["files"] == first["real"]["files"] - 1
+    api.reindex("shop", settings, embed=False)  # nothing changed: the recorded counts are kept
+    assert recorded() == second
+    info = api.describe("shop", settings)
+    assert (info.files, info.symbols, info.chunks) == tuple(second["real"][t] for t in ("files", "symbols", "chunks"))
+    with sqlite3.connect(settings.index_dir("shop") / "index.sqlite3") as conn:  # as an older index has it
+        conn.execute("DELETE FROM manifest WHERE key = 'counts'")
+    assert api.describe("shop", settings).symbols == second["real"]["symbols"]
+
+
+def test_the_stale_check_and_reindex_walk_the_tree_only_where_a_directory_moved(
+        shop_repo: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """`onboard list` checks every index: walking each tree (70k files over the bench indexes took 3 s
-    warm, 16 s cold) is needed only where a stat of what the last scan saw moved."""
+    warm, 16 s cold) is needed only where a directory or ignore file moved; an edit in place is found by
+    the stat of each file the last scan recorded, for the stale check and the reindex alike."""
     (shop_repo / ".env").write_text("TOKEN=x\n")
     _age(shop_repo)
     first = api.index_repo(shop_repo, "shop", settings, embed=False)
@@ -138,6 +166,12 @@ def test_the_stale_check_of_an_unchanged_tree_does_not_walk_it(shop_repo: Path, 
     report = api.reindex("shop", settings, embed=False)  # `reindex --all` over many unchanged trees, likewise
     assert (report.indexed, report.unchanged, walked) == (0, 6, [])
     assert report.skipped == first.skipped == [SkippedFile(".env", "secret file (never indexed)")]
+    cart = shop_repo / "shop" / "cart.py"
+    cart.write_text(cart.read_text().replace("class Cart", "class Kart"))  # in place: its directory keeps its mtime
+    assert api.stale_files(index) == ["shop/cart.py"] and walked == []
+    report = api.reindex("shop", settings, embed=False)
+    assert (report.indexed, report.unchanged, walked) == (1, 5, [])
+    assert "Kart" in {s.name for s in index.db.symbols("shop/cart.py")} and report.skipped == first.skipped
     (shop_repo / "shop" / "new.py").write_text("x = 1\n")
     assert api.stale_files(index) == ["shop/new.py"] and walked  # the directory moved: the tree is walked
     walked.clear()

@@ -158,28 +158,34 @@ def _aged(root: Path) -> None:
 
 
 def _scanned(result) -> tuple:
-    return ([(f.path, f.sha256) for f in result.files] + [(p, "") for p in result.unchanged],
-            sorted((s.path, s.reason) for s in result.skipped))
+    return ([(f.path, f.sha256, f.text) for f in result.files], result.unchanged,
+            [(s.path, s.reason) for s in result.skipped], result.stamps, result.watched)
+
+
+def _walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The directories listed from now on: empty when a scan did not walk the tree."""
+    listed: list[str] = []
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(str(path)) or real(path))
+    return listed
 
 
 @pytest.mark.parametrize("change", ["none", "edit", "add", "add_nested", "remove", "rename", "gitignore",
                                     "shrink_skipped", "ignored_dir", "young"])
-def test_stamps_vouch_for_an_unchanged_tree_and_never_for_a_changed_one(tmp_path: Path, change: str) -> None:
-    """`onboard list` asks each index whether its tree changed by stat alone (``unchanged_since``):
-    whenever it says "unchanged", a full scan must find exactly what the recorded one found, for each
-    kind of change; and for changes nothing indexes (a file under an ignored directory) it need not scan."""
-    from onboard.scan import unchanged_since
-
+def test_the_last_scans_stamps_spare_the_walk_and_never_change_the_result(tmp_path: Path, change: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given what the last scan recorded, a scan looks at the files whose stamps moved without walking the
+    tree while no directory, ignore file or skipped file moved (`onboard list` over many indexes, a
+    reindex after a few edits). Whatever the change, its result is the walk's."""
     write(tmp_path, ".gitignore", "build/\n")
     write(tmp_path, "app.py", "x = 1\n")
     write(tmp_path, "pkg/core.py", "def run():\n    return 1\n")
-    write(tmp_path, "pkg/data.py", "x = '" + "a" * 2_000 + "'\n")  # too large for the scan below
+    write(tmp_path, "pkg/data.py", "x = '" + "a" * 2_000 + "'\n")  # too large for the scans below
     write(tmp_path, "build/out.py", "y = 2\n")
     _aged(tmp_path)
     recorded = scan_repo(tmp_path, max_bytes=1_000)
     assert reasons(recorded)["pkg/data.py"].startswith("too large")
-    files = [f.path for f in recorded.files]
-    assert sorted(recorded.stamps) == files == ["app.py", "pkg/core.py"]
+    assert sorted(recorded.stamps) == [f.path for f in recorded.files] == ["app.py", "pkg/core.py"]
     assert {"", "pkg", ".gitignore", "pkg/data.py"} <= recorded.watched.keys()
 
     def keep_mtime(path: Path, edit) -> None:  # an edit in place that leaves its directory's mtime alone
@@ -204,26 +210,31 @@ def test_stamps_vouch_for_an_unchanged_tree_and_never_for_a_changed_one(tmp_path
         keep_mtime(tmp_path / "pkg" / "data.py", lambda: (tmp_path / "pkg" / "data.py").write_text("x = 1\n"))
     elif change == "ignored_dir":
         write(tmp_path, "build/more.py", "w = 4\n")  # moves build/'s mtime, which nothing watches
-    elif change == "young":  # stamps taken of files written just now vouch for nothing
+    elif change == "young":  # a file written just now has no trusted stamp: it is hashed again
         write(tmp_path, "app.py", "x = 1\n")
         recorded = scan_repo(tmp_path, max_bytes=1_000)
-    vouched = unchanged_since(tmp_path, files, recorded.stamps, recorded.watched)
-    assert vouched == (change in ("none", "ignored_dir"))
-    if vouched:
-        assert _scanned(scan_repo(tmp_path, max_bytes=1_000)) == _scanned(recorded)
-    else:
-        assert change == "young" or _scanned(scan_repo(tmp_path, max_bytes=1_000)) != _scanned(recorded)
+    last = {"known": recorded.stamps, "hashes": {f.path: f.sha256 for f in recorded.files}}
+    walked = _walks(monkeypatch)
+    quick = scan_repo(tmp_path, max_bytes=1_000, **last, watched=recorded.watched, skipped=recorded.skipped)
+    assert (walked == []) == (change in ("none", "edit", "ignored_dir", "young")), walked
+    assert _scanned(quick) == _scanned(scan_repo(tmp_path, max_bytes=1_000, **last))
+    read = [f.path for f in quick.files]
+    assert read == (["pkg/core.py"] if change == "edit" else ["extra.py"] if change == "add" else
+                    ["pkg/sub/extra.py"] if change == "add_nested" else ["pkg/main.py"] if change == "rename" else
+                    ["pkg/data.py"] if change == "shrink_skipped" else [])
 
 
-def test_a_broken_symlink_never_lets_stamps_vouch_for_the_tree(tmp_path: Path) -> None:
-    """Its target may appear inside the repository without the link's directory changing."""
-    from onboard.scan import unchanged_since
-
+def test_a_broken_symlink_always_has_the_tree_walked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its target may appear without any watched directory changing (here in an ignored one)."""
+    write(tmp_path, ".gitignore", "build/\n")
     write(tmp_path, "app.py", "x = 1\n")
-    (tmp_path / "link.py").symlink_to(tmp_path / "later" / "target.py")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "link.py").symlink_to(tmp_path / "build" / "target.py")
     _aged(tmp_path)
     recorded = scan_repo(tmp_path)
     assert reasons(recorded)["link.py"] == "broken symlink"
-    assert not unchanged_since(tmp_path, ["app.py"], recorded.stamps, recorded.watched)
-    assert unchanged_since(tmp_path, ["app.py"], recorded.stamps, {k: v for k, v in recorded.watched.items()
-                                                                   if k != "link.py"})  # what vouching would be
+    write(tmp_path, "build/target.py", "t = 1\n")
+    walked = _walks(monkeypatch)
+    again = scan_repo(tmp_path, known=recorded.stamps, hashes={"app.py": recorded.files[0].sha256},
+                      watched=recorded.watched, skipped=recorded.skipped)
+    assert walked and [f.path for f in again.files] == ["link.py"]

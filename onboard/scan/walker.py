@@ -214,52 +214,115 @@ def _same_bytes(path: str, sha256: str | None, max_bytes: int) -> bool:
     return len(data) <= max_bytes and hashlib.sha256(data).hexdigest() == sha256
 
 
+def _settled(info: os.stat_result, started_ns: int) -> Stamp | None:
+    """(size, mtime_ns), or None when it was modified too close to the scan to trust."""
+    return (info.st_size, info.st_mtime_ns) if info.st_mtime_ns < started_ns - RACY_NS else None
+
+
 def _stamp(entry: os.DirEntry, started_ns: int) -> Stamp | None:
-    """The entry's (size, mtime_ns), or None when it was modified too close to the scan to trust."""
     try:
-        info = entry.stat()
+        return _settled(entry.stat(), started_ns)
     except OSError:
         return None
-    return (info.st_size, info.st_mtime_ns) if info.st_mtime_ns < started_ns - RACY_NS else None
 
 
 def _trusted(info: os.stat_result, started_ns: int) -> Stamp:
     """A watched entry's stamp, ``UNTRUSTED`` when it was modified too close to the scan to vouch for it."""
-    return (info.st_size, info.st_mtime_ns) if info.st_mtime_ns < started_ns - RACY_NS else UNTRUSTED
+    return _settled(info, started_ns) or UNTRUSTED
 
 
-def unchanged_since(root: Path, files: Iterable[str], stamps: Mapping[str, Stamp],
-                    watched: Mapping[str, Stamp]) -> bool:
-    """Whether a scan of ``root`` would find ``files`` as the scan that recorded these stamps read them
-    and nothing else, told by one stat per entry instead of a walk: every file's and watched entry's
-    (size, mtime_ns) is as recorded.
+def _moved(root: str, known: Mapping[str, Stamp], watched: Mapping[str, Stamp],
+           files: Iterable[str]) -> list[str] | None:
+    """Which of ``files`` may have changed since the scan that recorded these stamps, told by one stat per
+    entry instead of a walk; None when only a walk can tell.
 
-    Sound, not complete: an entry added, removed or renamed moves its directory's mtime, an edit its
-    file's (or, for an ignore file or a file skipped after reading, its watched stamp). False only means
-    "scan to know": a file without a trusted stamp, an index made before watched stamps, a directory
-    whose mtime moved because something wrote ``__pycache__`` into it.
+    A file is listed when its (size, mtime_ns) moved or it had no trusted stamp. None when a watched entry
+    moved (an entry added, removed or renamed moves its directory's mtime; an ignore file or a skipped file
+    edited in place moves its own), when there are no watched stamps (an index made before them), or when
+    a stat fails. Sound, not complete: None may also come from a directory something wrote ``__pycache__``
+    into.
     """
-    if not watched or any(path not in stamps for path in files):
-        return False
-    base = str(root)  # a string join, not a Path per entry: this is one stat per file of the tree
-    for rel, stamp in (*watched.items(), *stamps.items()):
+    if not watched:
+        return None
+    try:
+        for rel, stamp in watched.items():  # a string join, not a Path per entry: one stat per file of the tree
+            info = os.stat(f"{root}/{rel}" if rel else root)
+            if (info.st_size, info.st_mtime_ns) != stamp:
+                return None
+        moved = []
+        for rel in files:
+            info = os.stat(f"{root}/{rel}")
+            if known.get(rel) != (info.st_size, info.st_mtime_ns):
+                moved.append(rel)
+        return moved
+    except OSError:
+        return None
+
+
+def _take(result: ScanResult, full: str, rel: str, language: str, stamp: Stamp | None, known: Mapping[str, Stamp],
+          hashes: Mapping[str, str], max_bytes: int) -> None:
+    """File ``rel`` (at ``full``, of ``language``, with this stamp) into ``result``: unchanged when its stamp
+    or bytes are as last indexed, else read."""
+    if (stamp is not None and known.get(rel) == stamp) or _same_bytes(full, hashes.get(rel), max_bytes):
+        result.unchanged.append(rel)
+        if stamp is not None:
+            result.stamps[rel] = stamp
+        return
+    # A Path only for a file that is read: an unchanged file of a big tree costs one stat.
+    read = _read_source(Path(full), rel, language, max_bytes)
+    if isinstance(read, SourceFile):
+        result.files.append(read)
+        if stamp is not None:
+            result.stamps[rel] = stamp
+    else:  # too large, binary, minified, unreadable: an edit in place may change that
+        result.skipped.append(read)
+        result.watched[rel] = stamp or UNTRUSTED
+
+
+def _sorted(result: ScanResult) -> ScanResult:
+    result.files.sort(key=lambda f: f.path)
+    result.skipped.sort(key=lambda s: s.path)
+    result.unchanged.sort()
+    return result
+
+
+def _rescan(root: Path, moved: list[str], max_bytes: int, known: Mapping[str, Stamp], hashes: Mapping[str, str],
+            watched: Mapping[str, Stamp], skipped: Iterable[SkippedFile]) -> ScanResult:
+    """The scan's result when no watched entry moved: the same entries as last time, only ``moved`` read."""
+    result = ScanResult(skipped=list(skipped), watched=dict(watched))
+    started_ns = time.time_ns()
+    again = set(moved)
+    for rel in hashes:
+        if rel not in again:
+            result.unchanged.append(rel)
+            result.stamps[rel] = known[rel]
+    for rel in moved:
+        full = f"{root}/{rel}"
+        language = _classify(rel)
+        if isinstance(language, SkippedFile):
+            result.skipped.append(language)
+            continue
         try:
-            info = os.stat(f"{base}/{rel}" if rel else base)
+            stamp = _settled(os.stat(full), started_ns)
         except OSError:
-            return False
-        if (info.st_size, info.st_mtime_ns) != stamp:
-            return False
-    return True
+            stamp = None  # _read_source says why
+        _take(result, full, rel, language, stamp, known, hashes, max_bytes)
+    return _sorted(result)
 
 
 def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, Stamp] | None = None,
-              hashes: Mapping[str, str] | None = None) -> ScanResult:
+              hashes: Mapping[str, str] | None = None, watched: Mapping[str, Stamp] | None = None,
+              skipped: Iterable[SkippedFile] = ()) -> ScanResult:
     """Every indexable file under ``root``, sorted by path, and every skipped one with its reason.
 
     A file whose (size, mtime_ns) equals its stamp in ``known`` (what the last index recorded) is not
     read: it lands in ``unchanged``. Reading and hashing every file is what made `onboard list`'s
     stale check and a one-file reindex of a big tree take seconds. A file without a trusted stamp
     whose bytes still hash to its sha256 in ``hashes`` is ``unchanged`` too, without being decoded.
+
+    Given the last scan's ``watched`` stamps and ``skipped`` files too (``hashes`` then holds every file
+    it found), the tree is not walked while no watched entry moved: one stat per entry says which files
+    to look at (`onboard list` over many indexes, a reindex after a few edits).
 
     Symlinked files are followed only while they stay inside the repository; symlinked directories
     are not followed (their targets are walked under their real paths), and each real directory is
@@ -270,9 +333,11 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
         raise FileNotFoundError(f"{root} does not exist")
     if not root.is_dir():
         raise NotADirectoryError(f"{root} is not a directory")
+    known, hashes = known or {}, hashes or {}
+    if hashes and (moved := _moved(str(root), known, watched or {}, hashes)) is not None:
+        return _rescan(root, moved, max_bytes, known, hashes, watched or {}, skipped)
     real_root = root.resolve()
     result = ScanResult()
-    known, hashes = known or {}, hashes or {}
     started_ns = time.time_ns()
     seen_dirs: set[tuple[int, int]] = set()  # (device, inode): cheaper than resolving every directory
 
@@ -340,24 +405,5 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
                 if isinstance(language, SkippedFile):
                     result.skipped.append(language)
                     continue
-                stamp = _stamp(entry, started_ns)
-                if (stamp is not None and known.get(rel) == stamp) or _same_bytes(entry.path, hashes.get(rel),
-                                                                                   max_bytes):
-                    result.unchanged.append(rel)
-                    if stamp is not None:
-                        result.stamps[rel] = stamp
-                    continue
-                # A Path only for a file that is read: an unchanged file of a big tree costs one stat.
-                read = _read_source(Path(entry.path), rel, language, max_bytes)
-                if isinstance(read, SourceFile):
-                    result.files.append(read)
-                    if stamp is not None:
-                        result.stamps[rel] = stamp
-                else:  # too large, binary, minified, unreadable: an edit in place may change that
-                    result.skipped.append(read)
-                    result.watched[rel] = stamp or UNTRUSTED
-
-    result.files.sort(key=lambda f: f.path)
-    result.skipped.sort(key=lambda s: s.path)
-    result.unchanged.sort()
-    return result
+                _take(result, entry.path, rel, language, _stamp(entry, started_ns), known, hashes, max_bytes)
+    return _sorted(result)

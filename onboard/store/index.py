@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from onboard.config import Settings, name_for_folder, validate_index_name
 from onboard.errors import IndexCorrupt, IndexNotFound, InvalidIndexName, OnboardError
 from onboard.graph import GRAPH_RULES
-from onboard.scan import RULES_VERSION, scan_repo, unchanged_since
+from onboard.scan import RULES_VERSION, scan_repo
 from onboard.scan.roles import file_role
 from onboard.store.db import FileRow, IndexDB
 from onboard.store.layout import CHROMA_DIR, DB_NAME, ROOT_COPY, index_lock, is_our_index, wipe
@@ -135,12 +135,11 @@ def stale_files(index: Index) -> list[str]:
     root = index.root
     if root is None or not root.is_dir():
         return sorted(index.db.paths())
-    stamps = index.db.stamps()
-    if unchanged_since(root, index.db.paths(), stamps, index.db.watched()):
-        return []  # one stat per entry told it: no walk, no ignore rules (`onboard list` over many indexes)
-    indexed = {f.path: f.sha256 for f in index.db.files()}
-    # A file whose size and mtime match is not read; one without a trusted stamp is hashed, not decoded.
-    scan = scan_repo(root, known=stamps, hashes=indexed)
+    indexed = index.db.hashes()
+    # A file whose size and mtime match is not read; one without a trusted stamp is hashed, not decoded; the
+    # tree is walked only where a directory or ignore file moved.
+    scan = scan_repo(root, known=index.db.stamps(), hashes=indexed, watched=index.db.watched(),
+                     skipped=index.db.skipped())
     on_disk = {f.path: f.sha256 for f in scan.files} | {path: indexed.get(path) for path in scan.unchanged}
     return sorted(p for p in on_disk.keys() | indexed.keys() if on_disk.get(p) != indexed.get(p))
 
@@ -173,7 +172,7 @@ def describe(name: str, settings: Settings | None = None, check_stale: bool = Tr
         return IndexInfo(name, error=str(err))
     try:
         manifest = index.db.manifest()
-        counts = index.db.counts(("files", "symbols", "chunks"))
+        counts = index.db.recorded_counts(("files", "symbols", "chunks"))
         damaged = vectors_error(index)
         progress = index.vector_progress()
         return IndexInfo(name, manifest.get("root", ""), counts["files"], counts["symbols"], counts["chunks"],

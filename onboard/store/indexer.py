@@ -9,6 +9,7 @@ so the index answers questions before its vectors are complete.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from onboard.errors import OnboardError
 from onboard.graph import GRAPH_RULES, probe_names, ranks_of, reference_edges, resolve_imports
 from onboard.models import ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
-from onboard.scan import RULES_VERSION, ScanResult, scan_repo, unchanged_since
+from onboard.scan import RULES_VERSION, scan_repo
 from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB, StoredFile
 from onboard.store.history import read_people, write_people
 from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, index_lock, is_our_index, wipe
@@ -35,6 +36,7 @@ MAX_PATHS_CHANGED = 50
 # its text, and one file added to 4,000 moves every rank by about 1/4,000. So a stored rank is always
 # within 0.1% of the exact one for the current graph, without a quarter second of writes per reindex.
 RANK_TOLERANCE = 1e-3
+COUNTED = ("files", "symbols", "edges", "chunks", "skipped")  # recorded in the manifest for `onboard list`
 
 
 @dataclass
@@ -137,12 +139,9 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     # Text stored under older redaction rules may hold what the current rules redact: read every file again.
     rules_changed = stored.get("redaction_rules") != RULES_VERSION
     trusted = {} if rules_changed else before
-    stamps, watched = db.stamps(), db.watched()
-    if trusted and unchanged_since(root, trusted, stamps, watched):  # `reindex --all` over many unchanged trees
-        scan = ScanResult(skipped=db.skipped(), unchanged=sorted(trusted), stamps=stamps, watched=watched)
-    else:
-        scan = scan_repo(root, known={path: stamp for path, stamp in stamps.items() if path in trusted},
-                         hashes={path: row.sha256 for path, row in trusted.items()})
+    scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in trusted},
+                     hashes={path: row.sha256 for path, row in trusted.items()}, watched=db.watched(),
+                     skipped=db.skipped())
     current = {f.path for f in scan.files} | set(scan.unchanged)
     notify("scan", len(current), len(current))
     changed = [f for f in scan.files if f.path not in trusted or trusted[f.path].sha256 != f.sha256]
@@ -176,10 +175,11 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         db.replace_skipped(tx, scan.skipped)
         db.replace_stamps(tx, scan.stamps, scan.watched)
         report.history = write_people(db, tx, people)
-        counts = db.counts()
         manifest = db.manifest()
+        same = not (changed or removed or regraph)
+        counts = db.recorded_counts(COUNTED) if same else db.counts(COUNTED)  # recorded ones, or counted if none
         db.put_manifest(tx, {
-            "schema_version": SCHEMA_VERSION, "name": name, "root": str(root),
+            "schema_version": SCHEMA_VERSION, "name": name, "root": str(root), "counts": json.dumps(counts),
             "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "embed": "true" if embed else "false",  # `--no-embed` is a choice: nothing resumes it unasked
             "redaction_rules": RULES_VERSION, "graph_rules": GRAPH_RULES,

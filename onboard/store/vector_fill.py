@@ -109,7 +109,7 @@ def _lock_is_free(directory: Path) -> bool:
 
 def vector_progress(directory: Path, db: IndexDB) -> VectorProgress:
     """Read from the manifest, the worker's status file and its lock: no chroma, so `list` stays quick."""
-    total = db.counts(("chunks",))["chunks"]  # read per question while vectors fill
+    total = db.recorded_counts(("chunks",))["chunks"]  # read per question while vectors fill
     manifest = db.manifest()
     if manifest.get("vectors_complete") == "true":
         return VectorProgress(total, total, "complete")
