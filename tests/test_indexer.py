@@ -176,6 +176,14 @@ def test_the_stale_check_and_reindex_walk_the_tree_only_where_a_directory_moved(
     assert api.stale_files(index) == ["shop/new.py"] and walked  # the directory moved: the tree is walked
     walked.clear()
     assert api.reindex("shop", settings, embed=False).indexed == 1 and walked
+    _age(shop_repo)
+    api.reindex("shop", settings, embed=False)
+    walked.clear()
+    assert api.stale_files(index) == [] and walked == []
+    # Stamps recorded under other scan rules (another onboard) spare no walk: the new rules may find more.
+    with sqlite3.connect(settings.index_dir("shop") / "index.sqlite3") as conn:
+        conn.execute("UPDATE manifest SET value = 'older' WHERE key = 'scan_rules'")
+    assert api.stale_files(index) == [] and walked
 
 
 def test_an_index_redacted_under_older_rules_is_read_again_by_its_next_reindex(shop_repo: Path,

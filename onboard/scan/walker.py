@@ -94,6 +94,9 @@ class ScanResult:
 
 
 UNTRUSTED: Stamp = (-1, -1)  # matches no real stat: whoever compares must scan
+# What a walk finds in an unchanged tree. Bump it when that changes (a language, a skip rule, a limit): watched
+# stamps recorded under other rules do not spare the walk, or a file the new rules index would stay unseen.
+SCAN_RULES = "1"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from onboard.errors import IndexCorrupt, PathOutsideRepo
 from onboard.models import Chunk, Edge, Import, Reference, SkippedFile, Symbol
+from onboard.scan import SCAN_RULES
 
 if TYPE_CHECKING:  # networkx loads in a quarter second; `onboard list` never needs it
     import networkx as nx
@@ -400,8 +401,8 @@ class IndexDB:
 
     def watched(self) -> dict[str, tuple[int, int]]:
         """Stamps of the directories, ignore files and skipped files the last scan saw; empty for an
-        index made before them."""
-        if not self.has_table("watched"):
+        index made before them or under other ``SCAN_RULES`` (then only a walk tells what changed)."""
+        if not self.has_table("watched") or self.manifest().get("scan_rules") != SCAN_RULES:
             return {}
         return {path: (size, mtime) for path, size, mtime in self._rows("SELECT path, size, mtime_ns FROM watched")}
 

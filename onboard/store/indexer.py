@@ -22,7 +22,7 @@ from onboard.errors import OnboardError
 from onboard.graph import GRAPH_RULES, probe_names, ranks_of, reference_edges, resolve_imports
 from onboard.models import ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
-from onboard.scan import RULES_VERSION, scan_repo
+from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
 from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB, StoredFile
 from onboard.store.history import read_people, write_people
 from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, index_lock, is_our_index, wipe
@@ -182,7 +182,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
             "schema_version": SCHEMA_VERSION, "name": name, "root": str(root), "counts": json.dumps(counts),
             "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "embed": "true" if embed else "false",  # `--no-embed` is a choice: nothing resumes it unasked
-            "redaction_rules": RULES_VERSION, "graph_rules": GRAPH_RULES,
+            "redaction_rules": RULES_VERSION, "graph_rules": GRAPH_RULES, "scan_rules": SCAN_RULES,
         })
         if changed or removed or "generation" not in manifest:  # the chunks changed: vectors must follow
             db.put_manifest(tx, {"generation": int(manifest.get("generation", "0")) + 1, "vectors_complete": "false"})
