@@ -16,6 +16,7 @@ from typing import Iterable
 
 from onboard.models import Chunk
 from onboard.retrieve.cues import Cues, phrase_words
+from onboard.scan.roles import file_role
 
 SUFFIX_DEPTH = 4  # path components kept per suffix key
 MAX_BARE_MATCHES = 3  # a bare file name (``base.py``) counts only when few files carry it
@@ -74,6 +75,9 @@ class CueIndex:
         if len(found) <= MAX_LITERAL_FILES:
             return sorted(found)
         keyed = {p for key in keys for p in self.keyed.get(key, ())}
+        # Tests and examples set a setting in dicts of their own (``rc_context({"axes.grid": True})``);
+        # the implementation's dict is where it is defined.
+        keyed = {p for p in keyed if file_role(p) == "source"} or keyed
         return sorted(keyed) if len(keyed) <= MAX_KEYED_FILES else []
 
     def files_for_messages(self, cues: Cues) -> list[tuple[str, int]]:
