@@ -70,6 +70,7 @@ CREATE INDEX IF NOT EXISTS history_changes_sha ON history_changes(sha);
 # The same holds for stamps (size, mtime) of indexed files, which let a scan skip reading unchanged files,
 # and for the watched stamps (directories, ignore files, skipped files) that let `list` skip the scan.
 TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges", "chunks")
+COUNTED = ("files", "symbols", "edges", "chunks", "skipped")  # each index run records their counts
 
 
 @dataclass(frozen=True)
@@ -291,11 +292,11 @@ class IndexDB:
     def skipped(self) -> list[SkippedFile]:
         return [SkippedFile(*row) for row in self._rows("SELECT path, reason FROM skipped ORDER BY path")]
 
-    def counts(self, tables: tuple[str, ...] = ("files", "symbols", "edges", "chunks", "skipped")) -> dict[str, int]:
+    def counts(self, tables: tuple[str, ...] = COUNTED) -> dict[str, int]:
         """Rows per table; callers on a hot path ask only for the tables they need."""
         return {table: self._rows(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables}
 
-    def recorded_counts(self, tables: tuple[str, ...]) -> dict[str, int]:
+    def recorded_counts(self, tables: tuple[str, ...] = COUNTED) -> dict[str, int]:
         """Rows per table as the last index run recorded them in the manifest, counted where it recorded none
         (an index made before). COUNT(*) reads a whole index of the table: over 48 big indexes whose pages were
         not cached, `onboard list` spent 3 s counting."""
@@ -397,7 +398,8 @@ class IndexDB:
         (``ScanResult.watched``), both from the scan this index run made."""
         for table, rows in (("stamps", stamps), ("watched", watched)):
             tx.execute(f"DELETE FROM {table}")
-            tx.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", [(p, size, mtime) for p, (size, mtime) in rows.items()])
+            tx.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)",
+                           [(p, size, mtime) for p, (size, mtime) in rows.items()])
 
     def watched(self) -> dict[str, tuple[int, int]]:
         """Stamps of the directories, ignore files and skipped files the last scan saw; empty for an

@@ -36,7 +36,6 @@ MAX_PATHS_CHANGED = 50
 # its text, and one file added to 4,000 moves every rank by about 1/4,000. So a stored rank is always
 # within 0.1% of the exact one for the current graph, without a quarter second of writes per reindex.
 RANK_TOLERANCE = 1e-3
-COUNTED = ("files", "symbols", "edges", "chunks", "skipped")  # recorded in the manifest for `onboard list`
 
 
 @dataclass
@@ -177,7 +176,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         report.history = write_people(db, tx, people)
         manifest = db.manifest()
         same = not (changed or removed or regraph)
-        counts = db.recorded_counts(COUNTED) if same else db.counts(COUNTED)  # recorded ones, or counted if none
+        counts = db.recorded_counts() if same else db.counts()  # the recorded ones, or counted if none are
         db.put_manifest(tx, {
             "schema_version": SCHEMA_VERSION, "name": name, "root": str(root), "counts": json.dumps(counts),
             "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
