@@ -153,7 +153,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     clock = _timed(report, "history", clock)
 
     regraph = stored.get("graph_rules") != GRAPH_RULES  # edges made under older rules: make them again
-    with db.bulk_insert(first=not before), db.transaction() as tx:
+    with db.bulk_insert(first="updated_at" not in stored), db.transaction() as tx:  # a database never written
         old_names = db.defined_names([source.path for source in changed] + removed) if before else {}
         db.delete_files(tx, removed)
         # Each batch is stored as it comes: with worker processes, this process writes while they parse.
