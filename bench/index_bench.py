@@ -277,7 +277,7 @@ def stale_check(name: str, root: Path, settings: Settings) -> None:
     api.reindex(name, settings, embed=False)
     index = api.open_index(name, settings)
     try:
-        stamps, hashes = index.db.stamps(), {f.path: f.sha256 for f in index.db.files()}
+        stamps, hashes = index.db.stamps(), index.db.hashes()
         quick, walk = [], []
         for _ in range(5):
             started = time.perf_counter()

@@ -129,7 +129,9 @@ def test_the_counts_an_index_run_records_stay_true_for_list(shop_repo: Path, set
     def recorded() -> dict[str, int]:
         index = api.open_index("shop", settings)
         try:
-            return {"real": index.db.counts(), "recorded": json.loads(index.db.manifest()["counts"])}
+            counts = json.loads(index.db.manifest()["counts"])
+            assert {"files", "symbols", "edges", "chunks"} <= counts.keys()
+            return {"real": index.db.counts(tuple(counts)), "recorded": counts}
         finally:
             index.close()
 
@@ -142,6 +144,10 @@ def test_the_counts_an_index_run_records_stay_true_for_list(shop_repo: Path, set
     assert second["recorded"] == second["real"] and second["real"]["files"] == first["real"]["files"] - 1
     api.reindex("shop", settings, embed=False)  # nothing changed: the recorded counts are kept
     assert recorded() == second
+    (shop_repo / "shop" / "logo.py").write_bytes(b"\x00\x01" * 64)  # binary, so skipped: no file indexed
+    api.reindex("shop", settings, embed=False)
+    third = recorded()
+    assert third["recorded"] == third["real"]
     info = api.describe("shop", settings)
     assert (info.files, info.symbols, info.chunks) == tuple(second["real"][t] for t in ("files", "symbols", "chunks"))
     with sqlite3.connect(settings.index_dir("shop") / "index.sqlite3") as conn:  # as an older index has it

@@ -70,7 +70,8 @@ CREATE INDEX IF NOT EXISTS history_changes_sha ON history_changes(sha);
 # The same holds for stamps (size, mtime) of indexed files, which let a scan skip reading unchanged files,
 # and for the watched stamps (directories, ignore files, skipped files) that let `list` skip the scan.
 TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges", "chunks")
-COUNTED = ("files", "symbols", "edges", "chunks", "skipped")  # each index run records their counts
+# Tables whose row counts each index run records; not ``skipped``, which changes while no file is indexed.
+RECORDED = ("files", "symbols", "edges", "chunks")
 
 
 @dataclass(frozen=True)
@@ -292,11 +293,11 @@ class IndexDB:
     def skipped(self) -> list[SkippedFile]:
         return [SkippedFile(*row) for row in self._rows("SELECT path, reason FROM skipped ORDER BY path")]
 
-    def counts(self, tables: tuple[str, ...] = COUNTED) -> dict[str, int]:
+    def counts(self, tables: tuple[str, ...] = (*RECORDED, "skipped")) -> dict[str, int]:
         """Rows per table; callers on a hot path ask only for the tables they need."""
         return {table: self._rows(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables}
 
-    def recorded_counts(self, tables: tuple[str, ...] = COUNTED) -> dict[str, int]:
+    def recorded_counts(self, tables: tuple[str, ...] = RECORDED) -> dict[str, int]:
         """Rows per table as the last index run recorded them in the manifest, counted where it recorded none
         (an index made before). COUNT(*) reads a whole index of the table: over 48 big indexes whose pages were
         not cached, `onboard list` spent 3 s counting."""
@@ -407,9 +408,6 @@ class IndexDB:
         if not self.has_table("watched") or self.manifest().get("scan_rules") != SCAN_RULES:
             return {}
         return {path: (size, mtime) for path, size, mtime in self._rows("SELECT path, size, mtime_ns FROM watched")}
-
-    def paths(self) -> list[str]:
-        return [row[0] for row in self._rows("SELECT path FROM files")]
 
     def hashes(self) -> dict[str, str]:
         """The sha256 of each file, read from the ``files_sha256`` index rather than the table (whose pages

@@ -134,7 +134,7 @@ def stale_files(index: Index) -> list[str]:
     """
     root = index.root
     if root is None or not root.is_dir():
-        return sorted(index.db.paths())
+        return sorted(index.db.hashes())
     indexed = index.db.hashes()
     # A file whose size and mtime match is not read; one without a trusted stamp is hashed, not decoded; the
     # tree is walked only where a directory or ignore file moved.

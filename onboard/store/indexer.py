@@ -23,7 +23,7 @@ from onboard.graph import GRAPH_RULES, probe_names, ranks_of, reference_edges, r
 from onboard.models import ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
-from onboard.store.db import SCHEMA_VERSION, FileRow, IndexDB, StoredFile
+from onboard.store.db import RECORDED, SCHEMA_VERSION, FileRow, IndexDB, StoredFile
 from onboard.store.history import read_people, write_people
 from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, index_lock, is_our_index, wipe
 from onboard.store.vector_fill import fill_vectors, start_worker, stopped_embedding
@@ -176,7 +176,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         report.history = write_people(db, tx, people)
         manifest = db.manifest()
         same = not (changed or removed or regraph)
-        counts = db.recorded_counts() if same else db.counts()  # the recorded ones, or counted if none are
+        counts = db.recorded_counts() if same else db.counts(RECORDED)  # the recorded ones, or counted if none are
         db.put_manifest(tx, {
             "schema_version": SCHEMA_VERSION, "name": name, "root": str(root), "counts": json.dumps(counts),
             "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
