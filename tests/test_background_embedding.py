@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from onboard import api
 from onboard.cli import app
 from onboard.config import Settings
+from onboard.store import vector_fill
 from tests.conftest import snapshot_project
 
 ONBOARD = str(Path(sys.executable).parent / "onboard")
@@ -146,6 +147,43 @@ def test_remove_stops_a_worker_that_is_still_starting(tmp_path: Path, settings: 
     assert time.monotonic() - started < 20
     eventually(lambda: not alive(worker), "the worker to stop")
     assert not directory.exists()
+
+def catches(pid: int, signum: int) -> bool:
+    """The process runs a handler of its own for ``signum`` (the SigCgt mask in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
+def test_a_worker_leaves_sigterm_to_the_kernel_between_writes(shop_repo: Path, settings: Settings) -> None:
+    """Python runs a signal handler only in the main thread, between bytecodes; a worker's main thread
+    waits on its embedding threads' native batches, so under load a SIGTERM it handled took 77 s to
+    end it, and CI's `remove` gave up. Outside its writes a worker must leave SIGTERM to the kernel."""
+    with workers_held(settings):
+        worker = api.index_repo(shop_repo, "shop", settings, background=True).worker
+        eventually(lambda: "queued" in api.describe("shop", settings).vectors, "the worker to queue")
+        assert not catches(worker, signal.SIGTERM)
+        os.kill(worker, signal.SIGTERM)
+        eventually(lambda: not alive(worker), "the worker to end", seconds=10)
+        assert "not embedding now" in api.describe("shop", settings).vectors
+
+
+def test_a_sigterm_during_a_write_ends_the_worker_right_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill could tear chroma's files: in a worker, a SIGTERM that comes during a write waits for it."""
+    monkeypatch.setattr(vector_fill, "_deferred", [])
+    previous, written = signal.getsignal(signal.SIGTERM), []
+    try:
+        with pytest.raises(SystemExit) as ended:
+            with vector_fill._whole():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.2)  # bytecodes run meanwhile: a handled signal would have struck here
+                written.append("the rest of the write")
+        assert written and ended.value.code == 128 + signal.SIGTERM
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the kernel's again, after the write
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
 
 def test_reindex_during_embedding_is_embedded_before_vectors_are_complete(shop_repo: Path,
                                                                           settings: Settings) -> None:

@@ -7,7 +7,8 @@ Ctrl-C) embeds what chroma lacks while questions are already answered from what 
 Safety rests on three things:
 - one writer of an index's vectors at a time: whoever embeds holds ``.embed.lock`` (the index's
   own ``.lock`` stays free, so reads and incremental reindexes go on). `remove`, `--rebuild` and
-  `--wait` stop a worker (SIGTERM) and take that lock over;
+  `--wait` stop a worker (SIGTERM) and take that lock over. The worker leaves SIGTERM to the kernel,
+  which ends it at once, except around writes a kill could tear (chroma's files, the status file);
 - ``vectors_complete`` is set only in a SQLite transaction that checks the manifest's
   ``generation`` (bumped by every reindex that changes chunks) is the one the pass embedded;
 - chroma ids are content addressed, so a killed worker loses at most a batch, and the next pass
@@ -45,9 +46,10 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 UPSERT = 64  # chunks per chroma write: a killed worker loses at most this many
 WORKER_NICE = 10
-STOP_SECONDS = 60.0  # a worker finishes the batch in flight before it stops
+STOP_SECONDS = 60.0  # a worker finishes the chroma write in flight before it stops
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 _children: list[subprocess.Popen] = []  # workers this process started, reaped as they end
+_deferred: list[int] | None = None  # in a worker: the SIGTERMs that came during a write (see `_whole`)
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,28 @@ def _write_status(directory: Path, **status: object) -> None:
     if not (directory / DB_NAME).exists():
         return
     temporary = directory / f".{STATUS_FILE}.{os.getpid()}"
-    temporary.write_text(json.dumps({**status, "pid": os.getpid()}), encoding="utf-8")
-    os.replace(temporary, directory / STATUS_FILE)
+    with _whole():
+        temporary.write_text(json.dumps({**status, "pid": os.getpid()}), encoding="utf-8")
+        os.replace(temporary, directory / STATUS_FILE)
+
+
+@contextlib.contextmanager
+def _whole() -> Iterator[None]:
+    """Around a write that a kill could tear. A worker otherwise leaves SIGTERM to the kernel: Python
+    runs a handler only in the main thread between bytecodes, and a worker's main thread waits on its
+    embedding threads' native batches, so under load a handled SIGTERM took 77 s to end one (`remove`
+    waited all that time). A SIGTERM that comes during the write ends the worker right after it.
+    Outside a worker (`--wait`, the web app) the caller's own signal handling stands."""
+    if _deferred is None:
+        yield
+        return
+    signal.signal(signal.SIGTERM, lambda signum, frame: _deferred.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _deferred:
+        sys.exit(128 + signal.SIGTERM)  # finally-blocks release the locks
 
 
 def _lock_is_free(directory: Path) -> bool:
@@ -140,10 +162,12 @@ def fill_vectors(settings: Settings, name: str, progress: Progress | None = None
         while True:
             generation = db.manifest().get("generation", "0")
             chunks = db.chunks()
-            vectors = VectorStore(settings, name, directory / CHROMA_DIR)
+            with _whole():  # may create the collection
+                vectors = VectorStore(settings, name, directory / CHROMA_DIR)
             present = vectors.ids()
             wanted = {c.id for c in chunks}
-            vectors.delete(sorted(present - wanted))
+            with _whole():
+                vectors.delete(sorted(present - wanted))
             missing = [c for c in chunks if c.id not in present]
             if missing:  # the model loads only when there is something to embed
                 missing = embedding_order(missing, embedder(settings.embedder))
@@ -152,7 +176,8 @@ def fill_vectors(settings: Settings, name: str, progress: Progress | None = None
             for start in range(0, len(missing), UPSERT):
                 batch = missing[start:start + UPSERT]
                 embedded, fresh = cache.embed([document(c) for c in batch], embedder(settings.embedder))
-                vectors.upsert(batch, embedded)
+                with _whole():
+                    vectors.upsert(batch, embedded)
                 done, written, computed = done + len(batch), written + len(batch), computed + fresh
                 _write_status(directory, state="embedding", done=done, total=len(wanted), generation=generation)
                 notify("embedding", start + len(batch), len(missing))
@@ -200,9 +225,9 @@ def _is_worker(pid: int) -> bool:
 
 @contextlib.contextmanager
 def stopped_embedding(directory: Path) -> Iterator[None]:
-    """Stop whoever embeds this index (SIGTERM: it ends after its batch in flight) and hold the
-    embedding lock for the block, so `remove`, `--rebuild` and `--wait` never write vectors at the
-    same time as a worker."""
+    """Stop whoever embeds this index (SIGTERM: it ends at once, or after a chroma write in flight)
+    and hold the embedding lock for the block, so `remove`, `--rebuild` and `--wait` never write
+    vectors at the same time as a worker."""
     lock = FileLock(str(directory / EMBED_LOCK), timeout=0)
     deadline, stopped, pid = time.monotonic() + STOP_SECONDS, set(), 0
     while True:
@@ -316,9 +341,12 @@ def _work(settings: Settings, name: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _deferred  # noqa: PLW0603 - this process is a worker: writes defer a SIGTERM (`_whole`)
     name = (argv or sys.argv[1:])[0]
     settings = Settings.from_env()
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # finally-blocks release locks
+    _deferred = []
+    # The kernel's: at once, whatever the threads do; the locks (flock) go with the process.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICE)
     try:
