@@ -99,11 +99,12 @@ def _write_status(directory: Path, **status: object) -> None:
 
 @contextlib.contextmanager
 def _whole() -> Iterator[None]:
-    """Around a write that a kill could tear. A worker otherwise leaves SIGTERM to the kernel: Python
-    runs a handler only in the main thread between bytecodes, and a worker's main thread waits on its
-    embedding threads' native batches, so under load a handled SIGTERM took 77 s to end one (`remove`
-    waited all that time). A SIGTERM that comes during the write ends the worker right after it.
-    Outside a worker (`--wait`, the web app) the caller's own signal handling stands."""
+    """Around a write that a kill could tear. A worker otherwise leaves SIGTERM to the kernel: Python runs a
+    handler only in the main thread, between bytecodes, and the kernel may hand the signal to an embedding
+    thread while the main thread waits on the native batch in flight; with the test suite running beside it
+    a handled SIGTERM once took 77 s to end a worker (1 stop in 25; `remove` waited all that time, and CI's
+    gave up). A SIGTERM that comes during the write ends the worker right after it. Outside a worker
+    (`--wait`, the web app) the caller's own signal handling stands."""
     if _deferred is None:
         yield
         return
