@@ -60,6 +60,9 @@ DEPTH_RESERVE, DEPTH_FROM = 0.5, 100_000
 # Below 100k too (2026-11-26, same rankings, all gold / with code / definitions): dev_large at 13k 70.3/70.3/45.2
 # → 77.4/69.7/43.0 %, 27k 73.2/73.2/59.1 → 81.9/73.9/58.1 %, 50k 81.3/81.3/65.6 → 88.7/81.9/65.6 %; dev.jsonl at
 # 27k 75.7/75.7 → 87.4/81.6 %, 50k 94.2 → 98.1 %. An 8 % share kept one more definition at 27k and lost a file at 13k.
+# The first few tail documents allowed more, so a file ranked 4th-11th shows its best definition rather than its
+# outline (2026-11-27, same rankings, 3 x 1200 / 2 x 1500 / 5 x 1000 tokens): dev_large definitions at 27k unchanged
+# (63.4 %), all gold files at 13k 81.3 -> 73.5-75.2 % and at 27k 85.2 -> 77.1-80.3 %, dev at 27k 89.3 -> 82.5 %.
 TAIL_SHARE, TAIL_DOC = 0.1, 400
 TAIL_FROM = 10_000  # a smaller budget holds a few files at most: all of it goes to them
 DEPTH_GROWTH = 3  # an excerpt too big to go whole grows to this many times its size in the depth pass
@@ -171,7 +174,10 @@ def _innermost(symbols: list, line: int) -> object | None:
 def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list[tuple[int, int]]:
     """Line spans worth showing, most relevant first, each a whole definition where there is one:
     the symbols the question touched, the definitions around the lines that matched, a big class it
-    touched, then the definitions of this file those call (so a method comes with the helpers it needs)."""
+    touched, then the definitions of this file those call (so a method comes with the helpers it needs).
+    Measured and not kept (2026-11-27, dev_large, same rankings): the definitions around the hits before the
+    touched ones cost a question's definitions at 27k and 50k; a touched definition followed by its twins (a
+    qualified name one character apart: ``twinx``/``twiny``, ``XAxis._init``/``YAxis._init``) moved none at 27k."""
     named = by_qualname(symbols)
     touched = [named[q] for q in ranked.symbols if q in named]
     chosen: list = [s for s in touched if not _big_class(s)]
