@@ -6,11 +6,15 @@ import threading
 
 import pytest
 
+from pathlib import Path
+
 from onboard import api
+from onboard.config import Settings
 from onboard.pack import build_messages, count_tokens, default_budget, system_blocks
 from onboard.pack.packer import _focused
 from onboard.pack.prompt import SYSTEM_PROMPT
 from onboard.retrieve import RankedFile, retriever_for
+from tests.conftest import write_files
 
 QUESTIONS = [
     ("Where are secret-looking strings redacted before indexing?", "onboard/scan/secrets.py"),
@@ -87,6 +91,21 @@ def test_tight_excerpts_keep_the_most_relevant_span_wherever_it_is(project_index
     excerpt = _focused(project_index, ranked, lines, 600, "test")
     assert excerpt is not None and excerpt.tokens <= 600
     assert "def retriever_for" in excerpt.text and "_CACHE[key] = Retriever(index)" in excerpt.text
+
+
+def test_an_excerpt_brings_the_helpers_of_its_first_definitions_only(tmp_path: Path, settings: Settings) -> None:
+    """The helpers a relevant definition calls come with it, but only for the first few: the helpers of
+    the fourth took room a further file could use (dev_large: all gold files at 13k 81.3 -> 81.9 %)."""
+    steps = "\n\n".join(f"def step_{n}(order):\n    return helper_{n}(order)\n\n\n"
+                         f"def helper_{n}(order):\n    return 'body of helper {n}', order" for n in range(1, 5))
+    write_files(tmp_path / "repo", {"pipeline.py": steps + "\n"})
+    api.index_repo(tmp_path / "repo", "pipeline", settings, embed=False)
+    index = api.open_index("pipeline", settings)
+    lines = index.db.file_text("pipeline.py").split("\n")
+    ranked = RankedFile("pipeline.py", 1.0, symbols=[f"step_{n}" for n in range(1, 5)])
+    excerpt = _focused(index, ranked, lines, 5_000, "test")
+    assert excerpt is not None and all(f"return helper_{n}(order)" in excerpt.text for n in range(1, 5))
+    assert [n for n in range(1, 5) if f"'body of helper {n}'" in excerpt.text] == [1, 2, 3]
 
 
 def test_prompt_layout_caches_the_stable_prefix(project_index: api.Index) -> None:
