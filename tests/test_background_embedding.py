@@ -148,6 +148,7 @@ def test_remove_stops_a_worker_that_is_still_starting(tmp_path: Path, settings: 
     eventually(lambda: not alive(worker), "the worker to stop")
     assert not directory.exists()
 
+
 def catches(pid: int, signum: int) -> bool:
     """The process runs a handler of its own for ``signum`` (the SigCgt mask in /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -157,9 +158,10 @@ def catches(pid: int, signum: int) -> bool:
 
 
 def test_a_worker_leaves_sigterm_to_the_kernel_between_writes(shop_repo: Path, settings: Settings) -> None:
-    """Python runs a signal handler only in the main thread, between bytecodes; a worker's main thread
-    waits on its embedding threads' native batches, so under load a SIGTERM it handled took 77 s to
-    end it, and CI's `remove` gave up. Outside its writes a worker must leave SIGTERM to the kernel."""
+    """Python runs a signal handler only in the main thread, between bytecodes, and the kernel may hand a
+    SIGTERM to an embedding thread while the main thread waits on its native batch: with the suite running
+    beside it, a handled SIGTERM once took 77 s to end a worker, and CI's `remove` gave up. Outside its
+    writes a worker must leave SIGTERM to the kernel."""
     with workers_held(settings):
         worker = api.index_repo(shop_repo, "shop", settings, background=True).worker
         eventually(lambda: "queued" in api.describe("shop", settings).vectors, "the worker to queue")

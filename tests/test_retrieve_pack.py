@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from onboard import api
 from onboard.config import Settings

@@ -180,8 +180,8 @@ def _innermost(symbols: list, line: int) -> object | None:
 def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list[tuple[int, int]]:
     """Line spans worth showing, most relevant first, each a whole definition where there is one:
     the symbols the question touched, the definitions around the lines that matched, a big class it
-    touched, then the definitions of this file the first of those call (so a method comes with the helpers it
-    needs).
+    touched, then the definitions of this file that the first few of those call (so a method comes with the
+    helpers it needs).
     Measured and not kept (2026-11-27, dev_large, same rankings): the definitions around the hits before the
     touched ones cost a question's definitions at 27k and 50k; a touched definition followed by its twins (a
     qualified name one character apart: ``twinx``/``twiny``, ``XAxis._init``/``YAxis._init``) moved none at 27k."""
