@@ -87,7 +87,9 @@ _CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 # further file could use. Measured on the same rankings (2026-11-27), against the callees of every one: dev_large
 # all gold files 81.3 / 85.2 / 90.0 / 96.1 -> 81.9 / 85.5 / 90.0 / 96.1 % at 13k / 27k / 50k / 200k, with code
 # 73.9 / 75.8 / 83.2 / 92.9 -> 73.5 / 76.5 / 83.2 / 93.2 %, definitions unchanged; dev.jsonl at 27k 89.3 -> 90.3 %
-# (with code 82.5 -> 83.5 %), elsewhere unchanged. No callees at all: definitions at 27k 63.4 -> 62.4 %.
+# (with code 82.5 -> 83.5 %), elsewhere unchanged. No callees at all: definitions at 27k 63.4 -> 62.4 %. Against
+# three: two lost a dev_large question at 200k (all gold 96.1 -> 95.8 %, with code 93.2 -> 92.6 %) and gained a dev
+# one at 13k; five lost two at 13k (81.9 -> 81.3 %, with code 73.5 -> 73.2 %).
 CALLERS_FOLLOWED = 3
 
 
