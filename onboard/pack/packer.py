@@ -201,11 +201,12 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
     for s in symbols:
         if not _big_class(s):
             by_name.setdefault(s.name, []).append(s)
-    spans = [(s.start_line, s.end_line) for s in dict.fromkeys(chosen)] + loose
+    chosen = list(dict.fromkeys(chosen))
+    spans = [(s.start_line, s.end_line) for s in chosen] + loose
     # A big class the question touched comes whole after them where room is left (its docstring lists the
     # parameters an issue is about), never first: it would crowd out the methods that matched.
     spans += [(s.start_line, s.end_line) for s in touched if _big_class(s)]
-    for s in list(dict.fromkeys(chosen))[:CALLERS_FOLLOWED]:
+    for s in chosen[:CALLERS_FOLLOWED]:
         body = "\n".join(lines[s.start_line - 1:s.end_line])
         for name in dict.fromkeys(_CALLED.findall(body)):
             spans += [(c.start_line, c.end_line) for c in by_name.get(name, []) if c is not s]

@@ -325,7 +325,8 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
 
     Given the last scan's ``watched`` stamps and ``skipped`` files too (``hashes`` then holds every file
     it found), the tree is not walked while no watched entry moved: one stat per entry says which files
-    to look at (`onboard list` over many indexes, a reindex after a few edits).
+    to look at (`onboard list` over many indexes, a reindex after a few edits). Such a result's skipped files
+    are ``skipped`` and those it read again: a caller that needs only the files may leave ``skipped`` out.
 
     Symlinked files are followed only while they stay inside the repository; symlinked directories
     are not followed (their targets are walked under their real paths), and each real directory is

@@ -137,9 +137,10 @@ def stale_files(index: Index) -> list[str]:
         return sorted(index.db.hashes())
     indexed = index.db.hashes()
     # A file whose size and mtime match is not read; one without a trusted stamp is hashed, not decoded; the
-    # tree is walked only where a directory or ignore file moved.
-    scan = scan_repo(root, known=index.db.stamps(), hashes=indexed, watched=index.db.watched(),
-                     skipped=index.db.skipped())
+    # tree is walked only where a directory or ignore file moved. Only the files count here: the last scan's
+    # skipped ones, which an unwalked result would carry, are not read (0.09 s of `onboard list`'s 1.4 s
+    # over 48 big indexes, cProfile, 2026-11-27).
+    scan = scan_repo(root, known=index.db.stamps(), hashes=indexed, watched=index.db.watched())
     on_disk = {f.path: f.sha256 for f in scan.files} | {path: indexed.get(path) for path in scan.unchanged}
     return sorted(p for p in on_disk.keys() | indexed.keys() if on_disk.get(p) != indexed.get(p))
 
