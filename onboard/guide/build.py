@@ -20,7 +20,6 @@ from onboard.guide import facts as F
 from onboard.guide.markdown import code, page_link, where
 from onboard.guide.model import Guide, Page
 from onboard.guide.structure import Structure
-from onboard.scan.roles import file_role
 from onboard.store import Index
 from onboard.store.db import FileRow
 from onboard.store.history import OWNERS_KEY, has_history, ownership, recent_changes
@@ -38,7 +37,8 @@ def build_guide(index: Index) -> Guide:
     b.packages()
     b.centrality()
     overview, scripts = _overview(b)
-    entry = F.scan_entry_points({p: b.texts[p] for p in b.code}, {p: b.files[p].language for p in b.code})
+    entry = F.scan_entry_points({p: b.texts[p] for p in b.code if b.roles[p] == "source"},
+                                {p: b.files[p].language for p in b.code})
     entry.scripts = scripts
     entry.public.sort(key=lambda f: (f.path.count("/"), -b.files[f.path].pagerank, f.path))  # the broadest first
     pages = [overview, _layers(b), _entry_points(b, entry), _core(b), _reading_path(b, entry)]
@@ -82,7 +82,7 @@ def _overview(b: Structure) -> tuple[Page, list[F.Fact]]:
     lines += ["", "## Built with", ""]
     by_language: dict[str, list[FileRow]] = defaultdict(list)
     for path in b.code:
-        if file_role(path) == "source":
+        if b.roles[path] == "source":
             by_language[b.files[path].language].append(b.files[path])
     for language, rows in sorted(by_language.items(), key=lambda item: -sum(f.lines for f in item[1])):
         largest = max(rows, key=lambda f: f.lines)
@@ -98,7 +98,7 @@ def _overview(b: Structure) -> tuple[Page, list[F.Fact]]:
             f"{code(name, 40)} ({where(first[name], b.import_line(first[name], 'ext:' + name))})"
             for name, _ in externals.most_common(12))]
     lines += ["", "## How it is organised", ""]
-    counts = Counter(file_role(p) for p in b.files)
+    counts = Counter(b.roles[p] for p in b.files)
     lines.append(f"{len(b.files):,} indexed files ({', '.join(f'{n:,} {role}' for role, n in counts.most_common())}) "
                  f"in {len(b.members)} code packages over {max(b.layer.values(), default=-1) + 1} layers: see "
                  f"{page_link('Layers', 'layers')}, {page_link('Entry points', 'entry-points')}, "
@@ -109,7 +109,7 @@ def _overview(b: Structure) -> tuple[Page, list[F.Fact]]:
         what = f": {escape(doc.text[:160])} ({where(doc.path, doc.line, doc.last)})" if doc else \
             f" ({where(b.main_file(package), 1)})"
         lines.append(f"- {page_link(package, b.slugs[package])}{what}")
-    central = sorted((p for p in b.code if file_role(p) == "source" and b.files[p].pagerank > 0),
+    central = sorted((p for p in b.code if b.roles[p] == "source" and b.files[p].pagerank > 0),
                      key=lambda p: -b.files[p].pagerank)[:OVERVIEW_FILES]
     inputs.update((path, b.files[path].sha256) for path in central)  # what Claude writes the overview from
     lines += _recently_changed(b)
@@ -258,7 +258,7 @@ def _reading_path(b: Structure, entry: F.EntryPoints) -> Page:
     for symbol in b.top_symbols(sorted(b.code), 2):
         add(symbol.path, f"defines {symbol.name}, one of the most used abstractions", symbol.start_line,
             min(symbol.end_line, symbol.start_line + 39))
-    central = sorted((p for p in b.code if file_role(p) == "source" and b.importers.get(p)),
+    central = sorted((p for p in b.code if b.roles[p] == "source" and b.importers.get(p)),
                      key=lambda p: (-len(b.importers[p]), -b.files[p].pagerank, p))[:READING_PATH]
     room = READING_PATH - len(steps) - 1
     for path in sorted(central[:max(room, 0)], key=lambda p: (b.layer.get(b.owner.get(p, ""), 0), -b.files[p].pagerank)):
@@ -266,7 +266,7 @@ def _reading_path(b: Structure, entry: F.EntryPoints) -> Page:
         users = len(b.importers.get(path, ()))
         add(path, f"central: imported by {users} file{'s' if users != 1 else ''}"
                   + (f"; defines {names}" if names else "") + f" (layer {b.layer.get(b.owner.get(path, ''), 0)})")
-    tests = Counter(e.src for e in b.edges if file_role(e.src) == "test" and e.dst in {s[0] for s in steps})
+    tests = Counter(e.src for e in b.edges if b.roles[e.src] == "test" and e.dst in {s[0] for s in steps})
     if tests:
         test = tests.most_common(1)[0][0]
         add(test, "a test that shows the central code in use")

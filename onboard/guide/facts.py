@@ -20,7 +20,6 @@ import tomllib
 from dataclasses import dataclass, field
 
 from onboard.parse.module_doc import module_doc as read_module_doc
-from onboard.scan.roles import file_role
 
 MANIFESTS = ("pyproject.toml", "setup.cfg", "setup.py", "package.json", "go.mod", "Cargo.toml")
 
@@ -235,11 +234,9 @@ def _next_def(lines: list[str], after: int) -> tuple[str, int]:
 
 
 def scan_entry_points(texts: dict[str, str], languages: dict[str, str]) -> EntryPoints:
-    """Entry points of the source files in ``texts`` (path → stored text)."""
+    """Entry points of the files in ``texts`` (path → stored text): the caller passes the source files only."""
     found = EntryPoints()
     for path in sorted(texts):
-        if file_role(path) != "source":
-            continue
         text, language = texts[path], languages.get(path, "")
         lines = text.split("\n")
         name = posixpath.basename(path)

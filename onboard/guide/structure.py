@@ -23,7 +23,7 @@ from onboard.guide.markdown import code, where
 from onboard.guide.model import package_slug
 from onboard.models import Symbol
 from onboard.scan import CODE_LANGUAGES
-from onboard.scan.roles import file_role
+from onboard.scan.roles import content_roles
 from onboard.store import Index
 from onboard.store.db import FileRow
 from onboard.store.views import map_graph
@@ -39,6 +39,7 @@ class Structure:
         self.db = index.db
         self.files: dict[str, FileRow] = {f.path: f for f in self.db.files()}
         self.texts = self.db.texts()
+        self.roles = content_roles(self.files, self.texts)  # generated code is no package's substance
         self.code = {p for p, f in self.files.items() if f.language in CODE_LANGUAGES}
         self.symbols: dict[str, list[Symbol]] = defaultdict(list)
         for symbol in self.db.symbols():
@@ -57,7 +58,7 @@ class Structure:
         # file → import edges from test files into it (a name match alone says too little about a test)
         self.tested_by: dict[str, list] = defaultdict(list)
         for edge in self.edges:
-            if edge.kind == "import" and file_role(edge.src) == "test":
+            if edge.kind == "import" and self.roles[edge.src] == "test":
                 self.tested_by[edge.dst].append(edge)
         self._imports: dict[str, list] = {}
 
@@ -79,7 +80,7 @@ class Structure:
         for path, owner in self.owner.items():
             members[owner].append(path)
         self.members = {p: sorted(m, key=lambda f: -self.files[f].pagerank) for p, m in members.items()
-                        if any(file_role(f) == "source" for f in m)}
+                        if any(self.roles[f] == "source" for f in m)}
         self.slugs: dict[str, str] = {}  # package → page slug, unique even where two names slug alike
         for package in sorted(self.members):
             slug, n = package_slug(package), 2
@@ -159,7 +160,7 @@ class Structure:
     def top_symbols(self, paths: list[str], limit: int) -> list[Symbol]:
         """Public top-level definitions of ``paths`` by centrality, among those another file really uses."""
         candidates = [s for p in paths for s in self.symbols.get(p, []) if s.kind in CORE_KINDS and s.parent is None
-                      and not s.name.startswith("_") and file_role(p) == "source"]
+                      and not s.name.startswith("_") and self.roles[p] == "source"]
         def score(symbol: Symbol) -> float:
             """Centrality, scaled by the share of its users that import it: a common name used everywhere
             by other definitions of the same name ranks for nothing."""

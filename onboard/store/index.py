@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from onboard.config import Settings, name_for_folder, validate_index_name
 from onboard.errors import IndexCorrupt, IndexNotFound, InvalidIndexName, OnboardError
 from onboard.graph import GRAPH_RULES
 from onboard.scan import RULES_VERSION, scan_repo
-from onboard.scan.roles import file_role
+from onboard.scan.roles import content_roles
 from onboard.store.db import FileRow, IndexDB
 from onboard.store.layout import CHROMA_DIR, DB_NAME, ROOT_COPY, index_lock, is_our_index, wipe
 from onboard.store.vector_fill import (
@@ -94,11 +94,17 @@ class IndexInfo:
     notice: str | None = None  # usable, but something to do: e.g. text redacted under older rules
 
 
-def central_files(files: Iterable[FileRow], limit: int) -> list[FileRow]:
+def file_roles(index: Index, files: Iterable[FileRow]) -> dict[str, str]:
+    """Each file's role (``scan.roles``), read from its path and the comments that open its text."""
+    return content_roles((f.path for f in files), index.db.file_heads())
+
+
+def central_files(files: Iterable[FileRow], limit: int, roles: Mapping[str, str]) -> list[FileRow]:
     """The files with the highest PageRank, the implementation's first: test data or a doc example that many
-    files reach is not where a newcomer starts reading (pylint's test packages ranked above its linter)."""
+    files reach is not where a newcomer starts reading (pylint's test packages ranked above its linter), nor
+    generated code."""
     return sorted((f for f in files if f.pagerank > 0),
-                  key=lambda f: (file_role(f.path) != "source", -f.pagerank, f.path))[:limit]
+                  key=lambda f: (roles.get(f.path) != "source", -f.pagerank, f.path))[:limit]
 
 
 def _settings(settings: Settings | None) -> Settings:
@@ -209,6 +215,7 @@ def index_stats(name: str, settings: Settings | None = None) -> dict:
     index = open_index(name, settings)
     try:
         files = index.db.files()
+        roles = file_roles(index, files)
         error = index.db.integrity_error()
         skipped = index.db.skipped()
         return {
@@ -217,8 +224,8 @@ def index_stats(name: str, settings: Settings | None = None) -> dict:
             "updated_at": index.db.manifest().get("updated_at", ""),
             "counts": index.db.counts(),
             "languages": dict(Counter(f.language for f in files).most_common()),
-            "roles": dict(Counter(file_role(f.path) for f in files).most_common()),
-            "central": [(f.path, round(f.pagerank, 4)) for f in central_files(files, 10)],
+            "roles": dict(Counter(roles.values()).most_common()),
+            "central": [(f.path, round(f.pagerank, 4)) for f in central_files(files, 10, roles)],
             "parse_errors": [f.path for f in files if f.had_errors],
             "redactions": sum(f.redactions for f in files),
             "skipped": Counter(s.reason.split(" (")[0] for s in skipped),

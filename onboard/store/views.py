@@ -16,7 +16,7 @@ from onboard.graph import find_cycles, symbol_graph, symbol_id, to_dot, to_json,
 from onboard.graph.packages import CATEGORIES as MAP_CATEGORIES
 from onboard.graph.packages import CATEGORY_LABELS as MAP_LABELS
 from onboard.graph.packages import IMPORT_KINDS, MAX_NODES, category, file_view, import_graph, package_view, symbol_view
-from onboard.store.index import Index, central_files
+from onboard.store.index import Index, central_files, file_roles
 
 FORMATS = ("mermaid", "dot", "json")
 LEVELS = ("package", "file", "symbol")
@@ -117,7 +117,8 @@ def symbol_uses(index: Index, path: str) -> list[dict]:
 def start_here(index: Index, limit: int = 8) -> list[dict]:
     """The most central code files (``central_files``), each with the summary its own docstrings give."""
     rows = []
-    for f in central_files(index.db.files(), limit):
+    files = index.db.files()
+    for f in central_files(files, limit, file_roles(index, files)):
         symbols = index.db.symbols(f.path)
         summary = next((s.docstring.split("\n\n")[0].replace("\n", " ") for s in symbols if s.docstring), "")
         rows.append({"path": f.path, "pagerank": f.pagerank, "lines": f.lines, "symbols": len(symbols),
