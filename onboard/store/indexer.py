@@ -9,9 +9,12 @@ so the index answers questions before its vectors are complete.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -108,7 +111,8 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
             if previous_root and previous_root != str(root):
                 raise OnboardError(f"Index {name!r} already holds {previous_root}. Choose another --name, "
                                    f"or `onboard remove {name}` first.")
-            _update_sqlite(db, root, name, report, notify, embed)
+            with _collector_paused():
+                _update_sqlite(db, root, name, report, notify, embed)
             report.vectors_complete = db.manifest().get("vectors_complete") == "true"
         finally:
             db.close()
@@ -123,6 +127,21 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
     if embed and background and not report.vectors_complete:
         report.worker = start_worker(settings, name)
     return report
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while an index run builds its records: a full index of a
+    20 MB tree keeps a quarter million of them alive, and every full collection walked them all (7 of
+    them, 0.8 s of a 10.3 s serial index, cProfile-free, 2026-11-27). The records hold no cycles; the
+    few that other code makes meanwhile are collected once the run ends."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _timed(report: IndexReport, stage: str, started: float) -> float:
