@@ -192,6 +192,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
             report.graph = _update_graph(db, tx, parsed, current, before, old_names, rebuild=regraph)
         db.replace_skipped(tx, scan.skipped)
         db.replace_stamps(tx, scan.stamps, scan.watched)
+        db.build_indexes(tx)
         report.history = write_people(db, tx, people)
         manifest = db.manifest()
         same = not (changed or removed or regraph)
