@@ -73,7 +73,8 @@ TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges",
 # The secondary indexes of the tables an index run fills in bulk: a first run builds them after its inserts.
 BULK_INDEXES = ("symbols_name", "symbols_path", "refs_path", "imports_path", "edges_src", "edges_dst", "chunks_path",
                 "files_sha256")
-_INDEX_STATEMENTS = tuple(statement.strip() for statement in SCHEMA.split(";") if "CREATE INDEX" in statement)
+_INDEX_STATEMENTS = {statement.strip(): statement.split(" ON ")[1].split("(")[0]  # each with its table
+                     for statement in SCHEMA.split(";") if "CREATE INDEX" in statement}
 # Tables whose row counts each index run records; not ``skipped``, which changes while no file is indexed.
 RECORDED = ("files", "symbols", "edges", "chunks")
 
@@ -155,11 +156,12 @@ class IndexDB:
         finally:
             self.conn.execute("PRAGMA foreign_keys = ON")
 
-    def build_indexes(self, tx: sqlite3.Connection) -> None:
-        """Make the indexes a first run's ``bulk_insert`` left out, inside its transaction once its rows
-        are in (``IF NOT EXISTS``: a no-op for a reindex)."""
-        for statement in _INDEX_STATEMENTS:
-            tx.execute(statement)
+    def build_indexes(self, tx: sqlite3.Connection, skip: frozenset[str] = frozenset()) -> None:
+        """Make the indexes a first run's ``bulk_insert`` left out, but those of the tables in ``skip``,
+        inside its transaction once their rows are in (``IF NOT EXISTS``: a no-op for a reindex)."""
+        for statement, table in _INDEX_STATEMENTS.items():
+            if table not in skip:
+                tx.execute(statement)
 
     def transaction(self) -> sqlite3.Connection:
         """``with db.transaction() as tx:`` commits all or nothing: an interrupted reindex changes nothing."""
