@@ -70,6 +70,10 @@ CREATE INDEX IF NOT EXISTS history_changes_sha ON history_changes(sha);
 # The same holds for stamps (size, mtime) of indexed files, which let a scan skip reading unchanged files,
 # and for the watched stamps (directories, ignore files, skipped files) that let `list` skip the scan.
 TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges", "chunks")
+# Pages of 16 KiB, not SQLite's 4 KiB: most files' text (5 KB on average) then fits its row's page instead of a
+# chain of overflow pages, and a first index writes a quarter of the pages (put_files and commit of a 20 MB tree,
+# 3 interleaved runs, 2026-11-27: 1.57 -> 1.28 s; 32 and 64 KiB measured the same within the noise, with bigger files).
+PAGE_SIZE = 16384
 # The secondary indexes of the tables an index run fills in bulk: a first run builds them after its inserts.
 BULK_INDEXES = ("symbols_name", "symbols_path", "refs_path", "imports_path", "edges_src", "edges_dst", "chunks_path",
                 "files_sha256")
@@ -115,6 +119,8 @@ class IndexDB:
         try:
             self.conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
             self.conn.execute("PRAGMA foreign_keys = ON")
+            if create:  # takes effect only in a database not yet written: a new index
+                self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             if create:
                 self.conn.executescript(SCHEMA)
