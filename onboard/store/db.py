@@ -145,8 +145,9 @@ class IndexDB:
         """Around the transaction of an index's ``first`` run: no foreign key checks, and no secondary
         indexes until ``build_indexes``. Each row goes in with its file's, so there is nothing to check, and
         no old row to cascade from; checking a quarter million references against their files is a good
-        share of a big first index's inserts, and so is updating seven indexes row by row rather than
-        building each once, sorted (put_files of a 20 MB tree: 2.1 -> 1.5 s of CPU, 2026-11-27). A reindex
+        share of a big first index's inserts, and so is updating eight indexes row by row rather than
+        building each once, sorted (put_files and commit of a 20 MB tree, median of 4 interleaved runs on
+        2026-11-27: 1.84 -> 1.73 s, the build included; the indexer overlaps the build with its edges). A reindex
         keeps both: replacing a file's row must cascade to its symbols, references and chunks, and find
         them by path."""
         if not first:

@@ -237,8 +237,8 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
     changed. Returns which of these it did (``IndexReport.graph``).
 
     Rebuilding, it calls ``meanwhile`` (SQLite work, such as a first index's ``build_indexes``) while
-    another thread works out the edges: SQLite runs without the GIL, so on two cores the 0.3 s of index
-    building and the 0.6 s of edges of a 20 MB tree's first index overlap instead of adding up.
+    another thread works out the edges: SQLite runs without the GIL, so on two cores the 0.3-0.5 s of index
+    building and the 0.5 s of edges of a 20 MB tree's first index overlap instead of adding up.
     """
     changed = {p.path for p in parsed}
     appeared, gone = current - set(before), set(before) - current
