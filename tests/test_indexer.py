@@ -17,6 +17,7 @@ from onboard import api
 from onboard.config import Settings
 from onboard.errors import IndexCorrupt, IndexLocked, IndexNotFound, OnboardError, PathOutsideRepo
 from onboard.models import Edge, SkippedFile
+from onboard.store.db import BULK_INDEXES, PAGE_SIZE
 from onboard.store.indexer import RANK_TOLERANCE
 from tests.conftest import snapshot_project, write_files
 
@@ -121,6 +122,32 @@ def test_a_first_index_inserted_without_key_checks_holds_every_row_to_its_file(s
     with sqlite3.connect(database) as conn:
         assert [conn.execute(f"SELECT COUNT(*) FROM {table} WHERE path = 'shop/cart.py'").fetchone()[0]
                 for table in ("files", "symbols", "refs", "imports", "chunks")] == [0] * 5
+
+
+def test_a_first_index_builds_its_indexes_after_its_rows_and_an_interrupted_one_gets_them_back(
+        shop_repo: Path, settings: Settings) -> None:
+    """A first index (in pages of PAGE_SIZE) inserts before it makes the secondary indexes (built once, sorted):
+    they must all be there when it ends, and when a first index is interrupted before its commit, after the next
+    run."""
+    def indexes(name: str) -> set[str]:
+        with sqlite3.connect(settings.index_dir(name) / "index.sqlite3") as conn:
+            return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                                   "AND sql IS NOT NULL")}
+
+    def interrupt(stage: str, done: int, total: int) -> None:
+        if stage == "graph":  # inside the SQLite transaction, after the rows went in
+            raise KeyboardInterrupt
+
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    assert set(BULK_INDEXES) <= indexes("shop")
+    with sqlite3.connect(settings.index_dir("shop") / "index.sqlite3") as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    with pytest.raises(KeyboardInterrupt):
+        api.index_repo(shop_repo, "cut", settings, embed=False, progress=interrupt)
+    api.index_repo(shop_repo, "cut", settings, embed=False)
+    assert indexes("cut") == indexes("shop")
+    with sqlite3.connect(settings.index_dir("cut") / "index.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_the_counts_an_index_run_records_stay_true_for_list(shop_repo: Path, settings: Settings) -> None:

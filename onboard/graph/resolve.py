@@ -37,7 +37,8 @@ class _Repo:
                 parent = posixpath.dirname(package_dir)
                 if posixpath.join(parent, "__init__.py") not in paths:
                     roots.add(parent)
-        self.python_roots = sorted(roots, key=len)
+        self.python_roots = tuple(sorted(roots, key=len))
+        self.python_found: dict[tuple, list[str] | str] = {}  # ``_python``'s answers, by what they depend on
 
     def first(self, candidates: list[str]) -> str | None:
         return next((c for c in candidates if c in self.paths), None)
@@ -50,24 +51,35 @@ def _python(imp: Import, repo: _Repo) -> list[str] | str:
         base = posixpath.dirname(imp.path)
         for _ in range(imp.level - 1):
             base = posixpath.dirname(base)
-        bases = [base]
+        bases: tuple[str, ...] = (base,)
     else:
-        bases = list(repo.python_roots)
+        bases = repo.python_roots
         if top in _STDLIB:
             # `import logging` means the standard library's, unless the importer's own source root holds one: a
             # test-data folder's namespace package called logging is not what the rest of the repository imports.
-            bases = [root for root in bases if not root or imp.path.startswith(root + "/")]
-    parts = imp.module.split(".") if imp.module else []
+            bases = tuple(root for root in bases if not root or imp.path.startswith(root + "/"))
+    # The same import from the same folders resolves the same: a 20 MB tree's 25,300 imports are 8,900 such.
+    key = (imp.module, imp.names, imp.level, bases)
+    if (found := repo.python_found.get(key)) is None:
+        found = repo.python_found[key] = _python_in(imp.module, imp.names, imp.level, bases, repo)
+    return found
+
+
+def _python_in(module: str, names: tuple[str, ...], level: int, bases: tuple[str, ...],
+               repo: _Repo) -> list[str] | str:
+    """``_python`` of an import of ``module`` (and ``names``) looked up from ``bases``."""
+    top = module.split(".")[0]
+    parts = module.split(".") if module else []
     for base in bases:
         # Longest prefix first: `a.b.c` may be a name inside a/b.py, or a module re-exported there.
-        for size in range(len(parts), -1 if imp.level else 0, -1):
+        for size in range(len(parts), -1 if level else 0, -1):
             stem = posixpath.join(base, *parts[:size]) if size else base
             target = repo.first([f"{stem}.py", f"{stem}/__init__.py", f"{stem}.pyi"])
             if target is None:
                 continue
             found = [target]
             if size == len(parts):  # `from pkg import module` also depends on pkg/module.py
-                for name in imp.names:
+                for name in names:
                     sub = repo.first([f"{stem}/{name}.py", f"{stem}/{name}/__init__.py"])
                     if sub:
                         found.append(sub)
