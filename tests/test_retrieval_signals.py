@@ -298,6 +298,8 @@ def test_cues_read_from_a_realistic_issue() -> None:
     assert read_cues("Why does test_mean_shift pass a global dtype?").roles == {"test"}
     assert read_cues("What does TestParser cover?").roles == {"test"}
     assert read_cues("Is this design testable?").roles == set()
+    assert read_cues("Which migrations change the orders table?").roles == {"generated"}
+    assert read_cues("How are the protobuf messages encoded?").roles == {"generated"}
 
 
 def test_excerpts_keep_whole_definitions_and_what_they_call(tmp_path: Path, settings: Settings) -> None:

@@ -42,9 +42,10 @@ ROOT = "."  # the node of the modules at the top of the repository
 MORE = "…"  # unit ids of collapsed leftovers end with this segment: "django/contrib/…"
 
 
-def category(path: str) -> str:
-    """``"source"`` or the category (one of ``CATEGORIES``) that hides ``path`` from a map by default."""
-    role = file_role(path)
+def category(path: str, role: str | None = None) -> str:
+    """``"source"`` or the category (one of ``CATEGORIES``) that hides ``path`` from a map by default; ``role``
+    where more than the path tells it (a file's own text may say a tool generated it: ``scan.roles``)."""
+    role = role or file_role(path)
     if role in _ROLE_CATEGORY:
         return _ROLE_CATEGORY[role]
     if any(part.lower() in _DATA_DIRS for part in path.split("/")[:-1]):
@@ -84,7 +85,7 @@ def split_visible(graph: nx.DiGraph, show: frozenset[str] | set[str] = frozenset
     hidden: Counter[str] = Counter()
     keep = []
     for node, data in graph.nodes(data=True):
-        kind = "external" if data.get("external") else category(node)
+        kind = "external" if data.get("external") else category(node, data.get("role"))
         if kind == "source" or kind in show:
             keep.append(node)
         else:

@@ -39,6 +39,9 @@ _ROLE_INTENT = {
     "docs": re.compile(r"\b(docs?|documentation|documented|readme|changelog|tutorial|guide|docstrings?)\b", re.I),
     "example": re.compile(r"\b(examples?|demos?|samples?|gallery|tutorials?)\b", re.I),
     "stub": re.compile(r"\b(stubs?|type hints?|mypy|typeshed)\b|\.pyi\b|\.d\.ts\b", re.I),
+    # what code generators make: a project's migrations, protocol buffers, bindings made from a spec
+    "generated": re.compile(r"\b(generated|auto-?generated|codegen|code generation|migrations?|protobufs?|"
+                            r"protocol buffers?|grpc|pb2)\b", re.I),
 }
 _CODE_STOP = frozenset({"print", "len", "str", "int", "float", "list", "dict", "set", "tuple", "range", "type",
                         "isinstance", "super", "self", "return", "import", "from", "def", "class", "lambda", "if",

@@ -36,6 +36,9 @@ def map_graph(index: Index, level: str = "package", focus: str | None = None, in
     if unknown:
         raise OnboardError(f"Unknown map filter {', '.join(sorted(unknown))}: use {', '.join(MAP_CATEGORIES)}.")
     graph = import_graph(index.db.file_graph(IMPORT_KINDS))
+    for path, role in file_roles(index, index.db.files()).items():  # generated code hides with vendored code
+        if path in graph:
+            graph.nodes[path]["role"] = role
     if focus and level != "file":
         focus = focus.strip().strip("/")
         if focus in graph or level == "symbol":
