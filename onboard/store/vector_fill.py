@@ -36,7 +36,7 @@ from filelock import FileLock, Timeout
 from onboard.config import Settings
 from onboard.errors import OnboardError
 from onboard.models import Chunk
-from onboard.scan.roles import file_role
+from onboard.scan.roles import content_roles
 from onboard.store.db import IndexDB
 from onboard.store.layout import CACHE_DIR, CHROMA_DIR, DB_NAME, EMBED_LOCK, STATUS_FILE, WORKER_LOG
 
@@ -196,12 +196,14 @@ ROLE_ORDER = ("source", "docs", "example", "fixture", "test", "generated", "vend
 
 
 def embedding_order(chunks: list[Chunk], embed: Embedder) -> list[Chunk]:
-    """``chunks`` by role (``ROLE_ORDER``), then by length in wordpieces, so each batch pads little."""
+    """``chunks`` by role (``ROLE_ORDER``; generated also by the notice a file's first chunk opens with), then by
+    length in wordpieces, so each batch pads little."""
     from onboard.store.vectors import document
 
     lengths = embed.lengths([document(c) for c in chunks])
     rank = {role: n for n, role in enumerate(ROLE_ORDER)}
-    order = sorted(range(len(chunks)), key=lambda i: (rank.get(file_role(chunks[i].path), len(rank)), lengths[i]))
+    roles = content_roles({c.path for c in chunks}, {c.path: c.text for c in chunks if c.start_line == 1})
+    order = sorted(range(len(chunks)), key=lambda i: (rank.get(roles[chunks[i].path], len(rank)), lengths[i]))
     return [chunks[i] for i in order]
 
 
