@@ -160,6 +160,29 @@ def test_a_setting_defined_by_a_string_finds_the_file_that_registers_it(large_li
     assert "defines the string 'autodoc_typehints'" in ranked[0].reasons
 
 
+def test_an_option_named_in_prose_finds_the_table_that_defines_it(tmp_path: Path, settings: Settings) -> None:
+    """Linters and CLIs define options as (name, settings) pairs, and docs, configs and tests repeat the name: the
+    question writes it as config files do, hyphenated, in prose or in backticks."""
+    option = '("max-line-length", {"default": 100, "type": "int", "help": "Longest line allowed."})'
+    repo = write_files(tmp_path / "lint", {
+        "lint/checkers/format.py": f"OPTIONS = (\n    {option},\n)\n\n\ndef check(lines, config):\n"
+                                   "    return [n for n, line in enumerate(lines) if len(line) > config.limit]\n",
+        "lint/checkers/lines.py": "\n".join(f"def line_length_{i}(line):\n    \"\"\"Line length of the line {i}.\"\"\"\n"
+                                            f"    return len(line) + {i}\n" for i in range(20)),
+        **{f"tests/test_format_{i}.py": f"CONFIG = {{'max-line-length': {80 + i}}}\n" for i in range(10)},
+    })
+    api.index_repo(repo, "lint", settings, embed=False)
+    index = api.open_index("lint", settings)
+    for question in ("Where is the max-line-length option defined and checked?",
+                     "Where is the `max-line-length` option defined and checked?"):
+        ranked = retriever_for(index).rank(question)
+        assert ranked[0].path == "lint/checkers/format.py", [r.path for r in ranked[:3]]
+        assert "defines the string 'max-line-length'" in ranked[0].reasons
+    assert read_cues("Is the built-in read-only mode up to date?").literals == []
+    assert read_cues("WARNING: no number is assigned for table\nERROR: build failed").literals == []
+    assert read_cues("With DEBUG = True the page leaks").literals == ["DEBUG"]
+
+
 def test_a_setting_read_everywhere_finds_the_file_that_keys_it(tmp_path: Path, settings: Settings) -> None:
     """A setting read in a dozen modules names nothing by its string alone; the one file where it is a key
     (``"render.classic_mode": validate_bool``) defines it, though tests set it in dicts of their own

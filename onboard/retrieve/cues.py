@@ -27,8 +27,15 @@ _FENCED = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.S)
 _INLINE = re.compile(r"`([^`\n]+)`")
 _PROMPT_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]:|\$)\s?(.*)$", re.M)
 _QUOTED = re.compile(r"""(?<![A-Za-z0-9])(?:'([^'\n]{3,120})'|"([^"\n]{3,120})"|“([^”\n]{3,120})”)""")
+# An option's name as config files and docs write it (max-line-length, `line-length`): looked up as a string the code
+# defines. In prose only with three parts or more, so "built-in" or "read-only" is not one.
+_HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+){2,})(?![\w-])")
+_HYPHENATED_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.]*(?:-[A-Za-z0-9_.]+)+")
 _FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|--[A-Za-z][A-Za-z0-9]+)\b")
 _SETTING = re.compile(r"\b([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]{3,})\b")
+# A log line's level (``WARNING: no number is assigned``) names no setting: every logging module defines the string.
+# Only as a line's prefix: ``DEBUG = True`` is a setting.
+_LOG_LEVEL = re.compile(r"\b(?:DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)(?=:)")
 _WORDS = re.compile(r"[a-z0-9]+")
 
 _ROLE_INTENT = {
@@ -88,8 +95,10 @@ def read_cues(question: str) -> Cues:
     quoted = [next(g for g in groups if g) for groups in _QUOTED.findall(question)]
     prose = _INLINE.sub(" ", _FENCED.sub(" ", question))
     cues.literals = list(dict.fromkeys([q.strip() for q in quoted] + _FLAG.findall(question) +
-                                       _SETTING.findall(question) +
-                                       [d for d in _DOTTED_PROSE.findall(prose) if not _FILE.fullmatch(d)]))
+                                       _SETTING.findall(_LOG_LEVEL.sub(" ", question)) +
+                                       [d for d in _DOTTED_PROSE.findall(prose) if not _FILE.fullmatch(d)] +
+                                       _HYPHENATED.findall(prose) +
+                                       [m for m in _INLINE.findall(question) if _HYPHENATED_CODE.fullmatch(m)]))
     cues.paths = list(dict.fromkeys(cues.paths))
     cues.roles = {role for role, pattern in _ROLE_INTENT.items() if pattern.search(question)}
     cues.text_words = " ".join(_WORDS.findall(question.lower()))

@@ -24,7 +24,9 @@ MAX_LITERAL_FILES = 8  # a string used in more files than this names nothing in 
 MAX_KEYED_FILES = 3  # ... unless as few files hold it as a key (``"axes.grid": validate_bool``): they define it
 _LITERAL = re.compile(r"""(?:'([^'\\\n]{3,160})'|"([^"\\\n]{3,160})")""")
 _NAME_LIKE = re.compile(r"--?[A-Za-z][\w-]*|[A-Za-z_][\w.:-]{2,80}")
-_KEY_COLON = re.compile(r"[ \t]*:(?!:)")
+# A literal that defines what it names: a dict key (``"axes.grid": validate_bool``) or the name of a (name, settings)
+# pair (``("max-line-length", {"default": 100, ...})``: pylint's and optparse-style option tables).
+_DEFINED_AFTER = re.compile(r"[ \t]*:(?!:)|\s*,\s*\{")
 _CONSTANT = re.compile(r"^\s*([A-Z][A-Z0-9_]{2,})\s*(?::[^=\n]*)?=", re.M)
 _SOURCE_EXTENSIONS = (".py", "/__init__.py", ".pyx", ".js", ".ts", "/index.js", "/index.ts", ".go", ".rs", ".rb")
 
@@ -41,14 +43,14 @@ class CueIndex:
             for n in range(1, min(SUFFIX_DEPTH, len(parts)) + 1):
                 self.suffixes["/".join(parts[-n:])].append(path)
         self.literals: dict[str, set[str]] = defaultdict(set)
-        self.keyed: dict[str, set[str]] = defaultdict(set)  # literals followed by ':' (a dict key: a definition)
+        self.keyed: dict[str, set[str]] = defaultdict(set)  # literals that define their name (_DEFINED_AFTER)
         self.messages: dict[str, set[str]] = defaultdict(set)
         for chunk in chunks:
             for match in _LITERAL.finditer(chunk.text):
                 literal = (match.group(1) or match.group(2)).strip()
                 if _NAME_LIKE.fullmatch(literal):
                     self.literals[literal.lower()].add(chunk.path)
-                    if _KEY_COLON.match(chunk.text, match.end()):
+                    if _DEFINED_AFTER.match(chunk.text, match.end()):
                         self.keyed[literal.lower()].add(chunk.path)
                     continue
                 words = phrase_words(literal)
