@@ -183,6 +183,26 @@ def test_an_option_named_in_prose_finds_the_table_that_defines_it(tmp_path: Path
     assert read_cues("With DEBUG = True the page leaks").literals == ["DEBUG"]
 
 
+def test_a_call_through_an_imported_module_finds_where_the_module_takes_the_name_from(tmp_path: Path,
+                                                                                         settings: Settings) -> None:
+    """``xr.where(...)`` after ``import xarray as xr``: a dozen classes define a ``where`` method, so the name alone
+    names none of them; the package's ``__init__`` imports its ``where`` from one module, and that one is meant."""
+    files = {
+        "grid/__init__.py": "from grid.core.computation import where\nfrom grid.core.frame import Frame\n",
+        "grid/core/computation.py": "def where(cond, x, y, keep_attrs=None):\n    return x if cond else y\n",
+        "grid/core/frame.py": "class Frame:\n    def where(self, cond, other=None):\n        return self\n",
+    }
+    files |= {f"grid/core/part_{i}.py": f"class Part{i}:\n    def where(self, cond):\n        \"\"\"Keep the values where cond"
+                                          f" holds; attributes too.\"\"\"\n        return self\n" for i in range(10)}
+    api.index_repo(write_files(tmp_path / "grid", files), "grid", settings, embed=False)
+    question = ("where overwrites attributes\n```python\nimport grid as gd\n"
+                "gd.where(True, frame, frame, keep_attrs=True).attrs\n```")
+    assert read_cues(question).qualified == [("grid", "where")]
+    ranked = retriever_for(api.open_index("grid", settings)).rank(question)
+    assert ranked[0].path == "grid/core/computation.py", [r.path for r in ranked[:3]]
+    assert "defines grid.where" in ranked[0].reasons
+
+
 def test_a_setting_read_everywhere_finds_the_file_that_keys_it(tmp_path: Path, settings: Settings) -> None:
     """A setting read in a dozen modules names nothing by its string alone; the one file where it is a key
     (``"render.classic_mode": validate_bool``) defines it, though tests set it in dicts of their own

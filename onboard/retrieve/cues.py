@@ -37,6 +37,9 @@ _SETTING = re.compile(r"\b([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]{
 # Only as a line's prefix: ``DEBUG = True`` is a setting.
 _LOG_LEVEL = re.compile(r"\b(?:DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)(?=:)")
 _WORDS = re.compile(r"[a-z0-9]+")
+# ``import xarray as xr`` in a question's code: ``xr.where(...)`` then calls ``xarray.where``.
+_IMPORT_AS = re.compile(r"^\s*import\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)", re.M)
+_QUALIFIED_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\(")
 
 _ROLE_INTENT = {
     # a test named by its function (test_mean_shift) or class (TestParser) asks about tests too
@@ -60,6 +63,7 @@ class Cues:
     paths: list[str] = field(default_factory=list)  # file paths or module paths (a/b/c.py, a/b/c)
     frames: list[str] = field(default_factory=list)  # function names of traceback frames
     code_names: list[str] = field(default_factory=list)  # names called or accessed in code snippets
+    qualified: list[tuple[str, str]] = field(default_factory=list)  # (module, name) of ``module.name(...)`` calls
     literals: list[str] = field(default_factory=list)  # quoted strings, flags, setting-like names
     roles: set[str] = field(default_factory=set)  # file roles the question asks about (tests, docs, examples)
     text_words: str = ""  # the question's words, lowercased and single-spaced, for phrase matching
@@ -92,6 +96,9 @@ def read_cues(question: str) -> Cues:
     names = _CALL.findall(code) + _ATTRIBUTE.findall(code) + [m for m in _INLINE.findall(question)
                                                                if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", m)]
     cues.code_names = [n for n in dict.fromkeys(names) if n not in _CODE_STOP and len(n) > 2]
+    aliases = {alias: module for module, alias in _IMPORT_AS.findall(code)}
+    cues.qualified = list(dict.fromkeys((aliases.get(owner, owner), name) for owner, name in _QUALIFIED_CALL.findall(code)
+                                        if owner not in _CODE_STOP and owner not in ("cls", "super")))
     quoted = [next(g for g in groups if g) for groups in _QUOTED.findall(question)]
     prose = _INLINE.sub(" ", _FENCED.sub(" ", question))
     cues.literals = list(dict.fromkeys([q.strip() for q in quoted] + _FLAG.findall(question) +

@@ -59,6 +59,7 @@ ASKED_ROLE_WEIGHT = 1.0  # a question about tests, docs or examples weighs them 
 GRAPH_WEIGHT = 0.3
 SEEDS = 15
 MAX_DEFINERS = 8  # a name defined in more files than this names nothing in particular (`fit`, `__init__`)
+MAX_QUALIFIED = 3  # ... but `xr.where` does, through the module: unless that imports it from more files than this
 PER_SIGNAL = 60
 WIDE_SIGNAL = 150  # the lexical signals reach further down: a 200k budget holds a hundred files or more
 TAIL_SCORE = 0.01  # files no signal reached, by centrality, below every file a signal did reach
@@ -221,7 +222,7 @@ class Retriever:
         keys += [name.lower() for name in cues.frames + cues.code_names]
         keys += [w.lower() for pair in _CLASS_WORD.findall(question) for w in pair if w in self.exact_definers]
         written = set(keys[n_spelled:])
-        order: list[str] = []
+        order: list[str] = self._qualified_definers(cues, out)
         for key in dict.fromkeys(keys):
             paths = self._definers(key)
             if paths and key in written and all(self.roles[p] != "source" for p in paths):
@@ -232,6 +233,24 @@ class Retriever:
                 self._touch(out, path, f"defines {names[0] if names else key}", key)
                 if path not in order:
                     order.append(path)
+        return order
+
+    def _qualified_definers(self, cues: Cues, out: dict[str, "RankedFile"]) -> list[str]:
+        """Files defining what the question's code calls through a module (``xr.where(...)`` after ``import
+        xarray as xr``): the module's file when it defines the name, else the files it imports that do (a
+        package's ``__init__`` re-exports ``where`` from ``core/computation.py``); top-level definitions only, as a
+        module's attribute is one. A name defined in many files (``where``, ``plot``) otherwise names none of them."""
+        order: list[str] = []
+        for module, name in cues.qualified:
+            def defines(path: str) -> bool:
+                return any(s.name == name and s.parent is None for s in self.symbols_by_path.get(path, ()))
+
+            for holder in self.cue_index.files_for_path(module.replace(".", "/")):
+                found = [holder] if defines(holder) else sorted(t for t in self.graph.successors(holder) if defines(t))
+                if 0 < len(found) <= MAX_QUALIFIED:
+                    for path in found:
+                        self._touch(out, path, f"defines {module}.{name}", name)
+                        order += [path] if path not in order else []
         return order
 
     def _path_signal(self, cues: Cues, out: dict[str, "RankedFile"]) -> list[str]:
