@@ -242,16 +242,18 @@ class Retriever:
         module's attribute is one. A name defined in many files (``where``, ``plot``) otherwise names none of them."""
         order: list[str] = []
         for module, name in cues.qualified:
-            def defines(path: str) -> bool:
-                return any(s.name == name and s.parent is None for s in self.symbols_by_path.get(path, ()))
-
             for holder in self.cue_index.files_for_path(module.replace(".", "/")):
-                found = [holder] if defines(holder) else sorted(t for t in self.graph.successors(holder) if defines(t))
+                found = [holder] if self._defines_top_level(holder, name) else sorted(
+                    t for t in self.graph.successors(holder) if self._defines_top_level(t, name))
                 if 0 < len(found) <= MAX_QUALIFIED:
                     for path in found:
                         self._touch(out, path, f"defines {module}.{name}", name)
-                        order += [path] if path not in order else []
+                        if path not in order:
+                            order.append(path)
         return order
+
+    def _defines_top_level(self, path: str, name: str) -> bool:
+        return any(s.name == name and s.parent is None for s in self.symbols_by_path.get(path, ()))
 
     def _path_signal(self, cues: Cues, out: dict[str, "RankedFile"]) -> list[str]:
         """Files the question names by path, module or traceback frame."""
