@@ -71,7 +71,8 @@ class Structure:
                         for n, kind in view.nodes(data="kind") if not view.nodes[n].get("external")},
                        key=lambda n: (-n.count("/"), n))
         self.owner: dict[str, str] = {}
-        for path in (p for p in self.code if category(p, self.roles[p]) == "source"):  # what the map hides belongs to no package
+        # what the map hides belongs to no package
+        for path in (p for p in self.code if category(p, self.roles[p]) == "source"):
             folder = posixpath.dirname(path) or "."
             owner = next((n for n in nodes if n == folder or (n != "." and folder.startswith(n + "/"))), None)
             if owner is not None:

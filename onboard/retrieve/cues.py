@@ -97,7 +97,8 @@ def read_cues(question: str) -> Cues:
                                                                if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", m)]
     cues.code_names = [n for n in dict.fromkeys(names) if n not in _CODE_STOP and len(n) > 2]
     aliases = {alias: module for module, alias in _IMPORT_AS.findall(code)}
-    cues.qualified = list(dict.fromkeys((aliases.get(owner, owner), name) for owner, name in _QUALIFIED_CALL.findall(code)
+    calls = _QUALIFIED_CALL.findall(code)
+    cues.qualified = list(dict.fromkeys((aliases.get(owner, owner), name) for owner, name in calls
                                         if owner not in _CODE_STOP and owner not in ("cls", "super")))
     quoted = [next(g for g in groups if g) for groups in _QUOTED.findall(question)]
     prose = _INLINE.sub(" ", _FENCED.sub(" ", question))
