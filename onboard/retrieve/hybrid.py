@@ -35,7 +35,7 @@ from onboard.retrieve.companions import COMPANION_PLACE, Companions
 from onboard.retrieve.families import shadowing_stubs, spread
 from onboard.retrieve.lookup import CueIndex
 from onboard.retrieve.terms import split_identifier, terms
-from onboard.scan.roles import content_roles
+from onboard.scan.roles import chunk_heads, content_roles
 from onboard.store import Index
 
 RRF_K = 20
@@ -112,8 +112,7 @@ class Retriever:
         self.card_bm25 = BM25([self._card(p) for p in self.card_paths])
         self.graph = db.file_graph()
         self.walk = RestartWalk(self.graph)
-        # a file's first chunk starts at its first line: where a generator says it made the file
-        self.roles = content_roles(self.files, {c.path: c.text for c in self.chunks if c.start_line == 1})
+        self.roles = content_roles(self.files, chunk_heads(self.chunks))
         self.roles |= {path: "stub" for path in shadowing_stubs(self.files)}  # a role of ranking only
         self.companions = Companions(path for path, role in self.roles.items() if role == "test")
         self.cue_index = CueIndex(self.files, self.chunks)

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+from onboard.models import Chunk
+
 ROLES = ("source", "test", "fixture", "docs", "example", "vendored", "generated")
 
 _VENDOR_DIRS = frozenset({"vendor", "vendors", "vendored", "_vendor", "third_party", "third-party", "thirdparty",
@@ -109,6 +111,11 @@ def _opening_comments(text: str) -> list[str]:
 def generated_header(text: str) -> bool:
     """Whether the comments that open ``text`` say a tool generated it."""
     return any(_GENERATED_MARK.search(line) for line in _opening_comments(text))
+
+
+def chunk_heads(chunks: Iterable[Chunk]) -> dict[str, str]:
+    """Each file's first chunk, the one that starts at its first line: where a generator leaves its notice."""
+    return {c.path: c.text for c in chunks if c.start_line == 1}
 
 
 def content_roles(paths: Iterable[str], heads: Mapping[str, str]) -> dict[str, str]:

@@ -200,8 +200,8 @@ class IndexDB:
         return [FileRow(p, lang, size, lines, sha, bool(err), pr, red) for p, lang, size, lines, sha, err, pr, red in rows]
 
     def file_heads(self) -> dict[str, str]:
-        """The first chunk of each file, from its first line: where a code generator leaves its notice. The
-        chunks are a fraction of the files' text, and SQLite reads a whole value to cut its start."""
+        """``scan.roles.chunk_heads`` of the stored chunks, read in SQL: the chunks are a fraction of the files'
+        text, and SQLite reads a whole value to cut its start."""
         return dict(self._rows("SELECT path, text FROM chunks WHERE start_line = 1"))
 
     def file_text(self, path: str) -> str:

@@ -36,7 +36,7 @@ from filelock import FileLock, Timeout
 from onboard.config import Settings
 from onboard.errors import OnboardError
 from onboard.models import Chunk
-from onboard.scan.roles import content_roles
+from onboard.scan.roles import chunk_heads, content_roles
 from onboard.store.db import IndexDB
 from onboard.store.layout import CACHE_DIR, CHROMA_DIR, DB_NAME, EMBED_LOCK, STATUS_FILE, WORKER_LOG
 
@@ -202,7 +202,7 @@ def embedding_order(chunks: list[Chunk], embed: Embedder) -> list[Chunk]:
 
     lengths = embed.lengths([document(c) for c in chunks])
     rank = {role: n for n, role in enumerate(ROLE_ORDER)}
-    roles = content_roles({c.path for c in chunks}, {c.path: c.text for c in chunks if c.start_line == 1})
+    roles = content_roles({c.path for c in chunks}, chunk_heads(chunks))
     order = sorted(range(len(chunks)), key=lambda i: (rank.get(roles[chunks[i].path], len(rank)), lengths[i]))
     return [chunks[i] for i in order]
 
