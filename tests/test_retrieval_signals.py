@@ -143,6 +143,27 @@ def test_implementation_outranks_tests_and_vendored_copies(large_like: api.Index
     assert "tests/test_tables.py" in asked
     why = next(r for r in retriever_for(large_like).rank("tables tests") if r.path == "tests/test_tables.py")
     assert "role: test" in why.reasons
+    assert retriever_for(large_like).subject == set()  # its tests are not what its code is about
+
+
+def test_in_a_test_framework_test_words_ask_about_its_implementation(tmp_path: Path, settings: Settings) -> None:
+    """A test framework's own code is about tests: "How does it collect test functions?" asks about the collector,
+    not about the framework's tests of it (which repeat the same words)."""
+    repo = write_files(tmp_path / "checker", {
+        "checker/collect.py": "def collect_test_functions(module):\n    \"\"\"Find each test function of a test file.\"\"\"\n"
+                              "    return [f for name, f in vars(module).items() if name.startswith('test')]\n",
+        "checker/runner.py": "def run_test(item):\n    \"\"\"Run one test.\"\"\"\n    return item()\n",
+        "checker/report.py": "class TestReport:\n    \"\"\"What one test did.\"\"\"\n",
+        "checker/fixtures.py": "def fixture(function):\n    return function\n",
+        "checker/config.py": "def load_config(path):\n    return open(path).read()\n",
+        "testing/test_collect.py": "\n".join(
+            f"def test_collect_test_functions_{i}():\n    \"\"\"Each test function of a test file is collected.\"\"\"\n"
+            f"    assert collect_test_functions(test_file({i}))\n" for i in range(30)),
+    })
+    api.index_repo(repo, "checker", settings, embed=False)
+    index = api.open_index("checker", settings)
+    assert retriever_for(index).subject == {"test", "fixture"}
+    assert top(index, "How does it collect the test functions of a test file?", 1) == ["checker/collect.py"]
 
 
 def test_traceback_frames_find_the_file_even_from_site_packages(large_like: api.Index) -> None:
@@ -342,6 +363,10 @@ def test_cues_read_from_a_realistic_issue() -> None:
     assert read_cues("Why does test_mean_shift pass a global dtype?").roles == {"test"}
     assert read_cues("What does TestParser cover?").roles == {"test"}
     assert read_cues("Is this design testable?").roles == set()
+    pytest_trace = read_cues("```\n../lib/site-packages/pkg/model.py:968: in cross_val_predict\n    x = f(\n"
+                             "pkg/utils/fixes.py:117: in __call__\nE   ValueError: bad shape\n```")
+    assert pytest_trace.frames == ["cross_val_predict", "__call__"]
+    assert "pkg/utils/fixes.py" in pytest_trace.paths
     assert read_cues("Which migrations change the orders table?").roles == {"generated"}
     assert read_cues("How are the protobuf messages encoded?").roles == {"generated"}
 

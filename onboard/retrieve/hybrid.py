@@ -30,7 +30,7 @@ import numpy as np
 
 from onboard.graph import COMMON_NAMES, RestartWalk
 from onboard.retrieve.bm25 import BM25
-from onboard.retrieve.cues import Cues, issue_title, read_cues
+from onboard.retrieve.cues import Cues, issue_title, read_cues, subject_roles
 from onboard.retrieve.companions import COMPANION_PLACE, Companions
 from onboard.retrieve.families import shadowing_stubs, spread
 from onboard.retrieve.lookup import CueIndex
@@ -115,6 +115,8 @@ class Retriever:
         self.roles = content_roles(self.files, chunk_heads(self.chunks))
         self.roles |= {path: "stub" for path in shadowing_stubs(self.files)}  # a role of ranking only
         self.companions = Companions(path for path, role in self.roles.items() if role == "test")
+        self.subject = subject_roles(" ".join([path] + [s.name for s in self.symbols_by_path[path]])
+                                     for path, role in self.roles.items() if role == "source")
         self.cue_index = CueIndex(self.files, self.chunks)
 
     def role_weight(self, path: str, asked: set[str], named: AbstractSet[str] = frozenset()) -> float:
@@ -317,6 +319,7 @@ class Retriever:
         out: dict[str, RankedFile] = {}
         query = self.chunk_bm25.with_prefixes(terms(question), PREFIX_WEIGHT, self.name_parts)
         cues = read_cues(question)
+        cues.roles -= self.subject
         signals: dict[str, list[str]] = {}
         if (title := issue_title(question)) is not None:
             # first, so the lines it matched head each file's hits and its excerpt
