@@ -37,6 +37,9 @@ _GENERATED_NAMES = re.compile(r"(_pb2(_grpc)?\.pyi?|\.pb\.go|_pb\.(js|ts|d\.ts)|
 _GENERATED_DIRS = frozenset({"generated", "__generated__", "gen", "autogen", "_build", "build", "dist", "target"})
 _LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock",
                          "cargo.lock", "composer.lock", "gemfile.lock", "uv.lock", "go.sum", "npm-shrinkwrap.json"})
+# What a Python build writes beside the code: every sdist carries them, and SOURCES.txt lists every path (matching
+# any question that names a module) while PKG-INFO repeats the README.
+_PACKAGING_METADATA = (".egg-info", ".dist-info")
 _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "test_suite", "testsuite",
                         "unittests", "unit_tests", "integration_tests", "e2e"})
 _TEST_NAMES = re.compile(r"^(test_.*|.*_tests?\.\w+|.*\.(test|spec)\.\w+|conftest\.py|.*Tests?\.(java|cs|kt|scala)|"
@@ -60,6 +63,8 @@ def file_role(path: str) -> str:
     if any(f in _STATIC_DIRS for f in folders) and (_LIBRARIES.match(lower) or _VERSIONED.search(lower)):
         return "vendored"
     if lower in _LOCK_FILES or _GENERATED_NAMES.search(name) or any(f in _GENERATED_DIRS for f in folders[:1]):
+        return "generated"
+    if name == "PKG-INFO" or any(f.endswith(_PACKAGING_METADATA) for f in folders):
         return "generated"
     in_tests = any(f in _TEST_DIRS for f in folders)
     if in_tests and any(f in _FIXTURE_DIRS for f in folders):
