@@ -369,6 +369,8 @@ def test_cues_read_from_a_realistic_issue() -> None:
     pytest_trace = read_cues("```\n../lib/site-packages/pkg/model.py:968: in cross_val_predict\n    x = f(\n"
                              "pkg/utils/fixes.py:117: in __call__\nE   ValueError: bad shape\n```")
     assert pytest_trace.frames == ["cross_val_predict", "__call__"]
+    attributes = read_cues("```python\nx = np.random.rand(3)\nself.ax.figure.canvas.draw()\nmpl.colors.Normalize()\n```")
+    assert attributes.paths == ["mpl/colors/Normalize", "mpl/colors"]  # not np/random, self/ax/figure
     assert "pkg/utils/fixes.py" in pytest_trace.paths
     assert read_cues("Which migrations change the orders table?").roles == {"generated"}
     assert read_cues("How are the protobuf messages encoded?").roles == {"generated"}
