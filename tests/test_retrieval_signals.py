@@ -169,6 +169,20 @@ def test_in_a_test_framework_test_words_ask_about_its_implementation(tmp_path: P
     assert top(index, "How does it collect the test functions of a test file?", 1) == ["checker/collect.py"]
 
 
+def test_a_name_few_files_define_names_its_file_first(tmp_path: Path, settings: Settings) -> None:
+    """``draw_all`` is defined in four files, ``fit_margins`` in one: the one file is the likelier answer, as a rare
+    word is in BM25, wherever the question names it."""
+    repo = write_files(tmp_path / "plot", {
+        **{f"plot/backend_{i}.py": f"def draw_all(figure):\n    return figure.render({i})\n" for i in range(4)},
+        "plot/layout.py": "def fit_margins(figure):\n    return figure.margins\n",
+    })
+    api.index_repo(repo, "plot", settings, embed=False)
+    question = "Why does `draw_all` call `fit_margins` twice?"
+    out: dict[str, RankedFile] = {}
+    order = retriever_for(api.open_index("plot", settings))._symbol_signal(question, read_cues(question), out, set())
+    assert order[0] == "plot/layout.py" and len(order) == 5
+
+
 def test_traceback_frames_find_the_file_even_from_site_packages(large_like: api.Index) -> None:
     question = ("Crash when rendering:\n```\nTraceback (most recent call last):\n"
                 '  File "/usr/lib/python3.11/site-packages/proj/deep/inner/render.py", line 2, in render_axis\n'

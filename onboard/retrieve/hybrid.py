@@ -224,16 +224,19 @@ class Retriever:
         keys += [w.lower() for pair in _CLASS_WORD.findall(question) for w in pair if w in self.exact_definers]
         written = set(keys[n_spelled:])
         order: list[str] = self._qualified_definers(cues, out)
-        for key in dict.fromkeys(keys):
-            paths = self._definers(key)
+        definers = {key: self._definers(key) for key in dict.fromkeys(keys)}
+        for key, paths in definers.items():  # in the question's order: a file's excerpt shows its names so
             if paths and key in written and all(self.roles[p] != "source" for p in paths):
                 named.update(paths)  # only a vendored copy, a test or an example defines it: that file is asked about
             for path in paths:
                 names = [s.qualname for s in self.symbols_by_path[path]
                          if key in (s.name.lower(), "".join(split_identifier(s.name)))]
                 self._touch(out, path, f"defines {names[0] if names else key}", key)
-                if path not in order:
-                    order.append(path)
+        # The files by how few define each name, as BM25 weighs a rare word: a name one file defines says more than
+        # one eight files define. Rank-only, 2026-11-27, both dev sets: dev_large top-1 38.4 -> 39.0 %, top-5 / 10
+        # and dev.jsonl unchanged (six questions' gold file up, two down).
+        for key in sorted(definers, key=lambda k: len(definers[k])):
+            order += [path for path in definers[key] if path not in order]
         return order
 
     def _qualified_definers(self, cues: Cues, out: dict[str, "RankedFile"]) -> list[str]:
