@@ -225,7 +225,7 @@ class Retriever:
         written = set(keys[n_spelled:])
         order: list[str] = self._qualified_definers(cues, out)
         definers = {key: self._definers(key) for key in dict.fromkeys(keys)}
-        for key, paths in definers.items():  # in the question's order: a file's excerpt shows its names so
+        for key, paths in definers.items():  # touched in the question's order, the order its excerpt shows them in
             if paths and key in written and all(self.roles[p] != "source" for p in paths):
                 named.update(paths)  # only a vendored copy, a test or an example defines it: that file is asked about
             for path in paths:
