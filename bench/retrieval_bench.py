@@ -15,6 +15,7 @@ retrieval+packing latency p50/p95 at 200k.
 
     python bench/retrieval_bench.py                     # both sets, no vectors (the large set is ~30 sdists)
     python bench/retrieval_bench.py --set dev --vectors # the small set with vectors
+    python bench/retrieval_bench.py --set large --repos conan,sqlfluff --vectors  # a few large sdists with vectors
 Indexes are cached in .corpus/bench-indexes, so a rerun only ranks and packs (one made under older redaction or
 graph rules is reindexed first, so its figures are those of the current rules).
 """
@@ -189,8 +190,8 @@ def report(ours: dict[int, Tally], base: dict[int, Tally], top: dict[int, dict[s
           f"p95 {latency[max(0, int(len(latency) * 0.95) - 1)] * 1000:.0f} ms, max {latency[-1] * 1000:.0f} ms")
 
 
-def run_set(set_name: str, home: Path, vectors: bool, limit: int | None) -> None:
-    rows = questions(SETS[set_name])[:limit]
+def run_set(set_name: str, home: Path, vectors: bool, limit: int | None, repos: set[str] | None = None) -> None:
+    rows = [row for row in questions(SETS[set_name]) if not repos or row["repo"].split("/")[-1] in repos][:limit]
     ours = {b: Tally() for b in BUDGETS}
     base = {b: Tally() for b in BUDGETS}
     top: dict[int, dict[str, list[bool]]] = {k: defaultdict(list) for k in TOP_K}
@@ -231,10 +232,13 @@ def main() -> None:
     parser.add_argument("--set", choices=["dev", "large", "both"], default="both")
     parser.add_argument("--vectors", action="store_true", help="embed the sdists too (slow on the large set)")
     parser.add_argument("--limit", type=int, help="first N questions of each set (a quick look)")
+    parser.add_argument("--repos", help="only the questions on these repositories, comma-separated (conan,sqlfluff): "
+                                        "vectors for a few sdists rather than all of them")
     parser.add_argument("--home", type=Path, default=CORPUS / "bench-indexes")
     args = parser.parse_args()
+    repos = set(args.repos.split(",")) if args.repos else None
     for set_name in (["dev", "large"] if args.set == "both" else [args.set]):
-        run_set(set_name, args.home, args.vectors, args.limit)
+        run_set(set_name, args.home, args.vectors, args.limit, repos)
     print("\ntargets (dev_large): 200k all gold >= 95%; symbols at 200k >= 90%, at 27k >= 70%; 27k all gold >= 80%; "
           "top-10 >= 85%; p50 < 500 ms")
 
