@@ -66,7 +66,7 @@ class Structure:
     def packages(self) -> None:
         """Code packages (those of the map holding source files), their members, dependencies and layers."""
         # The map's code packages, every one opened (a file node stands for its folder's own modules).
-        view = map_graph(self.index, "package", max_nodes=len(self.files) + 1)
+        view = map_graph(self.index, "package", max_nodes=len(self.files) + 1, roles=self.roles)
         nodes = sorted({(posixpath.dirname(n) or ".") if kind == "file" else n
                         for n, kind in view.nodes(data="kind") if not view.nodes[n].get("external")},
                        key=lambda n: (-n.count("/"), n))

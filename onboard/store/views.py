@@ -7,7 +7,7 @@ indexed files only, so no path a user types can reach anything outside the index
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
@@ -23,20 +23,23 @@ LEVELS = ("package", "file", "symbol")
 
 
 def map_graph(index: Index, level: str = "package", focus: str | None = None, include_external: bool = False,
-              show: Iterable[str] = (), max_nodes: int = MAX_NODES) -> nx.DiGraph:
+              show: Iterable[str] = (), max_nodes: int = MAX_NODES,
+              roles: Mapping[str, str] | None = None) -> nx.DiGraph:
     """The dependency map at ``level`` with the categories in ``show`` (``MAP_CATEGORIES``) switched on.
 
     "package": code packages folded to about ``max_nodes`` nodes (``onboard.graph.packages``); ``focus`` a
     package shows its modules and subpackages, ``focus`` a file its definitions. "file": every shown file,
     or those under ``focus`` and their neighbours, unfolded (for exports). "symbol": the definitions of the
-    file ``focus``. ``graph.graph`` says what is hidden and lists the import ``cycles``.
+    file ``focus``. ``graph.graph`` says what is hidden and lists the import ``cycles``. ``roles``: each file's role
+    where the caller has them already (``file_roles``; the guide reads them from the texts it holds).
     """
     show = set(show) | ({"external"} if include_external else set())
     unknown = show - set(MAP_CATEGORIES)
     if unknown:
         raise OnboardError(f"Unknown map filter {', '.join(sorted(unknown))}: use {', '.join(MAP_CATEGORIES)}.")
     graph = import_graph(index.db.file_graph(IMPORT_KINDS))
-    for path, role in file_roles(index, index.db.files()).items():  # generated code hides with vendored code
+    roles = file_roles(index, index.db.files()) if roles is None else roles
+    for path, role in roles.items():  # generated code hides with vendored code
         if path in graph:
             graph.nodes[path]["role"] = role
     if focus and level != "file":
