@@ -17,6 +17,7 @@ from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.companions import Companions
 from onboard.retrieve.cues import read_cues
 from onboard.retrieve.families import FAMILY_FREE, family
+from onboard.retrieve.terms import terms
 from onboard.scan.roles import file_role, generated_header
 from tests.conftest import write_files
 
@@ -260,6 +261,13 @@ def test_a_setting_read_everywhere_finds_the_file_that_keys_it(tmp_path: Path, s
         ranked = retriever.rank(question)
         assert ranked[0].path == "draw/defaults.py", question
         assert "defines the string 'render.classic_mode'" in ranked[0].reasons
+
+
+@pytest.mark.parametrize("word, code", [("setting", "settings"), ("encoding", "getEncodings"),
+                                        ("mapping", "mappings"), ("handler", "handlers")])
+def test_a_word_meets_its_plural_and_its_ing_form_in_the_code(word: str, code: str) -> None:
+    """A question's "setting" must find the code's ``settings``: stemming runs to the end, not one suffix."""
+    assert set(terms(word)) <= set(terms(code))
 
 
 def test_a_question_in_words_finds_the_code_that_abbreviates_them(tmp_path: Path, settings: Settings) -> None:

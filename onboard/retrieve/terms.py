@@ -25,10 +25,15 @@ static void int str bool this get set use used using make makes made way ways ha
 
 
 def _stem(word: str) -> str:
-    """Just enough stemming for code words: plurals and -ing/-ed (encodings → encoding → encod)."""
+    """Just enough stemming for code words: plurals and -ing/-ed, to the end (encodings → encoding →
+    encod), so that a question's "setting" meets the code's ``settings``.
+
+    Written here, not taken from a library: the Snowball English stemmer (PyStemmer) conflates more
+    (``generate`` with ``generation``, ``axes`` → ``axe``) and ranked worse at the top on both dev sets
+    (bench/HISTORY.md), so it is not worth a dependency."""
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("ss"):
-            return word[: -len(suffix)]
+            return _stem(word[: -len(suffix)])
     return word
 
 
