@@ -117,7 +117,7 @@ class Retriever:
         self.companions = Companions(path for path, role in self.roles.items() if role == "test")
         self.subject = subject_roles(" ".join([path] + [s.name for s in self.symbols_by_path[path]])
                                      for path, role in self.roles.items() if role == "source")
-        self.cue_index = CueIndex(self.files, self.chunks)
+        self.cue_index = CueIndex(self.files, self.chunks, self.roles)
 
     def role_weight(self, path: str, asked: set[str], named: AbstractSet[str] = frozenset()) -> float:
         """``named``: files the question names a symbol of that only they define, asked about whatever their role."""

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from onboard.models import Chunk
 from onboard.retrieve.cues import Cues, phrase_words
-from onboard.scan.roles import file_role
 
 SUFFIX_DEPTH = 4  # path components kept per suffix key
 MAX_BARE_MATCHES = 3  # a bare file name (``base.py``) counts only when few files carry it
@@ -36,7 +35,9 @@ def _trigrams(words: list[str]) -> Iterable[str]:
 
 
 class CueIndex:
-    def __init__(self, paths: Iterable[str], chunks: list[Chunk]) -> None:
+    def __init__(self, paths: Iterable[str], chunks: list[Chunk], roles: Mapping[str, str]) -> None:
+        """``roles``: each file's role as ranking sees it (by path and by a generator's notice)."""
+        self.roles = roles
         self.suffixes: dict[str, list[str]] = defaultdict(list)
         for path in paths:
             parts = path.split("/")
@@ -79,7 +80,7 @@ class CueIndex:
         keyed = {p for key in keys for p in self.keyed.get(key, ())}
         # Tests and examples set a setting in dicts of their own (``rc_context({"axes.grid": True})``);
         # the implementation's dict is where it is defined.
-        keyed = {p for p in keyed if file_role(p) == "source"} or keyed
+        keyed = {p for p in keyed if self.roles.get(p) == "source"} or keyed
         return sorted(keyed) if len(keyed) <= MAX_KEYED_FILES else []
 
     def files_for_messages(self, cues: Cues) -> list[tuple[str, int]]:
