@@ -10,12 +10,25 @@ import numpy as np
 
 class BM25:
     def __init__(self, documents: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
-        self.size = len(documents)
         lengths = np.array([len(d) for d in documents], dtype=np.float32)
+        self._set(lengths, _postings(documents, lengths.astype(np.int64)), k1, b)
+
+    @classmethod
+    def from_postings(cls, lengths: np.ndarray, postings: dict[str, tuple[np.ndarray, np.ndarray]],
+                      k1: float = 1.2, b: float = 0.75) -> BM25:
+        """The tables ``postings`` and ``lengths`` of an earlier BM25 hold (see ``retrieve.tables``)."""
+        bm25 = cls.__new__(cls)
+        bm25._set(lengths, postings, k1, b)
+        return bm25
+
+    def _set(self, lengths: np.ndarray, postings: dict[str, tuple[np.ndarray, np.ndarray]], k1: float,
+             b: float) -> None:
+        self.size = len(lengths)
+        self.lengths = lengths
         average = float(lengths.mean()) if self.size else 1.0
         self.norm = k1 * (1 - b + b * lengths / max(average, 1.0))
         self.k1 = k1
-        self.postings = _postings(documents, lengths.astype(np.int64))
+        self.postings = postings
 
     def idf(self, term: str) -> float:
         df = len(self.postings[term][0]) if term in self.postings else 0

@@ -33,7 +33,8 @@ from onboard.retrieve.bm25 import BM25
 from onboard.retrieve.cues import Cues, issue_title, read_cues, subject_roles
 from onboard.retrieve.companions import COMPANION_PLACE, Companions
 from onboard.retrieve.families import shadowing_stubs, spread
-from onboard.retrieve.lookup import CueIndex
+from onboard.retrieve import tables
+from onboard.retrieve.lookup import CueIndex, LiteralMaps, literal_maps
 from onboard.retrieve.terms import split_identifier, terms
 from onboard.scan.roles import chunk_heads, content_roles
 from onboard.store import Index
@@ -83,17 +84,17 @@ class RankedFile:
 
 
 class Retriever:
-    """Built once per index version (see ``for_index``); read-only afterwards, so threads may share it."""
+    """Built once per index version (see ``retriever_for``); read-only afterwards, so threads may share it."""
 
     def __init__(self, index: Index) -> None:
         self.index = index
         self.vector_note: str | None = None  # why the last ranking went without (some) vectors
         self.size = 0  # estimated bytes held, set by retriever_for
         db = index.db
+        version = db.manifest().get("updated_at", "")  # read before the rows the tables are built from
         self.files = {f.path: f for f in db.files()}
         self.chunks = db.chunks()
         self.chunk_by_id = {c.id: c for c in self.chunks}
-        self.chunk_bm25 = BM25([terms(c.path) + terms(c.symbol or "") + terms(c.text) for c in self.chunks])
         symbols = db.symbols()
         self.symbols_by_path: dict[str, list] = defaultdict(list)
         self.definers: dict[str, set[str]] = defaultdict(set)  # lowercased: questions do not keep code's case
@@ -109,7 +110,8 @@ class Retriever:
             if len(parts) > 1:
                 self.compounds["".join(parts)].add(s.path)
         self.card_paths = sorted(self.files)
-        self.card_bm25 = BM25([self._card(p) for p in self.card_paths])
+        self.tables_loaded = False  # whether the lexical tables came from the index directory
+        maps = self._lexical_tables(version)
         self.graph = db.file_graph()
         self.walk = RestartWalk(self.graph)
         self.roles = content_roles(self.files, chunk_heads(self.chunks))
@@ -117,7 +119,7 @@ class Retriever:
         self.companions = Companions(path for path, role in self.roles.items() if role == "test")
         self.subject = subject_roles(" ".join([path] + [s.name for s in self.symbols_by_path[path]])
                                      for path, role in self.roles.items() if role == "source")
-        self.cue_index = CueIndex(self.files, self.chunks, self.roles)
+        self.cue_index = CueIndex(self.files, maps, self.roles)
 
     def role_weight(self, path: str, asked: set[str], named: AbstractSet[str] = frozenset()) -> float:
         """``named``: files the question names a symbol of that only they define, asked about whatever their role."""
@@ -125,6 +127,22 @@ class Retriever:
             return ASKED_ROLE_WEIGHT
         role = self.roles.get(path, "source")
         return ASKED_ROLE_WEIGHT if role in asked or (role == "fixture" and "test" in asked) else ROLE_WEIGHTS[role]
+
+    def _lexical_tables(self, version: str) -> LiteralMaps:
+        """BM25 over chunks and over file cards, and the cue lookup's maps (returned): loaded when an earlier
+        process saved them for this very index, else built and saved for the next one (``retrieve.tables``)."""
+        key = tables.table_key(version, self.chunks, self.card_paths)
+        stored = tables.load(self.index.directory, key)
+        if stored is not None:
+            self.tables_loaded = True
+            self.chunk_bm25, self.card_bm25 = tables.bm25_from("chunks", stored), tables.bm25_from("cards", stored)
+            return tables.maps_from(stored, self.card_paths)
+        self.chunk_bm25 = BM25([terms(c.path) + terms(c.symbol or "") + terms(c.text) for c in self.chunks])
+        self.card_bm25 = BM25([self._card(p) for p in self.card_paths])
+        maps = literal_maps(self.chunks)
+        tables.save(self.index.directory, key, tables.bm25_arrays("chunks", self.chunk_bm25)
+                    | tables.bm25_arrays("cards", self.card_bm25) | tables.maps_arrays(maps, self.card_paths))
+        return maps
 
     def _card(self, path: str) -> list[str]:
         words = terms(path) * 3

@@ -34,32 +34,43 @@ def _trigrams(words: list[str]) -> Iterable[str]:
     return (" ".join(words[i:i + 3]) for i in range(len(words) - 2))
 
 
+# name-like literals and constants, those of them that are keys, message trigrams: each → the files holding it
+LiteralMaps = tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]
+
+
+def literal_maps(chunks: Iterable[Chunk]) -> LiteralMaps:
+    """What ``CueIndex`` looks strings up in, read from every chunk's text (kept by ``retrieve.tables``)."""
+    literals: dict[str, set[str]] = defaultdict(set)
+    keyed: dict[str, set[str]] = defaultdict(set)  # literals that define their name (_DEFINED_AFTER)
+    messages: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunks:
+        for match in _LITERAL.finditer(chunk.text):
+            literal = (match.group(1) or match.group(2)).strip()
+            if _NAME_LIKE.fullmatch(literal):
+                literals[literal.lower()].add(chunk.path)
+                if _DEFINED_AFTER.match(chunk.text, match.end()):
+                    keyed[literal.lower()].add(chunk.path)
+                continue
+            words = phrase_words(literal)
+            if len(words) >= 3:
+                for trigram in _trigrams(words):
+                    messages[trigram].add(chunk.path)
+        for constant in _CONSTANT.findall(chunk.text):
+            literals[constant.lower()].add(chunk.path)
+    return literals, keyed, messages
+
+
 class CueIndex:
-    def __init__(self, paths: Iterable[str], chunks: list[Chunk], roles: Mapping[str, str]) -> None:
-        """``roles``: each file's role as ranking sees it (by path and by a generator's notice)."""
+    def __init__(self, paths: Iterable[str], maps: LiteralMaps, roles: Mapping[str, str]) -> None:
+        """``maps``: ``literal_maps`` of the index's chunks; ``roles``: each file's role as ranking sees it (by
+        path and by a generator's notice)."""
         self.roles = roles
         self.suffixes: dict[str, list[str]] = defaultdict(list)
         for path in paths:
             parts = path.split("/")
             for n in range(1, min(SUFFIX_DEPTH, len(parts)) + 1):
                 self.suffixes["/".join(parts[-n:])].append(path)
-        self.literals: dict[str, set[str]] = defaultdict(set)
-        self.keyed: dict[str, set[str]] = defaultdict(set)  # literals that define their name (_DEFINED_AFTER)
-        self.messages: dict[str, set[str]] = defaultdict(set)
-        for chunk in chunks:
-            for match in _LITERAL.finditer(chunk.text):
-                literal = (match.group(1) or match.group(2)).strip()
-                if _NAME_LIKE.fullmatch(literal):
-                    self.literals[literal.lower()].add(chunk.path)
-                    if _DEFINED_AFTER.match(chunk.text, match.end()):
-                        self.keyed[literal.lower()].add(chunk.path)
-                    continue
-                words = phrase_words(literal)
-                if len(words) >= 3:
-                    for trigram in _trigrams(words):
-                        self.messages[trigram].add(chunk.path)
-            for constant in _CONSTANT.findall(chunk.text):
-                self.literals[constant.lower()].add(chunk.path)
+        self.literals, self.keyed, self.messages = maps
 
     def files_for_path(self, cue: str) -> list[str]:
         """Indexed files a mentioned path or module path means; the longest matching suffix wins."""

@@ -23,17 +23,18 @@ WORKER_LOG = "embedding.log"  # what the detached worker printed (errors, mostly
 CHAT_DB = "chat.sqlite3"  # the web chat's history of this index
 JOB_FILE = "index-job.json"  # progress of an indexing job started from the web app
 JOB_LOG = "index-job.log"  # what that job printed
+SEARCH_TABLES = "search-tables.npz"  # the retriever's lexical tables, so a new process need not build them
 # A rebuild keeps these: they are the people's (chat) or belong to the job doing the rebuild.
 PRESERVED = frozenset({CHAT_DB, f"{CHAT_DB}-wal", f"{CHAT_DB}-shm", f"{CHAT_DB}-journal", JOB_FILE, JOB_LOG})
 INDEX_ENTRIES = frozenset({DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", CHROMA_DIR, ROOT_COPY,
-                           LOCK_NAME, EMBED_LOCK, STATUS_FILE, WORKER_LOG}) | PRESERVED
+                           LOCK_NAME, EMBED_LOCK, STATUS_FILE, WORKER_LOG, SEARCH_TABLES}) | PRESERVED
 LOCKS = frozenset({LOCK_NAME, EMBED_LOCK})
 CACHE_DIR = ".embeddings"  # in the home: the shared embedding cache; no index can be named so
 
 
 def is_entry(name: str) -> bool:
-    """One of ours: a listed entry, or the status file's temporary twin a crash may leave behind."""
-    return name in INDEX_ENTRIES or name.startswith((f".{STATUS_FILE}.", f".{JOB_FILE}."))
+    """One of ours: a listed entry, or a temporary twin a crash may leave behind."""
+    return name in INDEX_ENTRIES or name.startswith((f".{STATUS_FILE}.", f".{JOB_FILE}.", f".{SEARCH_TABLES}."))
 
 
 def index_lock(directory: Path, name: str) -> FileLock:
