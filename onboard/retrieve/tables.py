@@ -8,8 +8,9 @@ a restarted web app. So the first retriever of an index version writes the table
 
 The file holds numpy arrays only (loaded with ``allow_pickle=False``: nothing in it runs) and a key:
 the index version, a digest of its chunk ids and file paths in order (BM25 document numbers and the
-maps' file numbers are positions in them) and a digest of the code that builds the tables, so a reindex or a new onboard builds them
-again. A file that is missing, unreadable or keyed otherwise is simply rebuilt and replaced.
+maps' file numbers are positions in them) and a digest of the code that builds the tables, so a
+reindex or a new onboard builds them again. A file that is missing, unreadable or keyed otherwise is
+simply rebuilt and replaced.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _code_digest() -> str:
 def table_key(version: str, chunks: Sequence[Chunk], paths: Sequence[str]) -> str:
     """What tables built now from ``chunks`` and ``paths`` (the files, in the order the maps number them) of
     the index at ``version`` (its ``updated_at``) are keyed by."""
-    listed = hashlib.sha256("\0".join([*(c.id for c in chunks), "", *paths]).encode("utf-8", "surrogateescape"))
+    listed = hashlib.sha256("\0".join([*(c.id for c in chunks), "", *paths]).encode("utf-8", "surrogatepass"))
     return f"{_code_digest()}|{version}|{len(chunks)}|{listed.hexdigest()[:16]}"
 
 
@@ -75,11 +76,12 @@ def _strings(values: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     every entry to the longest)."""
     values = list(values)
     ends = np.cumsum([len(v) for v in values], dtype=np.int64)
-    return np.frombuffer("".join(values).encode(), dtype=np.uint8), ends
+    # surrogatepass: a lone surrogate in a file's text round-trips like any other character
+    return np.frombuffer("".join(values).encode("utf-8", "surrogatepass"), dtype=np.uint8), ends
 
 
 def _unstrings(blob: np.ndarray, ends: np.ndarray) -> list[str]:
-    text = blob.tobytes().decode()
+    text = blob.tobytes().decode("utf-8", "surrogatepass")
     starts = [0, *ends[:-1].tolist()]
     return [text[start:end] for start, end in zip(starts, ends.tolist())]
 
