@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -40,8 +41,6 @@ print(json.dumps([retriever.tables_loaded] + [[[r.path, round(r.score, 6), r.rea
 def ranked_in_a_new_process(settings: Settings) -> tuple[bool, list]:
     done = subprocess.run([sys.executable, "-c", NEW_PROCESS, str(settings.home), *QUESTIONS], capture_output=True,
                           text=True, timeout=120, check=True)
-    import json
-
     loaded, *rankings = json.loads(done.stdout)
     return loaded, rankings
 
@@ -58,7 +57,8 @@ def test_a_new_process_ranks_from_the_tables_the_first_one_saved(shop: api.Index
     later_loaded, later = ranked_in_a_new_process(settings)
     assert later_loaded and later == first
     assert first[0][0][0] == "shop/pricing.py"
-    assert "defines the string 'tax.rate'" in first[1][0][2] and "emits a message quoted in the question" in first[2][0][2]
+    assert "defines the string 'tax.rate'" in first[1][0][2]
+    assert "emits a message quoted in the question" in first[2][0][2]
 
 
 def test_a_reindex_builds_new_tables(shop: api.Index, settings: Settings, tmp_path: Path) -> None:

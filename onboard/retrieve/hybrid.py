@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from onboard.graph import COMMON_NAMES, RestartWalk
+from onboard.retrieve import tables
 from onboard.retrieve.bm25 import BM25
 from onboard.retrieve.cues import Cues, issue_title, read_cues, subject_roles
 from onboard.retrieve.companions import COMPANION_PLACE, Companions
 from onboard.retrieve.families import shadowing_stubs, spread
-from onboard.retrieve import tables
 from onboard.retrieve.lookup import CueIndex, LiteralMaps, literal_maps
 from onboard.retrieve.terms import split_identifier, terms
 from onboard.scan.roles import chunk_heads, content_roles
