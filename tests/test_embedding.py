@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -52,3 +54,20 @@ def test_batches_run_side_by_side_give_the_vectors_of_one_run_at_a_time() -> Non
         assert side_by_side.workers == workers
         assert np.allclose(side_by_side(texts), alone, atol=1e-5)
         assert np.allclose(side_by_side(texts[:3]), alone[:3], atol=1e-5)  # fewer texts than a batch
+
+
+def test_embedding_long_chunks_two_at_a_time_stays_within_a_few_hundred_megabytes() -> None:
+    """The background worker embeds for minutes beside the user's own work: 64 chunks at the 256-wordpiece
+    cap, two batches at a time, must not grow the process by more than 400 MB (batches of 32 grew it by
+    ~630 MB and the worker past 1.1 GB; batches of 8 ~210 MB, at the same speed: bench/index_bench.py)."""
+    script = (
+        "import resource\n"
+        "from onboard.store.embedding import Embedder\n"
+        "embed = Embedder('int8', workers=2)\n"
+        "embed(['warm up'] * 2)\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "embed([' '.join(f'word{i} value_{i}' for i in range(200))] * 64)\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n"
+    )
+    grown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    assert int(grown.stdout) < 400, f"grew by {grown.stdout.strip()} MB"
