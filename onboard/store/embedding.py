@@ -35,7 +35,7 @@ HEADS = 12
 HIDDEN = 384
 MAX_TOKENS = 256  # what chroma and sentence-transformers feed this model; longer chunks are cut
 # Texts per run, one run per core. 8 embeds as fast as 32 and holds a third of the memory: onnxruntime keeps
-# what its largest run needed (2026-11-27, 2 cores, int8, interleaved: flask 43-45 vs 41-46 chunks/s, a Django
+# what its largest run needed (2026-11-27, 2 cores, int8, interleaved: flask 42-45 vs 41-46 chunks/s, a Django
 # sample 48-54 vs 46-49; peak RSS 420-470 vs 900-1,160 MB).
 BATCH = 8
 _EXTRA_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json")
