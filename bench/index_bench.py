@@ -211,15 +211,17 @@ def later_asks(home: Path) -> tuple[float, float]:
     """Wall seconds of a new `onboard ask` process with the index's saved search tables, and with that
     file removed first (so the ask builds and saves them again, as the first one did)."""
     tables = Settings.from_env(home=home).index_dir("bench") / SEARCH_TABLES
-    saved: list[float] = []
-    rebuilt: list[float] = []
+
+    def asked() -> float:
+        started = time.perf_counter()
+        onboard("ask", "bench", QUESTION, "--budget", "27000", home=home)
+        return time.perf_counter() - started
+
+    saved, rebuilt = [], []
     for _ in range(3):
-        for times in (saved, rebuilt):
-            if times is rebuilt:
-                tables.unlink()
-            started = time.perf_counter()
-            onboard("ask", "bench", QUESTION, "--budget", "27000", home=home)
-            times.append(time.perf_counter() - started)
+        saved.append(asked())
+        tables.unlink()
+        rebuilt.append(asked())
     return statistics.median(saved), statistics.median(rebuilt)
 
 
