@@ -359,6 +359,24 @@ def test_a_class_only_a_vendored_copy_defines_ranks_its_file_first(tmp_path: Pat
     assert vendored not in top(index, "How are release versions ordered after every other value?", 5)
 
 
+def test_a_class_whose_objects_the_question_speaks_of_names_its_file(tmp_path: Path, settings: Settings) -> None:
+    """"two Q objects", "Quantity instances": a capitalised word before objects or instances names the class the
+    repository defines under it, even a one-letter one (Django's `Q`); "A" and "I" stay words."""
+    repo = write_files(tmp_path / "orm", {
+        "orm/query_utils.py": "class Q(Node):\n    def __or__(self, other):\n        return self._join(other, 'OR')\n",
+        "orm/query.py": "".join(f"def combine_queries_{i}(query, other):\n    \"\"\"Combine two queries.\"\"\"\n"
+                                f"    return query.add(other, {i})\n\n\n" for i in range(6)),
+        "orm/tree.py": "class Node:\n    \"\"\"A tree of children.\"\"\"\n",
+        "orm/cases.py": "class A:\n    def combine(self, condition):\n        return condition\n",
+    })
+    api.index_repo(repo, "orm", settings, embed=False)
+    index = api.open_index("orm", settings)
+    ranked = retriever_for(index).rank("How are two Q objects combined?")
+    q_file = next(r for r in ranked[:2] if r.path == "orm/query_utils.py")
+    assert "defines Q" in q_file.reasons and q_file.symbols == ["Q"]
+    assert not any("defines A" in r.reasons for r in retriever_for(index).rank("A class combines two queries: where?"))
+
+
 def test_words_that_spell_out_a_class_only_the_docs_define_do_not_ask_about_the_docs(tmp_path: Path,
                                                                                      settings: Settings) -> None:
     """"plugin arguments" spells `PluginArguments`, a class only a Sphinx extension under docs/ defines; the question

@@ -69,9 +69,11 @@ TAIL_SCORE = 0.01  # files no signal reached, by centrality, below every file a 
 # word of the index as a prefix gained top-10 78.4 % but lost the long tail (two questions out of the 200k pack)
 PREFIX_WEIGHT = 0.8
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
-# "the Version class", "class Legend": a capitalised word the question calls a class names one, though
-# a single word is otherwise prose ("Version" alone is not a name; `InfinityType` is)
-_CLASS_WORD = re.compile(r"\b([A-Z][a-z0-9]{2,})\s+class(?:es)?\b|\bclass(?:es)?\s+([A-Z][a-z0-9]{2,})\b")
+# "the Version class", "class Legend", "Q objects": a capitalised word the question calls a class, or whose objects
+# it speaks of, names one, though a single word is otherwise prose ("Version" alone is not a name; `InfinityType`
+# is). A single capital letter counts too (Django's `Q` and `F`), bar the words "A" and "I".
+_CLASS_NAME = r"(?!A\b|I\b)[A-Z](?:[a-z0-9]{2,})?"
+_CLASS_WORD = re.compile(rf"\b({_CLASS_NAME})\s+(?:class(?:es)?|objects?|instances?)\b|\bclass(?:es)?\s+({_CLASS_NAME})\b")
 
 
 @dataclass
