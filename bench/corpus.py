@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import subprocess
 import sys
 import tarfile
 import types
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / ".corpus"
 EVAL = ROOT.parent / "shared" / "eval"
+SIMPLE_INDEX = "https://pypi.org/simple"
+_SDIST_LINK = re.compile(r'href="([^"#]+/([^/"#]+\.tar\.gz))#sha256=([0-9a-f]{64})"')
 
 
 def sdist(root_name: str) -> Path:
@@ -25,19 +30,43 @@ def sdist(root_name: str) -> Path:
 
 
 def pypi_sdist(requirement: str) -> Path:
-    """Any sdist from PyPI (e.g. ``django==5.2.8``), downloaded and unpacked once under .corpus/pypi."""
+    """Any sdist from PyPI (e.g. ``django==5.2.8``), downloaded and unpacked once under .corpus/pypi.
+
+    Read from PyPI's simple index and checked against the sha256 it gives, not through ``pip download``: pip
+    prepares an sdist's metadata, which installs its build dependencies (astropy's numpy fails to build offline)."""
     folder = CORPUS / "pypi"
     name, version = requirement.split("==")
-    unpacked = [p for p in folder.glob(f"*-{version}") if p.is_dir() and p.name.lower().startswith(name.lower())]
+    unpacked = [p for p in folder.glob(f"*-{version}") if p.is_dir() and _normalized(p.name[: -len(version) - 1])
+                == _normalized(name)]
     if unpacked:
         return unpacked[0]
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-                    requirement, "-d", str(folder)], check=True, stdout=sys.stderr)
-    archive = next(p for p in folder.glob("*.tar.gz") if p.name.lower() == f"{name.lower()}-{version}.tar.gz")
+    page = urllib.request.urlopen(f"{SIMPLE_INDEX}/{_normalized(name)}/", timeout=60).read().decode()
+    links = [(url, filename, digest) for url, filename, digest in _SDIST_LINK.findall(page)
+             if filename.lower().endswith(f"-{version}.tar.gz")
+             and _normalized(filename[: -len(version) - 8]) == _normalized(name)]
+    if not links:
+        raise SystemExit(f"PyPI has no sdist of {requirement}: check the name and version.")
+    url, filename, digest = links[0]
+    data = urllib.request.urlopen(url, timeout=600).read()
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise SystemExit(f"{filename} from PyPI does not match its sha256: download it again.")
+    archive = folder / filename
+    archive.write_bytes(data)
     with tarfile.open(archive) as tar:
         tar.extractall(folder, filter="data")
-    return folder / archive.name.removesuffix(".tar.gz")
+    return folder / filename.removesuffix(".tar.gz")
+
+
+def _normalized(name: str) -> str:
+    """A project name as PyPI compares them (PEP 503): ``scikit_learn`` is ``scikit-learn``, ``Django`` ``django``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def source_tree(row: dict) -> Path:
+    """The unpacked sdist a benchmark row asks about: a hold-out row names its PyPI release (``requirement``),
+    the shared sets' rows an sdist that ../shared/eval/fetch_corpus.sh fetches."""
+    return pypi_sdist(row["requirement"]) if "requirement" in row else sdist(row["sdist_root"])
 
 
 def questions(set_name: str = "dev.jsonl") -> list[dict]:
