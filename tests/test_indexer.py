@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from onboard.config import Settings
 from onboard.errors import IndexCorrupt, IndexLocked, IndexNotFound, OnboardError, PathOutsideRepo
 from onboard.models import Edge, SkippedFile
 from onboard.store.db import BULK_INDEXES, PAGE_SIZE
-from onboard.store.indexer import RANK_TOLERANCE
+from onboard.store.indexer import RANK_TOLERANCE, _collector_paused
 from tests.conftest import snapshot_project, write_files
 
 FAKE_AWS = "AKIAIOSFODNN7EXAMPLE"
@@ -393,6 +395,36 @@ def test_reindex_after_files_come_and_go_updates_only_their_edges_and_equals_a_f
 
     (shop_repo / "web" / "__init__.py").write_text("")
     reindexed(4, graph="rebuilt")
+
+
+def test_index_runs_in_two_threads_keep_the_collector_paused_until_the_last_one_ends() -> None:
+    """The web app may index two repositories at once: the first run to end must not switch the cyclic
+    collector back on under the second (its quarter million records would be walked again), and the last
+    one leaves it as it found it."""
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with _collector_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with _collector_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first ended"] = gc.isenabled()
+
+    assert gc.isenabled()
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == {"after the first ended": False}
+    assert gc.isenabled()
 
 
 def test_concurrent_index_is_refused_with_a_clear_message(shop_repo: Path, settings: Settings) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import gc
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -135,14 +136,27 @@ def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while an index run builds its records: a full index of a
     20 MB tree keeps a quarter million of them alive, and every full collection walked them all (7 of
     them, 0.8 s of a 10.3 s serial index, cProfile-free, 2026-11-27). The records hold no cycles; the
-    few that other code makes meanwhile are collected once the run ends."""
-    paused = gc.isenabled()
-    gc.disable()
+    few that other code makes meanwhile are collected once the run ends. The switch is the whole
+    process's, so runs in several threads at once (the web app indexing two repositories) count
+    themselves in: the last one out turns the collector back on, if it was on when the first came in."""
+    global _pausing, _was_enabled
+    with _PAUSE_LOCK:
+        if _pausing == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pausing += 1
     try:
         yield
     finally:
-        if paused:
-            gc.enable()
+        with _PAUSE_LOCK:
+            _pausing -= 1
+            if _pausing == 0 and _was_enabled:
+                gc.enable()
+
+
+_PAUSE_LOCK = threading.Lock()
+_pausing = 0  # index runs of this process inside _collector_paused
+_was_enabled = True
 
 
 def _timed(report: IndexReport, stage: str, started: float) -> float:
