@@ -5,6 +5,7 @@ repository written here, so the file that must win is known."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -514,6 +515,46 @@ def test_retrievers_of_many_indexes_stay_within_the_memory_bound(tmp_path: Path,
     for n in range(3):
         retriever_for(api.open_index(f"r{n}", settings))
     assert len([p for p, _ in cached_retrievers() if p.startswith(str(settings.home.resolve()))]) == 3
+
+
+def test_a_retriever_being_built_holds_up_no_question_on_another_index(tmp_path: Path, settings: Settings,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a large index's retriever takes seconds; meanwhile the web app's questions on indexes already open
+    are answered, and a second question on the index being built waits for that one build."""
+    import onboard.retrieve.hybrid as hybrid
+
+    for name in ("open", "big"):
+        write_files(tmp_path / name, {f"pkg/{name}.py": FILLER})
+        api.index_repo(tmp_path / name, name, settings, embed=False)
+    opened = retriever_for(api.open_index("open", settings))
+    started, release = threading.Event(), threading.Event()
+    builds: list[str] = []
+    real_roles = hybrid.content_roles
+
+    def slow_roles(paths, heads):  # the real step, held in the middle of the big index's build
+        if "pkg/big.py" in paths:
+            builds.append("big")
+            started.set()
+            release.wait(10)
+        return real_roles(paths, heads)
+
+    monkeypatch.setattr(hybrid, "content_roles", slow_roles)
+    got: list = []
+    building = [threading.Thread(target=lambda: got.append(retriever_for(api.open_index("big", settings))))
+                for _ in range(2)]
+    for thread in building:
+        thread.start()
+    assert started.wait(10)
+    meanwhile: list = []
+    asking = threading.Thread(target=lambda: meanwhile.append(retriever_for(api.open_index("open", settings))))
+    asking.start()
+    asking.join(5)
+    held_up = asking.is_alive()
+    release.set()
+    for thread in (asking, *building):
+        thread.join(10)
+    assert not held_up and meanwhile == [opened]
+    assert builds == ["big"] and len(got) == 2 and got[0] is got[1]
 
 
 def test_what_the_matching_code_calls_ranks_next_with_its_definitions(tmp_path: Path, settings: Settings,

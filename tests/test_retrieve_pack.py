@@ -89,7 +89,7 @@ def test_tight_excerpts_keep_the_most_relevant_span_wherever_it_is(project_index
     ranked = RankedFile(path, 1.0, symbols=["retriever_for"], hits=[(a, a + 6) for a in range(1, 150, 8)])
     excerpt = _focused(project_index, ranked, lines, 600, "test")
     assert excerpt is not None and excerpt.tokens <= 600
-    assert "def retriever_for" in excerpt.text and "_CACHE[key] = Retriever(index)" in excerpt.text
+    assert "def retriever_for" in excerpt.text and "_CACHE[key] = retriever" in excerpt.text
 
 
 def test_an_excerpt_brings_the_helpers_of_its_first_definitions_only(tmp_path: Path, settings: Settings) -> None:

@@ -431,7 +431,8 @@ class Retriever:
 
 
 _CACHE: OrderedDict[tuple[str, str], Retriever] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
+_CACHE_LOCK = threading.Lock()  # held for lookups and updates of _CACHE, never for a build
+_BUILDING: dict[tuple[str, str], threading.Lock] = {}  # one lock per retriever being built
 BYTES_PER_TEXT_BYTE = 10  # measured (bench/memory_bench.py): resident bytes per byte of chunk text, 7-13 on sdists
 
 
@@ -449,20 +450,40 @@ def retriever_for(index: Index) -> Retriever:
 
     A process that asks across many indexes keeps the most recently used ones, up to
     ``memory_budget()`` bytes (estimated from their text), instead of every index it ever touched.
+    A build (seconds on a large repository) holds only its own index's lock: in the web app, questions on
+    the indexes already open go on meanwhile, and a second question on the index being built waits for it.
     """
     key = (str(index.directory.resolve()), index.db.manifest().get("updated_at", ""))
     with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            _CACHE[key].index = index  # the caller's is open; the one it was built with may be closed by now
-            return _CACHE[key]
-        for stale in [k for k in _CACHE if k[0] == key[0]]:
-            del _CACHE[stale]
-        retriever = _CACHE[key] = Retriever(index)
-        retriever.size = estimated_bytes(retriever)
-        while len(_CACHE) > 1 and sum(r.size for r in _CACHE.values()) > memory_budget():
-            _CACHE.popitem(last=False)
-        return retriever
+        if (cached := _cached(key, index)) is not None:
+            return cached
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:
+        try:
+            with _CACHE_LOCK:
+                if (cached := _cached(key, index)) is not None:  # built while this thread waited
+                    return cached
+            retriever = Retriever(index)
+            retriever.size = estimated_bytes(retriever)
+            with _CACHE_LOCK:
+                for stale in [k for k in _CACHE if k[0] == key[0]]:
+                    del _CACHE[stale]
+                _CACHE[key] = retriever
+                while len(_CACHE) > 1 and sum(r.size for r in _CACHE.values()) > memory_budget():
+                    _CACHE.popitem(last=False)
+            return retriever
+        finally:
+            with _CACHE_LOCK:
+                _BUILDING.pop(key, None)
+
+
+def _cached(key: tuple[str, str], index: Index) -> Retriever | None:
+    """The cached retriever of ``key``, now the most recently used (call with ``_CACHE_LOCK`` held)."""
+    if key not in _CACHE:
+        return None
+    _CACHE.move_to_end(key)
+    _CACHE[key].index = index  # the caller's is open; the one it was built with may be closed by now
+    return _CACHE[key]
 
 
 def cached_retrievers() -> list[tuple[str, int]]:
