@@ -253,3 +253,36 @@ def test_cli_manners(tmp_path: Path, shop_repo: Path, settings: Settings) -> Non
     assert f"indexes in {settings.home}" in listing.output
     for command in ("index", "reindex", "remove", "ask", "stats"):
         assert "<bool>" not in cli(settings, command, "--help").output
+
+
+_REUSED_BLOCK = """
+import ctypes, sys
+import chromadb, onboard.store.embedding  # what onboard's vector store loads, but for itself
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+text = b"curl -H 'Authorization: Bearer gpGnB7gLkD756qiNl3pjoTjGmSPosuTTzYhbbyn4' https://billing.internal\\n" * 600
+block = libc.malloc(len(text))  # a file's raw text, read before any vector was written
+ctypes.memmove(block, text, len(text))
+libc.free(block)
+if sys.argv[1] == "onboard":
+    import onboard.store.vectors
+again = ctypes.string_at(libc.malloc(len(text)), len(text))  # what chroma gets next, and may write unfilled
+print(again.count(b"gpGnB7gLkD756qiNl3pjoTjGmSPosuTTzYhbbyn4"), again.count(b"\\x5a" * 64))
+"""
+
+
+def test_memory_chroma_gets_after_a_repository_was_read_holds_none_of_its_text() -> None:
+    """Chroma's segment file once held a README's bearer token: the slots beyond its vectors are whatever the
+    allocator handed out, and the process had read the README. Once onboard's vector store loads, memory is
+    filled as it is handed out, so what chroma gets carries none of the text the process freed before."""
+    def reused(mode: str) -> tuple[int, ...]:
+        run = subprocess.run([sys.executable, "-c", _REUSED_BLOCK, mode], capture_output=True, text=True, timeout=120,
+                             cwd=Path(__file__).resolve().parents[1])
+        assert run.returncode == 0, run.stderr
+        return tuple(int(n) for n in run.stdout.split())
+
+    if reused("chroma alone")[0] == 0:
+        pytest.skip("this C library hands a freed block back clean anyway")
+    leftovers, filled = reused("onboard")
+    assert leftovers == 0 and filled > 0

@@ -27,6 +27,9 @@ from onboard.config import Settings
 from onboard.errors import IndexCorrupt, OnboardError
 from onboard.models import Chunk
 from onboard.store.embedding import embedder
+from onboard.store.freed_memory import fill_handed_out_memory
+
+FILLING = fill_handed_out_memory()  # before chroma allocates anything: see store/freed_memory.py
 
 T = TypeVar("T")
 
