@@ -9,6 +9,7 @@ test wants, without any sleep or timing assumption.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -25,7 +26,7 @@ from onboard import api
 from onboard.cli import app
 from onboard.config import Settings
 from onboard.store import vector_fill
-from tests.conftest import snapshot_project
+from tests.conftest import snapshot_project, write_files
 
 ONBOARD = str(Path(sys.executable).parent / "onboard")
 
@@ -302,3 +303,34 @@ def test_vectors_fill_source_first_and_batches_of_like_length(tmp_path: Path) ->
     ordered = embedding_order(chunks, embedder("int8"))
     assert [c.id for c in ordered] == ["pkg/util.py:20", "pkg/core.py:150", "docs/guide.md:5", "tests/test_core.py:5",
                                        "pkg/tests/test_util.py:300", "pkg/wire.py:1", "static/jquery-3.5.1.js:5"]
+
+
+_SAME_QUESTION = """
+import json, sys
+from pathlib import Path
+from onboard import api
+from onboard.config import Settings
+index = api.open_index("many", Settings.from_env(home=Path(sys.argv[1])))
+print(json.dumps(index.vectors.query("How is a parcel weighed before it is shipped?", 120)))
+"""
+
+
+def test_the_same_question_finds_the_same_vectors_in_every_process(tmp_path: Path, settings: Settings) -> None:
+    """A store under 1,000 vectors is rebuilt from chroma's log by each process that opens it, its graph a little
+    different each time; chroma's default search kept 100 candidates for retrieval's 120 hits, so the hits differed
+    from process to process. Stores search wider (an older one too, once opened), and the hits are the same."""
+    from onboard.store.vectors import SEARCH_EF
+
+    files = {f"shop/step_{i}.py": f"def step_{i}(parcel):\n    \"\"\"Step {i} of handling a parcel: "
+             f"{['weigh', 'label', 'ship', 'scan', 'store'][i % 5]} it.\"\"\"\n    return parcel.do({i})\n"
+             for i in range(300)}
+    api.index_repo(write_files(tmp_path / "many", files), "many", settings)
+    index = api.open_index("many", settings)
+    assert len(index.vectors.ids()) >= 300
+    index.vectors.collection.modify(configuration={"hnsw": {"ef_search": 100}})  # as chroma's default made stores
+    index.close()
+    index = api.open_index("many", settings)
+    assert index.vectors.collection.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
+    runs = {subprocess.run([sys.executable, "-c", _SAME_QUESTION, str(settings.home)], capture_output=True, text=True,
+                           check=True, timeout=120, cwd=Path(__file__).resolve().parents[1]).stdout for _ in range(3)}
+    assert len(runs) == 1 and len(json.loads(runs.pop())) == 120

@@ -22,6 +22,7 @@ import chromadb
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
+from chromadb.utils.embedding_functions import register_embedding_function
 
 from onboard.config import Settings
 from onboard.errors import IndexCorrupt, OnboardError
@@ -32,12 +33,20 @@ from onboard.store.freed_memory import fill_handed_out_memory
 FILLING = fill_handed_out_memory()  # before chroma allocates anything: see store/freed_memory.py
 
 T = TypeVar("T")
+# Candidates chroma's HNSW search keeps (chroma's default: 100). Retrieval asks for 120 hits, more than 100, and a
+# store under 1,000 vectors is rebuilt from chroma's log by each process that opens it, its graph a little different
+# each time: with 100 the same question's hits differed between processes from the 60th on (requests 2.32.5, 869
+# vectors: 117 of 120 shared), and dev.jsonl's top-10 with vectors read 84.5-86.4 % in three runs. With 512 a store of
+# up to 512 vectors is searched whole, and the hits of bigger ones come nearer the exact ones.
+SEARCH_EF = 512
 
 
+@register_embedding_function
 class OfflineMiniLM(EmbeddingFunction[Documents]):
     """What chroma calls if it ever embeds by itself (onboard always passes vectors). Registered on
     each collection so reopening one never falls back to chroma's downloading default; the name is
-    the one earlier onboard versions stored, so their collections open unchanged."""
+    the one earlier onboard versions stored, so their collections open unchanged. Registered with
+    chroma too: changing a collection's configuration (``SEARCH_EF``) rebuilds its embedding function."""
 
     def __init__(self, variant: str = "int8") -> None:
         self.variant = variant
@@ -151,6 +160,8 @@ class VectorStore:
                     collection_name(self.name), embedding_function=function, metadata={"hnsw:space": "cosine"})
             else:
                 self.collection = self.client.get_collection(collection_name(self.name), embedding_function=function)
+            if self.collection.configuration_json.get("hnsw", {}).get("ef_search", 0) < SEARCH_EF:
+                self.collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})  # older stores too
         except OnboardError:
             raise
         except Exception as err:  # noqa: BLE001 - a broken store shows up as many exception types
