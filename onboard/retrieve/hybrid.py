@@ -43,9 +43,9 @@ RRF_K = 20
 # Vectors weigh as much as the chunks' words. Rank-only on the three sets that have vectors (2026-11-28: dev.jsonl,
 # dev_large's four SWE-QA sdists, four hold-out repositories; 250 questions), top-10 at 0.8 / 1.0 / 1.2 / 1.6:
 # dev 81.6 / 85.4 / 85.4 / 84.5 %, SWE-QA 74.7 / 74.7 / 77.3 / 76.0 %, hold-out 95.8 / 95.8 / 94.4 / 93.1 %; 1.0 lost
-# no top-1/5/10 figure anywhere (29 questions' gold files up, 19 down), 1.2 one at the hold-out's top-10. Chroma's
-# search is approximate and differs a little between processes: three runs at 1.0 gave dev 84.5-86.4 %, two at 0.8
-# 81.6 % both.
+# no top-1/5/10 figure anywhere (29 questions' gold files up, 19 down), 1.2 one at the hold-out's top-10. Measured
+# while chroma kept 100 search candidates and its hits differed a little between processes (three runs at 1.0: dev
+# 84.5-86.4 %); with store.vectors.SEARCH_EF's 512 dev reads 85.4 % in every run.
 WEIGHTS = {"chunks": 1.0, "cards": 0.7, "vectors": 1.0, "symbols": 1.2, "paths": 2.0,
            "literals": 1.2, "calls": 0.8, "title": 1.0}
 CALLEE_SHARE = 0.7  # a callee the call signal lifts stays well below the hit that calls it
@@ -79,7 +79,8 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 # it speaks of, names one, though a single word is otherwise prose ("Version" alone is not a name; `InfinityType`
 # is). A single capital letter counts too (Django's `Q` and `F`), bar the words "A" and "I".
 _CLASS_NAME = r"(?!A\b|I\b)[A-Z](?:[a-z0-9]{2,})?"
-_CLASS_WORD = re.compile(rf"\b({_CLASS_NAME})\s+(?:class(?:es)?|objects?|instances?)\b|\bclass(?:es)?\s+({_CLASS_NAME})\b")
+_CLASS_WORD = re.compile(rf"\b({_CLASS_NAME})\s+(?:class(?:es)?|objects?|instances?)\b"
+                         rf"|\bclass(?:es)?\s+({_CLASS_NAME})\b")
 
 
 @dataclass
