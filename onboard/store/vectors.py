@@ -13,6 +13,7 @@ in memory. Readers therefore reload a store whose row count changed since they l
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from pathlib import Path
@@ -160,12 +161,23 @@ class VectorStore:
                     collection_name(self.name), embedding_function=function, metadata={"hnsw:space": "cosine"})
             else:
                 self.collection = self.client.get_collection(collection_name(self.name), embedding_function=function)
-            if self.collection.configuration_json.get("hnsw", {}).get("ef_search", 0) < SEARCH_EF:
-                self.collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})  # older stores too
+            self._search_wide()
         except OnboardError:
             raise
         except Exception as err:  # noqa: BLE001 - a broken store shows up as many exception types
             raise IndexCorrupt(self.name, f"vectors damaged: {err}") from err
+
+    def _search_wide(self) -> None:
+        """Widen a store made with chroma's default search (older onboard versions) to ``SEARCH_EF``. A store this
+        process may not change (a read-only index home) keeps searching as it did: narrower, still answering."""
+        hnsw = (self.collection.configuration_json or {}).get("hnsw") or {}
+        if hnsw.get("ef_search", 0) >= SEARCH_EF:
+            return
+        try:
+            self.collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+        except Exception as err:  # noqa: BLE001 - chroma raises several kinds; searching narrower is no damage
+            logging.getLogger(__name__).info("kept chroma's search of %s at %s candidates: %s", self.name,
+                                             hnsw.get("ef_search"), err)
 
     def _key(self) -> str:
         return str(self.path.resolve())
