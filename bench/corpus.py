@@ -63,12 +63,6 @@ def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def source_tree(row: dict) -> Path:
-    """The unpacked sdist a benchmark row asks about: a hold-out row names its PyPI release (``requirement``),
-    the shared sets' rows an sdist that ../shared/eval/fetch_corpus.sh fetches."""
-    return pypi_sdist(row["requirement"]) if "requirement" in row else sdist(row["sdist_root"])
-
-
 def questions(set_name: str = "dev.jsonl") -> list[dict]:
     return [json.loads(line) for line in (EVAL / set_name).read_text().splitlines() if line.strip()]
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import CORPUS, questions, source_tree  # noqa: E402
+from bench.corpus import CORPUS, pypi_sdist, questions, sdist  # noqa: E402
 from onboard import api  # noqa: E402
 from onboard.config import Settings  # noqa: E402
 from onboard.answer.offline import key_symbols  # noqa: E402
@@ -133,8 +133,8 @@ def index_for(root_name: str, home: Path, vectors: bool, requirement: str | None
     info = api.describe(name, settings, check_stale=False) if known else None
     if info is None or not info.root:  # a killed first run left it empty
         print(f"indexing {root_name} ...", file=sys.stderr, flush=True)
-        row = {"sdist_root": root_name} | ({"requirement": requirement} if requirement else {})
-        api.index_repo(source_tree(row), name, settings, embed=vectors, rebuild=known)
+        source = pypi_sdist(requirement) if requirement else sdist(root_name)
+        api.index_repo(source, name, settings, embed=vectors, rebuild=known)
     elif info.notice:  # made under older redaction or graph rules: a reindex redoes what changed, so figures are current
         print(f"reindexing {root_name} ({info.notice.split(':')[0]}) ...", file=sys.stderr, flush=True)
         api.reindex(name, settings, embed=vectors)
