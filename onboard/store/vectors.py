@@ -31,7 +31,7 @@ from onboard.models import Chunk
 from onboard.store.embedding import embedder
 from onboard.store.freed_memory import fill_handed_out_memory
 
-FILLING = fill_handed_out_memory()  # before chroma allocates anything: see store/freed_memory.py
+fill_handed_out_memory()  # before chroma allocates anything: see store/freed_memory.py
 
 T = TypeVar("T")
 # Candidates chroma's HNSW search keeps (chroma's default: 100). Retrieval asks for 120 hits, more than 100, and a
