@@ -398,7 +398,7 @@ def test_reindex_after_files_come_and_go_updates_only_their_edges_and_equals_a_f
 
 
 def test_index_runs_in_two_threads_keep_the_collector_paused_until_the_last_one_ends() -> None:
-    """The web app may index two repositories at once: the first run to end must not switch the cyclic
+    """A program may index two repositories from two threads: the first run to end must not switch the cyclic
     collector back on under the second (its quarter million records would be walked again), and the last
     one leaves it as it found it."""
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()

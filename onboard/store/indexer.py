@@ -137,8 +137,9 @@ def _collector_paused() -> Iterator[None]:
     20 MB tree keeps a quarter million of them alive, and every full collection walked them all (7 of
     them, 0.8 s of a 10.3 s serial index, cProfile-free, 2026-11-27). The records hold no cycles; the
     few that other code makes meanwhile are collected once the run ends. The switch is the whole
-    process's, so runs in several threads at once (the web app indexing two repositories) count
-    themselves in: the last one out turns the collector back on, if it was on when the first came in."""
+    process's, so runs in several threads at once (a program calling ``api.index_repo`` from two
+    threads; the web app and ``reindex_all`` index in processes of their own) count themselves in: the
+    last one out turns the collector back on, if it was on when the first came in."""
     global _pausing, _was_enabled
     with _PAUSE_LOCK:
         if _pausing == 0:
