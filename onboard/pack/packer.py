@@ -16,7 +16,7 @@ from onboard.config import ANSWER_RESERVE, CONTEXT_WINDOW
 from onboard.models import Symbol, by_qualname
 from onboard.pack.prompt import SYSTEM_PROMPT, document_element, repo_map_element
 from onboard.pack.repomap import build_repo_map
-from onboard.pack.tokens import count_tokens
+from onboard.pack.tokens import CHARS_PER_TOKEN_MAX, count_tokens
 from onboard.retrieve import RankedFile
 from onboard.retrieve.cues import issue_title
 from onboard.store import Index
@@ -79,7 +79,6 @@ TOP_WHOLE, TOP_WHOLE_MAX = 2, 12_000  # the two best-ranked files go whole up to
 # code 73.9 / 81.9 -> 73.2 / 81.6 %, 13k, 200k and dev.jsonl unchanged; four: 59.1 / 69.9 %, code 72.9 / 81.9 %.
 ISSUE_TOP, ISSUE_EXCERPT_MAX, ISSUE_DEPTH_FROM = 3, 8000, 20_000
 WHOLE_VS_EXCERPT = 0.5  # elsewhere a file goes whole when no bigger than this share of its excerpt allowance
-CHARS_PER_TOKEN_MAX = 8  # no text packs more characters into a token: a safe bound before counting
 CHARS_PER_TOKEN_MIN = 3  # code rarely packs fewer: an estimate that errs towards fitting, checked by the count
 OUTLINE_LINE_TOKENS = 12  # a signature line, roughly, to size an outline before rendering it
 _CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
@@ -327,12 +326,12 @@ MAPS_KEPT = 64
 
 
 def _repo_map(index: Index, files: list, budget: int) -> str:
-    """The repo map for this index version and budget, built once: it reads every symbol of the index."""
+    """The repo map for this index version and budget, built once per process."""
     key = (str(index.directory), index.db.manifest().get("updated_at", ""), budget)
     with _MAPS_LOCK:
         if key in _MAPS:
             return _MAPS[key]
-    text = build_repo_map(files, index.db.symbols(), budget)
+    text = build_repo_map(files, index.db.symbols_of, budget)
     with _MAPS_LOCK:
         if len(_MAPS) >= MAPS_KEPT:
             _MAPS.pop(next(iter(_MAPS)))

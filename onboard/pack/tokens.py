@@ -23,6 +23,7 @@ import tiktoken
 
 ENCODING = "o200k_base"
 _OFFICIAL_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
+CHARS_PER_TOKEN_MAX = 8  # no text packs more characters into a token: a safe bound before counting
 MARGIN = 1.2  # Claude / o200k ratio budgeted for; measured ratios on code sit below this
 OVERHEAD = 2
 _lock = threading.Lock()
