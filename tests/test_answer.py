@@ -248,3 +248,34 @@ def test_key_symbols_follow_the_search_not_the_file_order(tmp_path: Path, settin
     answer = api.ask(index, "How is an invoice settled in the ledger?", budget=8000)
     symbols = re.search(r"key symbols: (.+)", answer.text)
     assert symbols and symbols.group(1).startswith("`settle_everything`")
+
+
+def test_the_reading_order_says_a_file_uses_another_only_where_an_import_backs_it(tmp_path: Path,
+                                                                                 settings: Settings) -> None:
+    """A reference edge links a file to any file defining a name it uses, so two unrelated methods of one name
+    link two modules (Django's QuerySet module "used" the admin's list filters, both having `queryset`
+    methods). The digest tells a newcomer what to read first: "uses" there must be true, so it takes an import,
+    direct or through the package that re-exports the module. And it starts at what the question is about, not at
+    a file that merely uses it."""
+    repo = write_files(tmp_path / "orders", {
+        "app/__init__.py": "",
+        "app/orders.py": "from app import billing\n\n\ndef place_order(cart, view):\n"
+                         "    total = billing.charge_card(cart)\n    return view.render_order_total(total)\n",
+        "app/billing/__init__.py": "from app.billing.cards import charge_card\n",
+        "app/billing/cards.py": "def charge_card(cart):\n    \"\"\"Charge the order's card.\"\"\"\n    return sum(cart)\n",
+        "web/widgets.py": "class Summary:\n    def render_order_total(self, total):\n"
+                          "        \"\"\"Render an order total.\"\"\"\n        return f'{total}'\n",
+    })
+    api.index_repo(repo, "orders", settings, embed=False)
+    answer = api.ask(api.open_index("orders", settings), "How does placing an order charge the card and render "
+                     "the order total?", budget=4000)
+    order = answer.text.split("### Suggested reading order", 1)[1]
+    assert "`web/widgets.py`" in order  # among the files that matter, yet used by nothing that imports it
+    assert "`app/orders.py`: uses `app/billing/cards.py`" in order
+    assert not re.search(r"`app/orders.py`: uses [^\n]*`web/widgets.py`", order)
+    assert not re.search(r"`web/widgets.py`: used by", order)
+    charged = api.ask(api.open_index("orders", settings), "How is the order's card charged?", budget=4000)
+    best = re.search(r"^1\. \*\*`([^`]+)`\*\*", charged.text, re.M)
+    assert best and best.group(1) == "app/billing/cards.py"  # what the question is about, used by the orders
+    steps = charged.text.split("### Suggested reading order", 1)[1]
+    assert steps.index("1. `app/billing/cards.py`") < steps.index("`app/orders.py`: uses")  # read it first

@@ -2,7 +2,7 @@
 
 Without an API key onboard still does its main job, finding the right code. The digest names the
 3-5 files that matter most, each with one line on why and its key symbols (linked as citations),
-suggests an order to read them in (where the flow starts, then what it uses), and collapses the
+suggests an order to read them in (the best match, then what it uses), and collapses the
 rest of the packed context into one line; the full list with reasons stays in "Context sent"
 (web) and ``--show-context`` (CLI).
 """
@@ -20,6 +20,7 @@ from onboard.models import Symbol, by_qualname
 from onboard.pack import PackedContext
 from onboard.parse.module_doc import module_doc
 from onboard.retrieve import RankedFile, retriever_for, terms
+from onboard.scan.languages import language_for
 from onboard.scan.roles import file_role
 from onboard.store import Index
 from onboard.store.history import ownership
@@ -30,6 +31,8 @@ TOP_FILES, MIN_TOP_FILES, KEY_SYMBOLS, NAMED_REST = 5, 3, 3, 12
 SUMMARY_CHARS = 100  # a longer first sentence is cut at a word, with an ellipsis
 # A sentence ends at a full stop and a space before a capital, a digit or an opening mark, not after "e.g."
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bcf)(?<!\bvs)\.\s+(?=[A-Z0-9`(\"'\[])")
+# Languages whose files of one directory (a package) use each other's names without importing them.
+SHARED_NAMESPACE = frozenset({"go", "java", "kotlin", "scala", "csharp"})
 INDIRECT = ("linked in the dependency graph", "central in the dependency graph", "role:")
 ASKS_WHO = re.compile(r"\bwho(m| do| should)? (i )?(owns|knows|maintains|wrote|writes|ask|is responsible|works on|"
                       r"worked on|changed|reviews)\b"
@@ -82,21 +85,41 @@ def _why(ranked: RankedFile, summary: str) -> str:
     return (f"{escape(summary)}{ending}" if summary else "") + f"Found because: {why}{where}."
 
 
+def _imports(graph: nx.DiGraph, path: str) -> set[str]:
+    return {other for other in graph.successors(path) if "import" in graph.edges[path, other].get("kinds", ())}
+
+
+def _uses(graph: nx.DiGraph, path: str, other: str) -> bool:
+    """Whether ``path`` surely depends on ``other``: it imports it, directly or through a module that imports it
+    (the package re-exporting it), or uses its names from the same package of a language whose files share one
+    without imports. A reference edge alone may be two unrelated definitions of one name (Django's QuerySet
+    module and the admin's list filters both define `queryset`): true enough to rank by, not to tell a newcomer."""
+    if not graph.has_edge(path, other):
+        return False
+    first = _imports(graph, path)
+    if other in first or any(other in _imports(graph, module) for module in first):
+        return True
+    return (language_for(path) in SHARED_NAMESPACE and language_for(other) == language_for(path)
+            and posixpath.dirname(path) == posixpath.dirname(other))
+
+
 def _reading_order(graph: nx.DiGraph, top: list[str]) -> list[str]:
-    """Overviews first, then where the flow starts: a file before the files it uses, ties by rank."""
-    order, left = [], list(top)
-    uses = {path: [other for other in top if other != path and graph.has_edge(path, other)] for path in top}
+    """Overviews first, then the best match and what it uses, breadth first, each file's by rank; then the best
+    of the rest and what that uses. A file that only uses the others (the admin's filters using the QuerySet)
+    comes after what the question is about, not before it."""
+    order, left, placed = [], list(top), []
+    uses = {path: [other for other in top if other != path and _uses(graph, path, other)] for path in top}
     for path in [p for p in top if file_role(p) == "docs"]:
         order.append(f"`{path}`: the overview")
         left.remove(path)
     while left:
-        free = [p for p in left if not any(p in uses[other] for other in left)] or left  # a cycle: by rank
-        path = free[0]
+        path = next((other for done in placed for other in uses[done] if other in left), left[0])
         users = [f"`{other}`" for other in top if path in uses[other]]
         used = [f"`{other}`" for other in uses[path]]
         what = ([f"uses {', '.join(used)}"] if used else []) + ([f"used by {', '.join(users)}"] if users else [])
         order.append(f"`{path}`: " + ("; ".join(what) if what else "stands apart from the others"))
         left.remove(path)
+        placed.append(path)
     return [f"{n}. {line}" for n, line in enumerate(order, 1)]
 
 
