@@ -64,7 +64,22 @@ def _normalized(name: str) -> str:
 
 
 def questions(set_name: str = "dev.jsonl") -> list[dict]:
+    """The rows of a set in ../shared/eval, or of any JSON Lines file given by its path."""
     return [json.loads(line) for line in (EVAL / set_name).read_text().splitlines() if line.strip()]
+
+
+def requirement_of(row: dict) -> str | None:
+    """The PyPI release to fetch a row's sdist from: its ``requirement``, else ``package==version`` when the shared
+    manifest does not list its ``sdist_root`` (a set made elsewhere); None for the shared sets' rows."""
+    if row.get("requirement"):
+        return row["requirement"]
+    manifest = (EVAL / "corpus_manifest.tsv").read_text().splitlines()[1:]
+    if row.get("sdist_root") in {line.split("\t")[3] for line in manifest if line.count("\t") >= 3}:
+        return None
+    if not (row.get("package") and row.get("version")):
+        raise SystemExit(f"row {row.get('id', '?')}: no sdist in the shared manifest and no requirement or "
+                         "package and version to fetch one from PyPI: add them to the row.")
+    return f"{row['package']}=={row['version']}"
 
 
 def module_at(ref: str, path: str) -> types.ModuleType:

@@ -10,6 +10,7 @@ beside the same questions asked one at a time.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -31,7 +32,7 @@ def timed(index: api.Index, question: str, budget: int) -> tuple[float, list[str
 
 def summary(label: str, seconds: list[float], wall: float) -> str:
     ordered = sorted(seconds)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    p95 = ordered[math.ceil(len(ordered) * 0.95) - 1]  # nearest rank
     return (f"{label}: {len(seconds)} questions in {wall:.2f} s = {len(seconds) / wall:.1f} q/s; latency p50 "
             f"{statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")
 
