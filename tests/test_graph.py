@@ -55,7 +55,8 @@ def test_unresolved_imports_become_external_nodes(language_dir: str, src: str, d
 def project_graph() -> nx.DiGraph:
     files = [f for f in scan_repo(ROOT).files if f.path.startswith("onboard/")]
     parsed = [parse_file(f) for f in files]
-    edges = resolve_imports(parsed, {f.path for f in files}) + reference_edges(parsed)
+    imports = resolve_imports(parsed, {f.path for f in files})
+    edges = imports + reference_edges(parsed, imports)
     return build_file_graph({f.path: {"lines": f.text.count("\n")} for f in files}, edges)
 
 

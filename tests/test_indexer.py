@@ -308,7 +308,8 @@ def test_incremental_graph_equals_a_full_rebuild(tmp_path: Path, settings: Setti
     repo = snapshot_project(tmp_path / "repo")
     api.index_repo(repo, "inc", settings, embed=False)
     packer = repo / "onboard" / "pack" / "packer.py"
-    packer.write_text(packer.read_text() + "\n\ndef uses_the_scanner(root):\n    return scan_repo(root)\n")
+    packer.write_text(packer.read_text() + "\n\nfrom onboard.scan.walker import scan_repo  # noqa: E402\n\n\n"
+                      "def uses_the_scanner(root):\n    return scan_repo(root)\n")
     (repo / "onboard" / "web" / "maps.py").unlink()
     api.reindex("inc", settings, embed=False)
     api.index_repo(repo, "full", settings, embed=False)
@@ -324,7 +325,8 @@ def test_incremental_graph_of_edits_equals_a_full_rebuild(tmp_path: Path, settin
     repo = snapshot_project(tmp_path / "repo")
     api.index_repo(repo, "inc", settings, embed=False)
     edits = {
-        "onboard/pack/packer.py": lambda text: text + "\n\ndef uses_the_scanner(root):\n    return scan_repo(root)\n",
+        "onboard/pack/packer.py": lambda text: text + "\n\nfrom onboard.scan.walker import scan_repo  # noqa: E402\n\n\n"
+                                                    "def uses_the_scanner(root):\n    return scan_repo(root)\n",
         "onboard/graph/export.py": lambda text: text + "\n\ndef parse_file(source):\n    return source\n",
         "onboard/graph/build.py": lambda text: text.replace("def rollup(", "def roll_up_renamed("),
     }
@@ -550,7 +552,8 @@ def test_a_builtin_name_links_no_file_to_a_method_of_that_name_and_old_indexes_l
                           "def render_block(node):\n    return node.super()\n",
         "app/models.py": "class Model(object):\n    def __init__(self):\n        super().__init__()\n"
                          "        print(type(self), ', '.join(str(self).split()))\n",
-        "app/views.py": "def show(node):\n    print(node)\n    return render_block(node)\n",
+        "app/views.py": "from tmpl.blocks import render_block\n\n\ndef show(node):\n    print(node)\n"
+                        "    return render_block(node)\n",
     })
     api.index_repo(repo, "blocks", settings, embed=False)
 
@@ -594,6 +597,37 @@ def test_an_override_elsewhere_is_not_what_the_file_defining_the_name_uses(tmp_p
             ("plugins/tv.py", "stream/worker.py")} <= pairs
 
 
+def test_a_python_file_uses_a_top_level_name_of_another_only_through_an_import(tmp_path: Path,
+                                                                              settings: Settings) -> None:
+    """Django's `context_processors.py` defines a function `request`, and 180 files "used" it through their
+    `request` variables: its 7th most central file. A module's top-level definition is reached through an import,
+    of that module or of a package whose folder holds it; a method, through any object, needs none. A reindex
+    after a file starts importing the module links it as a full index does."""
+    repo = write_files(tmp_path / "repo", {
+        "web/__init__.py": "",
+        "web/context.py": "def request(req):\n    return {'request': req}\n\n\n"
+                          "class Page:\n    def render_page(self):\n        return ''\n",
+        "web/views.py": "def show(request):\n    return handle(request)\n\n\ndef handle(request):\n    return request\n",
+        "web/pages.py": "def draw(page):\n    return page.render_page()\n",
+        "forms/__init__.py": "from forms.fields import CharField\n",
+        "forms/fields.py": "class CharField:\n    pass\n",
+        "app/models.py": "import forms\n\n\nclass Entry:\n    title = forms.CharField()\n",
+    })
+    api.index_repo(repo, "inc", settings, embed=False)
+
+    def pairs(name: str) -> set[tuple[str, str]]:
+        return {(e.src, e.dst) for e in api.open_index(name, settings).db.edges() if e.kind == "reference"}
+
+    assert ("web/views.py", "web/context.py") not in pairs("inc")  # its own `request` variables
+    assert {("web/pages.py", "web/context.py"), ("app/models.py", "forms/fields.py")} <= pairs("inc")
+    (repo / "web" / "views.py").write_text("from web import context\n\n\ndef show(request):\n"
+                                           "    return context.request(request)\n")
+    assert api.reindex("inc", settings, embed=False).indexed == 1
+    api.index_repo(repo, "full", settings, embed=False)
+    assert_same_graph(api.open_index("inc", settings), api.open_index("full", settings))
+    assert ("web/views.py", "web/context.py") in pairs("inc")
+
+
 def test_a_name_links_files_only_across_languages_that_call_each_other(tmp_path: Path, settings: Settings) -> None:
     """Browser JavaScript cannot call a Python function by name, so a JS helper calling `applyDelta` does not use
     the Python module defining one (reflex's templates "used" a dozen Python modules), nor does a Python method
@@ -601,7 +635,7 @@ def test_a_name_links_files_only_across_languages_that_call_each_other(tmp_path:
     repo = write_files(tmp_path / "repo", {
         "web/state.js": "export function sync(delta) {\n  return applyDelta(delta);\n}\n",
         "app/delta.py": "def applyDelta(delta):\n    return delta\n",
-        "app/server.py": "def push(delta):\n    return applyDelta(delta.status())\n",
+        "app/server.py": "from app.delta import applyDelta\n\n\ndef push(delta):\n    return applyDelta(delta.status())\n",
         "src/scanline.h": "int status(int span) {\n  return span;\n}\n",
         "src/render.cpp": "int render(int span) {\n  return status(span) + 1;\n}\n",
     })

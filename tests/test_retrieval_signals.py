@@ -758,7 +758,7 @@ def test_a_family_of_alike_files_does_not_crowd_out_the_module_asked_about(tmp_p
     """Six dialect modules share the question's words; the grammar module it is about comes right after
     the first of them, not after all six. A type stub beside its module ranks below the module's
     neighbours unless the question asks about stubs."""
-    dialect = ("class SelectStatementSegment:\n    \"\"\"A select statement segment: its match grammar holds "
+    dialect = ("from sql.grammar.sequence import Sequence\n\n\nclass SelectStatementSegment:\n    \"\"\"A select statement segment: its match grammar holds "
                "the optional clauses.\"\"\"\n    match_grammar = Sequence('SELECT', OptionalClause('WHERE'))\n\n\n"
                "class CreateTableSegment:\n    \"\"\"The match grammar of a create table statement segment, "
                "with optional clauses.\"\"\"\n    match_grammar = Sequence('CREATE', OptionalClause('TABLE'))\n")

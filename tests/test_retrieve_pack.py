@@ -170,7 +170,9 @@ def test_the_repo_map_reads_the_symbols_of_the_files_it_shows_not_of_the_whole_i
 
     small = build_repo_map(files, read, 2500)
     shown = {line[:-1] for line in small.split("\n") if line.endswith(":") and not line.startswith((" ", "#"))}
-    assert shown and len(asked) <= len(shown) + MAP_BATCH < len(files)
+    central = [f.path for f in sorted(files, key=lambda f: -f.pagerank)]
+    # the most central first, whole batches, until the lines hold more characters than the budget's tokens could
+    assert shown and asked == central[:len(asked)] and len(asked) % MAP_BATCH == 0 and len(asked) < len(files)
     asked.clear()
     whole = build_repo_map(files, read, 100_000)
     assert len(asked) == len(files) and "(map truncated)" not in whole

@@ -260,10 +260,11 @@ class IndexDB:
         return [tuple(row) for row in self._rows_in(
             "SELECT path, name, COUNT(*) FROM refs WHERE path IN ({}) GROUP BY path, name", paths)]
 
-    def definitions(self, names: Iterable[str]) -> list[tuple[str, str]]:
-        """``(path, name)`` of every file defining one of ``names``."""
-        rows = self._rows_in("SELECT DISTINCT path, name FROM symbols WHERE name IN ({})", names)
-        return [tuple(row) for row in rows]
+    def definitions(self, names: Iterable[str]) -> list[tuple[str, str, bool]]:
+        """``(path, name, top_level)`` of every file defining one of ``names``."""
+        rows = self._rows_in("SELECT path, name, MAX(parent IS NULL) FROM symbols WHERE name IN ({}) GROUP BY path, name",
+                             names)
+        return [(path, name, bool(top)) for path, name, top in rows]
 
     def defined_names(self, paths: Iterable[str]) -> dict[str, set[str]]:
         """The symbol names each of ``paths`` defines."""

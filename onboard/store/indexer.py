@@ -25,7 +25,7 @@ from typing import Callable
 from onboard.config import Settings
 from onboard.errors import OnboardError
 from onboard.graph import GRAPH_RULES, probe_names, ranks_of, reference_edges, resolve_imports
-from onboard.models import ParsedFile, SkippedFile
+from onboard.models import Edge, ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
 from onboard.store.db import RECORDED, SCHEMA_VERSION, FileRow, IndexDB, StoredFile
@@ -264,9 +264,12 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
         unchanged = current - changed
         all_parsed = parsed + _parsed_from_db(db, unchanged)
         stored_uses = [row for row in db.reference_counts() if row[0] in unchanged] if unchanged else []
+        def all_edges() -> list[Edge]:
+            imports = resolve_imports(all_parsed, current, texts)
+            return imports + reference_edges(all_parsed, imports, stored_uses)
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="onboard-edges") as side:
-            working = side.submit(lambda: resolve_imports(all_parsed, current, texts)
-                                  + reference_edges(all_parsed, stored_uses))
+            working = side.submit(all_edges)
             meanwhile()
             edges = working.result()
         db.replace_edges(tx, edges)
@@ -278,11 +281,14 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
             importing[imp.path].imports.append(imp)
         new_names = {p.path: {s.name for s in p.symbols} for p in parsed}
         moved = set().union(*(old_names.get(path, set()) ^ new_names.get(path, set()) for path in changed | gone))
-        users = db.users_of(moved) - changed
+        # A file whose imports may resolve elsewhere now may reach other top-level names: its uses are recounted too.
+        users = (db.users_of(moved) | importers) - changed
         uses = db.reference_counts(users)
         used = {name for _, name, _ in uses} | {ref.name for p in parsed for ref in p.references}
-        edges = (resolve_imports(parsed + list(importing.values()), current, texts)
-                 + reference_edges(parsed, uses, db.definitions(used)))
+        imports = resolve_imports(parsed + list(importing.values()), current, texts)
+        recomputed = {e.src for e in imports} | changed | importers
+        imports_known = imports + [e for e in db.edges_from(users - recomputed) if e.kind == "import"]
+        edges = imports + reference_edges(parsed, imports_known, uses, db.definitions(used))
         previous = [e for e in db.edges_from(changed | users | importers) if e.src in changed
                     or (e.src in users if e.kind == "reference" else e.src in importers)]
         if not appeared and not gone and set(edges) == set(previous):
