@@ -282,7 +282,7 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
         new_names = {p.path: {s.name for s in p.symbols} for p in parsed}
         moved = set().union(*(old_names.get(path, set()) ^ new_names.get(path, set()) for path in changed | gone))
         # A file whose imports may resolve elsewhere now may reach other top-level names: its uses are recounted too.
-        users = (db.users_of(moved) | importers) - changed
+        users = (db.users_of(moved) | importers) - changed - gone
         uses = db.reference_counts(users)
         used = {name for _, name, _ in uses} | {ref.name for p in parsed for ref in p.references}
         imports = resolve_imports(parsed + list(importing.values()), current, texts)
