@@ -285,9 +285,8 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
         users = (db.users_of(moved) | importers) - changed - gone
         uses = db.reference_counts(users)
         used = {name for _, name, _ in uses} | {ref.name for p in parsed for ref in p.references}
-        imports = resolve_imports(parsed + list(importing.values()), current, texts)
-        recomputed = {e.src for e in imports} | changed | importers
-        imports_known = imports + [e for e in db.edges_from(users - recomputed) if e.kind == "import"]
+        imports = resolve_imports(parsed + list(importing.values()), current, texts)  # of changed | importers
+        imports_known = imports + [e for e in db.edges_from(users - importers) if e.kind == "import"]
         edges = imports + reference_edges(parsed, imports_known, uses, db.definitions(used))
         previous = [e for e in db.edges_from(changed | users | importers) if e.src in changed
                     or (e.src in users if e.kind == "reference" else e.src in importers)]
