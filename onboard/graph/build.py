@@ -81,12 +81,17 @@ def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
             imported[edge.src].add(edge.dst)
     uses = chain(((ref.path, ref.name, 1) for file in parsed for ref in file.references), stored_uses)
     weights: Counter[tuple[str, str]] = Counter()
+    reaches: dict[tuple[str, str], bool] = {}  # (user, definer): asked once, not once per use (Django: 0.15 s)
     for path, name, count in uses:
         targets = definers.get(name)
         if targets and len(targets) <= MAX_DEFINERS and path not in targets:
             for target in targets:
-                if (target, name) not in top_level or _imported(path, target, imported):
-                    weights[(path, target)] += count
+                if (target, name) in top_level:
+                    if (path, target) not in reaches:
+                        reaches[(path, target)] = _imported(path, target, imported)
+                    if not reaches[(path, target)]:
+                        continue
+                weights[(path, target)] += count
     return [Edge(src, dst, "reference", float(n)) for (src, dst), n in sorted(weights.items())
             if _calls_across(language_for(src), language_for(dst))]
 
