@@ -90,6 +90,16 @@ _CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 # three: two lost a dev_large question at 200k (all gold 96.1 -> 95.8 %, with code 93.2 -> 92.6 %) and gained a dev
 # one at 13k; five lost two at 13k (81.9 -> 81.3 %, with code 73.5 -> 73.2 %).
 CALLERS_FOLLOWED = 3
+# A file whose most relevant definition is too big for its room came as an outline (in the tail) or not at all; as a
+# last try it now shows the next relevant definitions that fit, saying so, and in the tail only where they take no
+# more room than the outline would. Same rankings (2026-11-28), 13k / 27k / 50k / 200k, files with code (not as an
+# outline): dev_large 74.5 / 77.4 / 83.2 / 93.2 -> 79.4 / 81.9 / 86.1 / 94.8 %, hold-out 81.5 / 89.8 / 94.4 / 98.1 ->
+# 89.8 / 93.5 / 97.2 / 99.1 %, dev 73.8 / 83.5 -> 75.7 / 85.4 % at 13k / 27k (66 rows up, 2 down); all gold files
+# dev_large 82.3 / 85.8 -> 82.6 / 86.5 %, dev 78.6 / 90.3 -> 80.6 / 89.3 %, hold-out 90.7 -> 91.7 % at 13k (8 up,
+# 3 down); gold definitions unchanged. With the tail's full 400 tokens instead of the outline's size, files with code
+# rose more (dev_large 80.0 / 82.6 / 88.1 / 94.8 %) but fewer files were in the pack at all (dev_large 80.6 / 84.2 /
+# 90.0 / 95.5 %): fewer fit the tail.
+PARTIAL_NOTE = "excerpt: the relevant definitions that fit; a longer relevant one is left out (read_file shows it)"
 
 
 @dataclass
@@ -245,12 +255,15 @@ def _outline(symbols: list, budget: int) -> set[int]:
 
 
 def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, reason: str,
-             alone: bool = False, symbols: list | None = None, last_resort: bool = False) -> PackedDoc | None:
+             alone: bool = False, symbols: list | None = None, last_resort: bool = False,
+             partial: bool = False) -> PackedDoc | None:
     """A big file as the definitions that matter in full (never cut in half), others as signatures.
 
     Spans are added most relevant first while they fit, so a tight budget drops the least relevant
-    definitions, wherever they sit in the file. With ``alone``, a file nothing matched inside comes as its
-    outline rather than not at all; with ``last_resort``, so does one whose relevant definitions do not fit.
+    definitions, wherever they sit in the file; the most relevant one must fit, or the caller tries a bigger
+    budget. With ``partial`` (the caller's last try), a file whose most relevant definition is too big comes as
+    the next relevant ones that fit instead. With ``alone``, a file nothing matched inside comes as its
+    outline rather than not at all; with ``last_resort``, so does one none of whose relevant definitions fit.
     """
     symbols = index.db.symbols(ranked.path) if symbols is None else symbols
     spans = _relevant_spans(symbols, ranked, lines)
@@ -279,32 +292,44 @@ def _focused(index: Index, ranked: RankedFile, lines: list[str], budget: int, re
         return None
 
     outline = _outline(symbols, budget)
+
+    def excerpt(limit: int, strict: bool) -> PackedDoc | None:
+        """The relevant definitions, most relevant first, that fit ``limit``, with the outline if it fits too;
+        ``strict``: none at all unless the most relevant one fits (else the note says what was left out)."""
+        for use_outline in ((True, False) if outline else (False,)):
+            keep = set(outline) if use_outline else set()
+            note = "" if strict else PARTIAL_NOTE
+            total, added = count_tokens(render(keep, use_outline, note)), []
+            for a, b in spans:
+                span = set(range(_decorated_from(lines, a), b + 1)) - keep  # a definition shows with its decorators
+                cost = sum(len(lines[n - 1]) + 6 for n in span) // CHARS_PER_TOKEN_MIN + 2 if span else 0
+                if span and total + cost <= limit:
+                    keep |= span
+                    total += cost
+                    added.append(span)
+                elif not added and strict:  # the most relevant first: try without the outline, or a bigger budget
+                    break
+            while added:  # the estimate adds spans one by one; the exact count decides
+                text = render(keep, use_outline, note)
+                tokens = count_tokens(text)
+                if tokens <= limit:
+                    return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (excerpt)", False)
+                keep -= added.pop()
+        return None
+
     if not spans and outline and alone:  # nothing matched inside (found by the graph or by name): its shape, not nothing
         return outline_only(outline, "outline: signatures only, nothing inside matched")
-    for use_outline in ((True, False) if outline else (False,)):
-        keep = set(outline) if use_outline else set()
-        total, added = count_tokens(render(keep, use_outline)), []
-        for a, b in spans:
-            span = set(range(_decorated_from(lines, a), b + 1)) - keep  # a definition shows with its decorators
-            cost = sum(len(lines[n - 1]) + 6 for n in span) // CHARS_PER_TOKEN_MIN + 2 if span else 0
-            if span and total + cost <= budget:
-                keep |= span
-                total += cost
-                added.append(span)
-            elif not added:  # the most relevant definition must be there: try without the outline, or a bigger budget
-                break
-        while added:  # the estimate adds spans one by one; the exact count decides
-            text = render(keep, use_outline)
-            tokens = count_tokens(text)
-            if tokens <= budget:
-                return PackedDoc(ranked.path, 1, len(lines), text, tokens, reason + " (excerpt)", False)
-            keep -= added.pop()
-    if last_resort:  # the signatures may fill the whole document; too many of them: those of its relevant definitions
-        definitions = set(spans)
-        relevant = {s.start_line for s in symbols if (s.start_line, s.end_line) in definitions}
-        if shape := _outline(symbols, 3 * budget) or relevant:
-            return outline_only(shape, "outline: signatures only, its relevant definitions did not fit")
-    return None
+    doc = excerpt(budget, strict=True) or (excerpt(budget, strict=False) if partial and not last_resort else None)
+    if doc is not None or not last_resort:
+        return doc
+    # the signatures may fill the whole document; too many of them: those of its relevant definitions
+    definitions = set(spans)
+    relevant = {s.start_line for s in symbols if (s.start_line, s.end_line) in definitions}
+    shape = _outline(symbols, 3 * budget) or relevant
+    shaped = outline_only(shape, "outline: signatures only, its relevant definitions did not fit") if shape else None
+    if partial and shaped is not None:  # relevant code where it takes no more room than the outline would
+        return excerpt(shaped.tokens, strict=False) or shaped
+    return shaped
 
 
 def _orientation_files(files: list) -> list:
@@ -394,10 +419,10 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
     definitions: dict[str, list] = {}
 
     def focus(item: RankedFile, lines: list[str], limit: int, reason: str, alone: bool = False,
-              last_resort: bool = False) -> PackedDoc | None:
+              last_resort: bool = False, partial: bool = False) -> PackedDoc | None:
         if item.path not in definitions:
             definitions[item.path] = index.db.symbols(item.path)
-        return _focused(index, item, lines, limit, reason, alone, definitions[item.path], last_resort)
+        return _focused(index, item, lines, limit, reason, alone, definitions[item.path], last_resort, partial)
 
     def breadth(floor: int, doc_cap: int = 0) -> None:
         nonlocal rank, remaining
@@ -422,9 +447,11 @@ def _pack_ranked(index: Index, ranked: list[RankedFile], packed: PackedContext, 
                 cap = excerpt_cap = whole_limit = min(left, doc_cap)
             doc = _whole_within(item.path, lines, whole_limit, reason)
             if doc is None:
-                doc = (focus(item, lines, min(cap, excerpt_cap), reason, outlines, last_resort=bool(doc_cap))
+                doc = (focus(item, lines, min(cap, excerpt_cap), reason, outlines, last_resort=bool(doc_cap),
+                             partial=bool(doc_cap))
                        or (focus(item, lines, cap, reason) if cap > excerpt_cap else None)  # its best definition needs more
-                       or (focus(item, lines, left, reason) if position < TOP_WHOLE else None))
+                       or (focus(item, lines, left, reason) if position < TOP_WHOLE else None)
+                       or (focus(item, lines, min(cap, excerpt_cap), reason, partial=True) if not doc_cap else None))
                 if doc is None:
                     continue
                 excerpts.append((len(packed.documents), item, lines, reason))
