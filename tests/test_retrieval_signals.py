@@ -710,16 +710,22 @@ def test_a_budget_ends_with_a_long_tail_of_short_excerpts(tmp_path: Path, settin
     assert packed.tokens_used <= budget
 
 
+def fee_module(fee: str) -> str:
+    """A module whose most relevant definition (60 lines) is too big for 400 tokens, then a two-line one, then
+    twenty helpers."""
+    body = "".join(f"    ledger = ledger.post(weight_{j})\n" for j in range(60))
+    helpers = "".join(f"def helper_number_{i}(ledger):\n    return ledger\n\n\n" for i in range(20))
+    return (f"def reconcile_accounts(ledger):\n{body}    return ledger\n\n\n"
+            f"def reconcile_fee(ledger):\n    return ledger.post('{fee}')\n\n\n{helpers}")
+
+
 def test_a_file_whose_best_definition_is_too_big_shows_the_next_relevant_ones_that_fit(tmp_path: Path,
                                                                                       settings: Settings) -> None:
     """Its most relevant definition does not fit the file's room (the pack's tail: 400 tokens), and it came as
     signatures only. As a last try it shows the next relevant definitions that fit, whole and saying a longer
     one is left out; in the tail, only within the room the outline would take (dev_large at 27k: files with code
-    77.4 -> 82.3 %, all files unchanged)."""
-    body = "".join(f"    ledger = ledger.post(weight_{j})\n" for j in range(60))
-    helpers = "".join(f"def helper_number_{i}(ledger):\n    return ledger\n\n\n" for i in range(20))
-    repo = write_files(tmp_path / "fees", {"books/fees.py": f"def reconcile_accounts(ledger):\n{body}    return ledger\n\n\n"
-                                            "def reconcile_fee(ledger):\n    return ledger.post('fee')\n\n\n" + helpers})
+    77.4 -> 81.9 %, all files 85.8 -> 86.5 %)."""
+    repo = write_files(tmp_path / "fees", {"books/fees.py": fee_module("fee")})
     api.index_repo(repo, "fees", settings, embed=False)
     index = api.open_index("fees", settings)
     ranked = RankedFile("books/fees.py", 0.5, symbols=["reconcile_accounts", "reconcile_fee"])
@@ -739,12 +745,7 @@ def test_a_file_whose_best_definition_is_too_big_shows_the_next_relevant_ones_th
 def test_the_tail_of_a_pack_shows_code_where_it_fits_in_an_outlines_room(tmp_path: Path, settings: Settings) -> None:
     """Files in a 27k pack's tail whose best definition is too big for their 400 tokens came as outlines; the
     next relevant definition that fits in an outline's room now comes instead, and the tail holds as many files."""
-    body = "".join(f"    ledger = ledger.post(weight_{j})\n" for j in range(60))
-    helpers = "".join(f"def helper_number_{i}(ledger):\n    return ledger\n\n\n" for i in range(20))
-    repo = write_files(tmp_path / "fees", {
-        f"books/fees_{n:02}.py": f"def reconcile_accounts(ledger):\n{body}    return ledger\n\n\n"
-                                 f"def reconcile_fee(ledger):\n    return ledger.post('fee {n}')\n\n\n{helpers}"
-        for n in range(60)})
+    repo = write_files(tmp_path / "fees", {f"books/fees_{n:02}.py": fee_module(f"fee {n}") for n in range(60)})
     api.index_repo(repo, "fees", settings, embed=False)
     index = api.open_index("fees", settings)
     ranked = [RankedFile(f"books/fees_{n:02}.py", 1.0 - n / 100, symbols=["reconcile_accounts", "reconcile_fee"])
@@ -752,7 +753,7 @@ def test_the_tail_of_a_pack_shows_code_where_it_fits_in_an_outlines_room(tmp_pat
     packed = pack_context(index, ranked, "How are accounts and fees reconciled?", 27_000)
     tail = [d for d in packed.documents if d.tokens <= TAIL_DOC]
     with_code = [d for d in tail if "return ledger.post('fee" in d.text]
-    assert len(tail) >= 8 and len(with_code) >= len(tail) - 1
+    assert len(tail) >= 10 and len(with_code) >= len(tail) - 1  # 10 outlines before
     assert all("a longer relevant one is left out" in d.text and "weight_3" not in d.text for d in with_code)
     assert packed.tokens_used <= 27_000
 
