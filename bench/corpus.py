@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -68,13 +69,19 @@ def questions(set_name: str = "dev.jsonl") -> list[dict]:
     return [json.loads(line) for line in (EVAL / set_name).read_text().splitlines() if line.strip()]
 
 
+@functools.lru_cache(maxsize=1)
+def _manifest_roots() -> frozenset[str]:
+    """The ``sdist_root`` column of the shared manifest, read once per run (a bench asks for every row)."""
+    lines = (EVAL / "corpus_manifest.tsv").read_text().splitlines()[1:]
+    return frozenset(line.split("\t")[3] for line in lines if line.count("\t") >= 3)
+
+
 def requirement_of(row: dict) -> str | None:
     """The PyPI release to fetch a row's sdist from: its ``requirement``, else ``package==version`` when the shared
     manifest does not list its ``sdist_root`` (a set made elsewhere); None for the shared sets' rows."""
     if row.get("requirement"):
         return row["requirement"]
-    manifest = (EVAL / "corpus_manifest.tsv").read_text().splitlines()[1:]
-    if row.get("sdist_root") in {line.split("\t")[3] for line in manifest if line.count("\t") >= 3}:
+    if row.get("sdist_root") in _manifest_roots():
         return None
     if not (row.get("package") and row.get("version")):
         raise SystemExit(f"row {row.get('id', '?')}: no sdist in the shared manifest and no requirement or "

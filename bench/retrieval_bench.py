@@ -212,9 +212,10 @@ def run_set(set_name: str, home: Path, vectors: bool, limit: int | None, repos: 
     keys: list[tuple[bool, bool]] = []
     indexes: dict[str, tuple[api.Index, WholeFileBM25]] = {}
     for row in rows:
-        root = row.get("sdist_root") or str(requirement_of(row)).replace("==", "-")
+        requirement = requirement_of(row)
+        root = row.get("sdist_root") or str(requirement).replace("==", "-")
         if root not in indexes:
-            index = index_for(root, home, vectors, requirement_of(row))
+            index = index_for(root, home, vectors, requirement)
             indexes[root] = (index, WholeFileBM25(index))
             retriever_for(index).rank("warm up")
         index, baseline = indexes[root]
