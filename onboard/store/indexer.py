@@ -264,6 +264,7 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
         unchanged = current - changed
         all_parsed = parsed + _parsed_from_db(db, unchanged)
         stored_uses = [row for row in db.reference_counts() if row[0] in unchanged] if unchanged else []
+
         def all_edges() -> list[Edge]:
             imports = resolve_imports(all_parsed, current, texts)
             return imports + reference_edges(all_parsed, imports, stored_uses)
