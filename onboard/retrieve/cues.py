@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from onboard.retrieve.protocols import constructed_classes, implied_methods
 from onboard.retrieve.terms import split_identifier
 
 _FRAME = re.compile(r'File "([^"\n]+)", line (\d+)(?:, in ([A-Za-z_][A-Za-z0-9_]*))?')
@@ -77,6 +78,8 @@ class Cues:
     literals: list[str] = field(default_factory=list)  # quoted strings, flags, setting-like names
     roles: set[str] = field(default_factory=set)  # file roles the question asks about (tests, docs, examples)
     text_words: str = ""  # the question's words, lowercased and single-spaced, for phrase matching
+    special: dict[str, str] = field(default_factory=dict)  # special methods its words imply (``protocols.py``)
+    constructed: list[str] = field(default_factory=list)  # classes its code calls (``Intersection(...)``)
 
 
 def code_text(question: str) -> str:
@@ -123,6 +126,8 @@ def read_cues(question: str) -> Cues:
     cues.paths = list(dict.fromkeys(cues.paths))
     cues.roles = {role for role, pattern in _ROLE_INTENT.items() if pattern.search(question)}
     cues.text_words = " ".join(_WORDS.findall(question.lower()))
+    cues.special = implied_methods(question)
+    cues.constructed = constructed_classes(code)
     return cues
 
 

@@ -35,6 +35,7 @@ from onboard.retrieve.cues import Cues, issue_title, read_cues, subject_roles
 from onboard.retrieve.companions import COMPANION_PLACE, Companions
 from onboard.retrieve.families import shadowing_stubs, spread
 from onboard.retrieve.lookup import CueIndex, LiteralMaps, literal_maps
+from onboard.retrieve.protocols import LEAD_FILES, lead_with_special_methods
 from onboard.retrieve.terms import split_identifier, terms
 from onboard.scan.roles import chunk_heads, content_roles
 from onboard.store import Index
@@ -382,6 +383,8 @@ class Retriever:
         ranked_files = [r for r in out.values() if r.path in self.files and r.score > 0]
         ranked_files.sort(key=lambda r: (-r.score, r.path))
         ranked_files = self._with_companion(spread(ranked_files))[:limit]
+        lead_with_special_methods(ranked_files[:LEAD_FILES], self.symbols_by_path, cues.special, cues.constructed,
+                                  set(cues.text_words.split()))
         for r in ranked_files:
             role = self.roles[r.path]
             if role != "source":
