@@ -33,6 +33,10 @@ class SkippedFile:
     reason: str  # e.g. "binary", "too large (6.1 MB > 5 MB)", "not UTF-8", "secret file", "symlink loop"
 
 
+# Symbol kinds that hold other definitions: a function inside one is a method.
+CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "impl", "module"})
+
+
 @dataclass(frozen=True)
 class Symbol:
     """A definition: class, function, method, interface, struct, enum, trait, module..."""

@@ -901,7 +901,7 @@ def test_an_all_caps_word_names_a_constant_not_a_method_of_another_case(tmp_path
     ("Assert a == b fails for two ledgers", set()),
 ])
 def test_a_questions_words_imply_the_special_methods_of_pythons_data_model(question: str, implied: set[str]) -> None:
-    found = set(read_cues(question).special)
+    found = set(read_cues(question).special.get("python", {}))
     assert implied <= found if implied else not found
 
 
@@ -931,3 +931,45 @@ def test_an_excerpt_shows_the_special_method_the_question_implies(tmp_path: Path
     ranked = next(r for r in retriever_for(index).rank(issue) if r.path == "paint/canvas.py")
     assert "Canvas.__getstate__" in ranked.symbols[:2] and "Archive.__getstate__" not in ranked.symbols[:10]
     assert any("Canvas.__getstate__ (pickling)" in reason for reason in ranked.reasons)
+
+
+OBJECTS = {
+    "shop/Order.java": "package shop;\npublic class Order {\n    private final String id;\n"
+                       "    public Order(String id) { this.id = id; }\n"
+                       + "".join(f"    public String lineLabel{i}() {{ return id + \"{i}\"; }}\n" for i in range(20))
+                       + "    @Override public boolean equals(Object other) { return other == this; }\n"
+                       "    @Override public int hashCode() { return 7; }\n}\n",
+    "web/cart.ts": "export class Cart {\n  items: string[];\n"
+                   + "".join(f"  addItem{i}(item: string) {{ this.items.push(item + '{i}'); }}\n" for i in range(20))
+                   + "  constructor(list: string[]) { this.items = list; }\n}\n",
+    "money/money.go": "package money\n\ntype Money struct { Cents int }\n\n"
+                      + "".join(f"func (m Money) Add{i}(c int) Money {{ return Money{{m.Cents + c + {i}}} }}\n\n"
+                                for i in range(20))
+                      + "func (m Money) String() string { return \"money\" }\n",
+    "geo/point.rs": "pub struct Point { x: i32 }\n\nimpl Point {\n"
+                    + "".join(f"    pub fn shift_{i}(&self) -> i32 {{ self.x + {i} }}\n" for i in range(20))
+                    + "    pub fn new(x: i32) -> Self { Point { x } }\n}\n",
+    "app/user.rb": "class User\n" + "".join(f"  def nickname_{i}\n    @name + '{i}'\n  end\n" for i in range(20))
+                   + "  def to_s\n    @name\n  end\nend\n",
+}
+
+
+@pytest.mark.parametrize(("path", "question", "method"), [
+    ("shop/Order.java", "Two Order objects with the same id are both kept in a HashSet", "Order.hashCode"),
+    ("web/cart.ts", "A Cart loses the items added before it\n```ts\nconst cart = new Cart(saved);\ncart.addItem4('x');\n```",
+     "Cart.constructor"),
+    ("money/money.go", "A Money value prints as {250}: its Stringer is never used", "Money.String"),
+    ("geo/point.rs", "A Point made with Point::new(3) has the wrong x\n```rust\nlet p = Point::new(3);\n```",
+     "Point.new"),
+    ("app/user.rb", "A User's to_s is empty in the log", "User.to_s"),
+])
+def test_other_languages_lead_with_the_methods_their_protocols_name(tmp_path: Path, settings: Settings, path: str,
+                                                                      question: str, method: str) -> None:
+    """The same protocols by other names: equality and hashing (``equals``/``hashCode``), a constructor called as
+    ``new Cart(...)`` or ``Point::new(...)``, Go's ``String`` for a ``Stringer``, Ruby's ``to_s``. Twenty other
+    methods of each class come first in the file."""
+    api.index_repo(write_files(tmp_path / "objects", OBJECTS), "objects", settings, embed=False)
+    index = api.open_index("objects", settings)
+    ranked = next(r for r in retriever_for(index).rank(question) if r.path == path)
+    assert method in ranked.symbols[:3]
+    assert any(method in reason for reason in ranked.reasons if reason.startswith("implements what the question"))

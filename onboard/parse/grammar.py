@@ -43,8 +43,6 @@ DEFINITIONS: dict[str, dict[str, str]] = {
 }
 DEFINITIONS["tsx"] = DEFINITIONS["typescript"]
 
-CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "impl", "module"})
-
 # Struct/interface/enum bodies are not "bodies" that the signature should stop at for these node kinds.
 BODY_FIELDS = ("body", "block")
 

@@ -6,8 +6,8 @@ import re
 
 from tree_sitter import Node
 
-from onboard.models import Symbol
-from onboard.parse.grammar import BODY_FIELDS, COMMENT_TYPES, CONTAINERS, DEFINITIONS
+from onboard.models import CONTAINERS, Symbol
+from onboard.parse.grammar import BODY_FIELDS, COMMENT_TYPES, DEFINITIONS
 
 _SPACES = re.compile(r"\s+")
 MAX_SIGNATURE = 300

@@ -78,7 +78,7 @@ class Cues:
     literals: list[str] = field(default_factory=list)  # quoted strings, flags, setting-like names
     roles: set[str] = field(default_factory=set)  # file roles the question asks about (tests, docs, examples)
     text_words: str = ""  # the question's words, lowercased and single-spaced, for phrase matching
-    special: dict[str, str] = field(default_factory=dict)  # special methods its words imply (``protocols.py``)
+    special: dict[str, dict[str, str]] = field(default_factory=dict)  # per language family, methods its words imply
     constructed: list[str] = field(default_factory=list)  # classes its code calls (``Intersection(...)``)
 
 
