@@ -905,6 +905,19 @@ def test_a_questions_words_imply_the_special_methods_of_pythons_data_model(quest
     assert implied <= found if implied else not found
 
 
+@pytest.mark.parametrize(("question", "family", "implied"), [
+    ("Two equal orders are both kept in a HashSet", "jvm", {"hashCode", "equals"}),
+    ("A Money value prints as {250}: its Stringer is never used", "go", {"String"}),
+    ("The Display of a Point shows its y twice", "rust", {"fmt"}),
+    ("impl Drop for Pool never runs", "rust", {"drop"}),
+    ("The pool may drop the connection on display", "rust", set()),  # the words, not the traits
+    ("The stream is not closed after a using statement", "dotnet", {"Dispose"}),
+])
+def test_other_languages_protocols_are_read_in_their_own_names(question: str, family: str, implied: set[str]) -> None:
+    found = set(read_cues(question).special.get(family, {}))
+    assert implied <= found if implied else not found
+
+
 def test_a_class_called_in_the_questions_code_is_constructed() -> None:
     cues = read_cues("Intersection should remove duplicates\n```python\n>>> Intersection({1},{1},{x})\nEmptySet()\n```")
     assert cues.constructed == ["Intersection", "EmptySet"]
