@@ -18,6 +18,7 @@ from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.companions import Companions
 from onboard.retrieve.cues import read_cues
 from onboard.retrieve.families import FAMILY_FREE, family
+from onboard.retrieve.protocols import READ_CHARS
 from onboard.retrieve.terms import terms
 from onboard.scan.roles import file_role, generated_header
 from tests.conftest import write_files
@@ -916,6 +917,16 @@ def test_a_questions_words_imply_the_special_methods_of_pythons_data_model(quest
 def test_other_languages_protocols_are_read_in_their_own_names(question: str, family: str, implied: set[str]) -> None:
     found = set(read_cues(question).special.get(family, {}))
     assert implied <= found if implied else not found
+
+
+def test_a_long_pasted_log_after_the_question_is_not_searched_for_protocols() -> None:
+    """The patterns read the question's first READ_CHARS: its words and reproduction, not a megabyte of log."""
+    log = "\n".join(f"INFO worker {i}: drew the canvas" for i in range(40_000))
+    cues = read_cues(f"A Canvas is not unpickled right\n```python\nCanvas(dpi=2)\n```\n{log}\n"
+                     "then cloned and compared for equality\n```python\nRegion(3)\n```")
+    assert set(cues.special) == {"python"} and "__getstate__" in cues.special["python"]
+    assert cues.constructed == ["Canvas"]
+    assert len(log) > 2 * READ_CHARS
 
 
 def test_a_class_called_in_the_questions_code_is_constructed() -> None:

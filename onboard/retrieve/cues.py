@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from onboard.retrieve.protocols import constructed_classes, implied_methods
+from onboard.retrieve.protocols import READ_CHARS, constructed_classes, implied_methods
 from onboard.retrieve.terms import split_identifier
 
 _FRAME = re.compile(r'File "([^"\n]+)", line (\d+)(?:, in ([A-Za-z_][A-Za-z0-9_]*))?')
@@ -126,8 +126,9 @@ def read_cues(question: str) -> Cues:
     cues.paths = list(dict.fromkeys(cues.paths))
     cues.roles = {role for role, pattern in _ROLE_INTENT.items() if pattern.search(question)}
     cues.text_words = " ".join(_WORDS.findall(question.lower()))
-    cues.special = implied_methods(question)
-    cues.constructed = constructed_classes(code)
+    head = question[:READ_CHARS]
+    cues.special = implied_methods(head)
+    cues.constructed = constructed_classes(code_text(head))
     return cues
 
 
