@@ -128,7 +128,7 @@ def read_cues(question: str) -> Cues:
     cues.text_words = " ".join(_WORDS.findall(question.lower()))
     head = question[:READ_CHARS]
     cues.special = implied_methods(head)
-    cues.constructed = constructed_classes(code_text(head))
+    cues.constructed = constructed_classes(code if len(question) <= READ_CHARS else code_text(head))
     return cues
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from onboard.models import CONTAINERS, Symbol
+from onboard.models import CONTAINERS, Symbol, by_qualname
 from onboard.scan.languages import language_for
 
 # The languages whose objects answer to the same protocols by method name.
@@ -134,7 +134,7 @@ def lead_with_special_methods(ranked: Iterable, symbols_by_path: Mapping[str, li
         if not methods and not (constructed and constructors):
             continue
         symbols = symbols_by_path.get(item.path, [])
-        by_name = {s.qualname: s for s in symbols}
+        by_name = by_qualname(symbols)
         in_play = {q if by_name[q].kind in CONTAINERS else _owner(by_name[q])
                    for q in item.symbols[:CLASSES_FROM] if q in by_name}
         lead: dict[str, str] = {}
