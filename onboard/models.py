@@ -65,11 +65,20 @@ def by_qualname(symbols: Iterable[Symbol]) -> dict[str, Symbol]:
 
 @dataclass(frozen=True)
 class Reference:
-    """A use of an identifier (call, attribute, type name) at a line of a file."""
+    """A use of an identifier (call, attribute, type name) at a line of a file.
+
+    ``method``: whether the use may name a method. A member that is called may (``x.save()``), and so may a bare
+    name where methods are called by bare name (Java, C#, C++, Ruby). A member read but not called
+    (``x.message``) reads a data attribute far more often, which no definition records, and in Python,
+    JavaScript and Go a bare name (``f(message)``) is a local, a function or a class, never a method: such a
+    use is not taken for one of a method of that name (``onboard.graph``). Several uses of a name on one line
+    may name a method if one of them may.
+    """
 
     name: str
     path: str
     line: int
+    method: bool = True
 
 
 @dataclass(frozen=True)

@@ -568,7 +568,7 @@ def test_a_builtin_name_links_no_file_to_a_method_of_that_name_and_old_indexes_l
                               Edge("app/views.py", "tmpl/blocks.py", "reference", 2.0)])
     assert api.describe("blocks", settings).notice == "dependency graph made under older rules: run `onboard reindex blocks`"
     report = api.reindex("blocks", settings, embed=False)
-    assert (report.indexed, report.graph) == (0, "rebuilt")
+    assert (report.indexed, report.graph) == (3, "rebuilt")  # rules before 8 stored too little: parsed again
     assert references() == {("app/views.py", "tmpl/blocks.py"): 1.0}
     assert api.describe("blocks", settings).notice is None
 
@@ -657,3 +657,45 @@ def test_the_most_central_files_are_the_implementations_first(tmp_path: Path, se
     central = [path for path, _ in api.index_stats("app", settings)["central"]]
     assert central[0] == "app/core.py" and central.index("tests/helpers.py") > central.index("app/cli.py")
     assert [row["path"] for row in api.start_here(index)][:1] == ["app/core.py"]
+
+
+def test_a_variable_or_attribute_named_like_a_method_does_not_use_it_and_old_indexes_are_parsed_again(
+        tmp_path: Path, settings: Settings) -> None:
+    """Django's `EmailMessage.message()` was "used" by 82 files through their `message` variables and
+    `self.message` attributes, which made `core/mail/message.py` its 6th most central file. A member read but
+    not called, or a bare Python name, names no method; a call does, and a read still reaches a class. An
+    index made before references said so is parsed again by its next reindex, and read as before until then."""
+    repo = write_files(tmp_path / "repo", {
+        "mail/message.py": "class EmailMessage:\n    def message(self):\n        return self.body\n",
+        "core/errors.py": "class ValidationError(Exception):\n    def __init__(self, message):\n"
+                          "        self.message = message\n\n    def text(self):\n        return self.message\n",
+        "core/warn.py": "import warnings\n\n\ndef warn(message):\n    warnings.warn(message)\n",
+        "mail/send.py": "from mail import message\n\n\ndef send(mail):\n    return mail.message()\n\n\n"
+                        "def kind():\n    return message.EmailMessage\n",
+    })
+    api.index_repo(repo, "mail", settings, embed=False)
+
+    def references() -> set[tuple[str, str]]:
+        return {(e.src, e.dst) for e in api.open_index("mail", settings).db.edges() if e.kind == "reference"}
+
+    assert references() == {("mail/send.py", "mail/message.py")}
+    symbols = api.open_index("mail", settings).symbol_graph
+    assert symbols.has_edge("mail/send.py::send", "mail/message.py::EmailMessage.message")
+    assert not symbols.has_edge("core/errors.py::ValidationError.text", "mail/message.py::EmailMessage.message")
+
+    db = api.open_index("mail", settings).db
+    with db.transaction() as tx:  # what an index made under graph rules 7 stored
+        tx.execute("ALTER TABLE refs DROP COLUMN method")
+        tx.execute("UPDATE manifest SET value = '7' WHERE key = 'graph_rules'")
+        db.replace_edges(tx, [Edge("core/errors.py", "mail/message.py", "reference", 2.0),
+                              Edge("core/warn.py", "mail/message.py", "reference", 2.0)])
+    assert api.describe("mail", settings).notice == "dependency graph made under older rules: run `onboard reindex mail`"
+    old = api.open_index("mail", settings)
+    assert {r.method for r in old.db.references()} == {True}  # read as every use was before
+    assert old.symbol_graph.has_edge("core/errors.py::ValidationError.text", "mail/message.py::EmailMessage.message")
+    report = api.reindex("mail", settings, embed=False)
+    assert (report.indexed, report.graph) == (4, "rebuilt")
+    assert references() == {("mail/send.py", "mail/message.py")}
+    assert api.describe("mail", settings).notice is None
+    assert not api.open_index("mail", settings).symbol_graph.has_edge("core/errors.py::ValidationError.text",
+                                                                     "mail/message.py::EmailMessage.message")

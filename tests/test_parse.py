@@ -112,3 +112,21 @@ def test_this_project_parses_cleanly() -> None:
 def test_read_source_reports_unreadable(tmp_path: Path) -> None:
     skipped = read_source(tmp_path / "gone.py", "gone.py")
     assert skipped.reason.startswith("unreadable")
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("python", "x = self.message\ny = self.message()\nz = e.message; w = e.message()\nwarn(message)\nf(self.send)\n",
+     {("message", 1): False, ("message", 2): True, ("message", 3): True, ("warn", 4): False, ("message", 4): False,
+      ("f", 5): False, ("send", 5): False}),
+    ("javascript", "const a = this.total;\nthis.add(1);\nrender(x);\n",
+     {("total", 1): False, ("add", 2): True, ("render", 3): False}),
+    ("go", "package m\nfunc f() { s := c.Name; c.Save() }\n", {("Name", 2): False, ("Save", 2): True}),
+    ("java", "class A { void f() { save(); } }\n", {("save", 1): True}),
+])
+def test_a_use_says_whether_it_may_name_a_method(language: str, text: str, expected: dict) -> None:
+    """A member read but not called, and a bare name where methods are reached only through their object, may
+    not name a method; a member that is called, or a bare name in Java, may."""
+    path = {"python": "a.py", "javascript": "a.js", "go": "a.go", "java": "A.java"}[language]
+    parsed = parse_file(SourceFile(path, Path(path), language, len(text), "", text))
+    found = {(r.name, r.line): r.method for r in parsed.references}
+    assert {key: found.get(key) for key in expected} == expected

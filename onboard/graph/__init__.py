@@ -17,8 +17,17 @@ from onboard.lazy import lazy_exports
 # library module name resolves to a repository file only in the importer's own source root (``resolve._python``);
 # 4: the methods of built-in types make no reference edge; 5: nor a name the using file defines itself;
 # 6: nor one across languages that cannot call each other by name (``build._CALLING_GROUPS``); 7: nor a Python
-# use of a top-level Python definition its file does not import (``build.reference_edges``).
-GRAPH_RULES = "7"
+# use of a top-level Python definition its file does not import (``build.reference_edges``); 8: nor a use that cannot
+# name a method (``x.message``, a bare Python name) of a method (``Reference.method``, which an older index re-parses).
+GRAPH_RULES = "8"
+# The first graph rules that read more of a use than the references stored before them held (8: ``Reference.method``): an
+# index made under older rules parses its files again, rather than rebuilding its edges from what it stored.
+REPARSE_BELOW = 8
+
+
+def needs_reparse(graph_rules: str | None) -> bool:
+    """Whether an index whose edges were made under ``graph_rules`` must parse its files again for the current ones."""
+    return not (graph_rules or "").isdigit() or int(graph_rules) < REPARSE_BELOW
 
 if TYPE_CHECKING:
     from onboard.graph.build import (

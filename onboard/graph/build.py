@@ -44,8 +44,8 @@ def _calls_across(a: str | None, b: str | None) -> bool:
 
 
 def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
-                    stored_uses: Iterable[tuple[str, str, int]] = (),
-                    stored_definitions: Iterable[tuple[str, str, bool]] = ()) -> list[Edge]:
+                    stored_uses: Iterable[tuple[str, str, bool, int]] = (),
+                    stored_definitions: Iterable[tuple[str, str, bool, bool]] = ()) -> list[Edge]:
     """file→file edges where a file uses a name defined in at most ``MAX_DEFINERS`` other files, and not
     in itself: a file calling a name it defines means its own definition (``self.fetch()``), not a
     subclass's override of it elsewhere (on the dev_large sdists 3-5 % of reference edges were such).
@@ -59,33 +59,44 @@ def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
     The rule reads only the user's own imports and the paths, so an incremental reindex that recomputes a
     file's reference edges with its imports gets what a full one does.
 
-    ``stored_uses`` adds ``(path, name, count)`` rows for files whose references were not loaded as
+    A use that cannot name a method (``Reference.method``: a member read but not called, ``self.message``, or a
+    bare Python name, ``warn(message)``) links to no file defining the name only as a method: Django's
+    ``EmailMessage.message()`` was linked from 82 files by their ``message`` variables and attributes, which made
+    ``core/mail/message.py`` its 6th most central file. Such a use still reaches a class or a module's function
+    (``models.Model``, ``forms.CharField``).
+
+    ``stored_uses`` adds ``(path, name, method, count)`` rows for files whose references were not loaded as
     objects: an incremental reindex reads unchanged files' uses from SQLite as counts, which is
     several times cheaper than a million ``Reference`` records. ``stored_definitions`` adds
-    ``(path, name, top_level)`` definitions the same way (an incremental reindex reads only the names its
-    files use).
+    ``(path, name, top_level, methods_only)`` definitions the same way (an incremental reindex reads only the
+    names its files use).
     """
     parsed = list(parsed)
-    definitions = chain(((file.path, symbol.name, symbol.parent is None) for file in parsed for symbol in file.symbols),
-                        stored_definitions)
+    definitions = chain(((file.path, symbol.name, symbol.parent is None, symbol.kind == "method")
+                         for file in parsed for symbol in file.symbols), stored_definitions)
     definers: dict[str, set[str]] = defaultdict(set)
     top_level: set[tuple[str, str]] = set()
-    for path, name, top in definitions:
+    kinds: dict[tuple[str, str], bool] = {}  # (path, name) → defined there as methods only
+    for path, name, top, method in definitions:
         if name not in COMMON_NAMES and len(name) > 2:
             definers[name].add(path)
+            kinds[(path, name)] = kinds.get((path, name), True) and method
             if top:
                 top_level.add((path, name))
+    methods_only = {key for key, only in kinds.items() if only}
     imported: dict[str, set[str]] = defaultdict(set)
     for edge in imports:
         if edge.kind == "import":
             imported[edge.src].add(edge.dst)
-    uses = chain(((ref.path, ref.name, 1) for file in parsed for ref in file.references), stored_uses)
+    uses = chain(((ref.path, ref.name, ref.method, 1) for file in parsed for ref in file.references), stored_uses)
     weights: Counter[tuple[str, str]] = Counter()
     reaches: dict[tuple[str, str], bool] = {}  # (user, definer): asked once, not once per use (Django: 0.15 s)
-    for path, name, count in uses:
+    for path, name, method, count in uses:
         targets = definers.get(name)
         if targets and len(targets) <= MAX_DEFINERS and path not in targets:
             for target in targets:
+                if not method and (target, name) in methods_only:
+                    continue
                 if (target, name) in top_level:
                     if (path, target) not in reaches:
                         reaches[(path, target)] = _imported(path, target, imported)

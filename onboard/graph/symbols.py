@@ -3,6 +3,7 @@
 Tree-sitter gives names, not types, so a use of ``route`` is resolved the way a reader would:
 a definition of that name in the same file first, then in the files this file imports, and only
 then anywhere in the repo, provided the name is rare enough (``MAX_DEFINERS``) to mean something.
+A use that cannot name a method (``Reference.method``: ``self.message``, a bare Python name) links to none.
 A use outside every definition belongs to the file's module-level code (node id = the path).
 """
 
@@ -72,7 +73,8 @@ def symbol_graph(symbols: Iterable[Symbol], references: Iterable[Reference], fil
             scopes[ref.path] = ({ref.path}, direct, set().union(*(imported[d] for d in direct)))
         finder = enclosing.get(ref.path)
         user = finder.at(ref.line) if finder else None
-        candidates = [s for s in candidates if s is not user and not (s.path == ref.path and s.start_line == ref.line)]
+        candidates = [s for s in candidates if s is not user and not (s.path == ref.path and s.start_line == ref.line)
+                      and (ref.method or s.kind != "method")]  # see build.reference_edges
         source = ids[id(user)] if user else ref.path
         for target in _resolve(candidates, scopes[ref.path]):
             weights[(source, ids[id(target)])] += 1

@@ -47,30 +47,42 @@ DEFINITIONS["tsx"] = DEFINITIONS["typescript"]
 BODY_FIELDS = ("body", "block")
 
 # Uses of names: calls, attribute/member access, type names, constructor calls. One list for all
-# grammars; each pattern that a grammar rejects is dropped for that grammar.
+# grammars; each pattern that a grammar rejects is dropped for that grammar. A member access is captured as
+# ``@member`` and, where it is called, again as ``@callee``: a member read but not called may be a data attribute
+# (``self.message``), which is no use of a method of that name (``Reference.method``).
 REFERENCE_PATTERNS = (
     "(call function: (identifier) @ref)",
-    "(attribute attribute: (identifier) @ref)",
+    "(attribute attribute: (identifier) @member)",
+    "(call function: (attribute attribute: (identifier) @callee))",
     "(type (identifier) @ref)",
     "(argument_list (identifier) @ref)",
     "(decorator (identifier) @ref)",
     "(call_expression function: (identifier) @ref)",
-    "(member_expression property: (property_identifier) @ref)",
+    "(member_expression property: (property_identifier) @member)",
+    "(call_expression function: (member_expression property: (property_identifier) @callee))",
     "(new_expression constructor: (identifier) @ref)",
     "(type_identifier) @ref",
-    "(selector_expression field: (field_identifier) @ref)",
-    "(field_expression field: (field_identifier) @ref)",
+    "(selector_expression field: (field_identifier) @member)",
+    "(call_expression function: (selector_expression field: (field_identifier) @callee))",
+    "(field_expression field: (field_identifier) @member)",
+    "(call_expression function: (field_expression field: (field_identifier) @callee))",
     "(scoped_identifier name: (identifier) @ref)",
     "(method_invocation name: (identifier) @ref)",
     "(object_creation_expression type: (identifier) @ref)",
     "(invocation_expression function: (identifier) @ref)",
-    "(member_access_expression name: (identifier) @ref)",
+    "(member_access_expression name: (identifier) @member)",
+    "(invocation_expression function: (member_access_expression name: (identifier) @callee))",
     "(call method: (identifier) @ref)",
     "(constant) @ref",
     "(qualified_identifier name: (identifier) @ref)",
     "(scope_resolution name: (constant) @ref)",
     "(identifier_name) @ref",
 )
+
+# Languages that reach a method only through its object (``self.save()``, ``this.save()``, ``x.Save()``): a bare name
+# there is a local, a function or a class, never a method (``Reference.method``). Java, C#, C++, Ruby, Rust's
+# ``Self::new`` and the rest call methods by bare name too.
+OBJECT_METHODS = frozenset({"python", "javascript", "typescript", "tsx", "go"})
 
 # Import statements: the captured node is handled by ``onboard.parse.imports`` per language.
 IMPORT_PATTERNS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from tree_sitter import QueryCursor
 
 from onboard.models import ParsedFile, Reference, SourceFile
-from onboard.parse.grammar import DEFINITIONS
+from onboard.parse.grammar import DEFINITIONS, OBJECT_METHODS
 from onboard.parse.imports import read_imports
 from onboard.parse.queries import file_query, parser_for
 from onboard.parse.symbols import build_symbols
@@ -22,6 +22,20 @@ MAX_REFERENCES_PER_FILE = 20_000
 
 def _captures(query, root) -> dict:
     return QueryCursor(query).captures(root) if query is not None else {}
+
+
+def _references(language: str, path: str, captures: dict, defined: set[tuple[int, str]]) -> list[Reference]:
+    """One use per (line, name), in that order, but a definition's own name; whether it may name a method
+    (``Reference.method``): a member where one on the line is called, a bare name outside ``OBJECT_METHODS``."""
+    called = {node.start_byte for node in captures.get("callee", ())}
+    bare = captures.get("ref", [])
+    bare_method = language not in OBJECT_METHODS
+    # (line, name) pairs sort in the stored order with no key function (a quarter million of them in 20 MB)
+    uses: dict[tuple[int, str], bool] = {}
+    for i, node in enumerate((bare + captures.get("member", []))[:MAX_REFERENCES_PER_FILE]):
+        key = (node.start_point[0] + 1, node.text.decode("utf-8", "replace"))
+        uses[key] = uses.get(key, False) or (bare_method if i < len(bare) else node.start_byte in called)
+    return [Reference(name, path, line, uses[(line, name)]) for line, name in sorted(uses.keys() - defined)]
 
 
 def parse_file(src: SourceFile) -> ParsedFile:
@@ -37,10 +51,7 @@ def parse_file(src: SourceFile) -> ParsedFile:
         captures = _captures(file_query(src.language), root)
         result.symbols = build_symbols(src.language, src.path, source, captures.get("def", []))
         defined = {(s.start_line, s.name) for s in result.symbols}
-        # (line, name) pairs sort in the stored order with no key function (a quarter million of them in 20 MB)
-        uses = {(node.start_point[0] + 1, node.text.decode("utf-8", "replace"))
-                for node in captures.get("ref", [])[:MAX_REFERENCES_PER_FILE]}
-        result.references = [Reference(name, src.path, line) for line, name in sorted(uses - defined)]
+        result.references = _references(src.language, src.path, captures, defined)
         result.imports = read_imports(src.language, src.path, captures)
         result.imports.sort(key=lambda i: i.line)
     except Exception:  # noqa: BLE001 - a parser bug must not lose the file: keep what we have

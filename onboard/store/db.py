@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS symbols (
     kind TEXT NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, signature TEXT NOT NULL,
     docstring TEXT NOT NULL, parent TEXT);
 CREATE TABLE IF NOT EXISTS refs (
-    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE, name TEXT NOT NULL, line INTEGER NOT NULL);
+    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE, name TEXT NOT NULL, line INTEGER NOT NULL,
+    method INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS imports (
     path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE, module TEXT NOT NULL, line INTEGER NOT NULL,
     names TEXT NOT NULL, level INTEGER NOT NULL);
@@ -68,7 +69,9 @@ CREATE INDEX IF NOT EXISTS history_changes_sha ON history_changes(sha);
 # gains them on its next reindex (CREATE ... IF NOT EXISTS) and reads as having no history until then,
 # so they are not in TABLES, whose absence marks an index as damaged.
 # The same holds for stamps (size, mtime) of indexed files, which let a scan skip reading unchanged files,
-# and for the watched stamps (directories, ignore files, skipped files) that let `list` skip the scan.
+# and for the watched stamps (directories, ignore files, skipped files) that let `list` skip the scan,
+# and for refs' ``method`` column (``Reference.method``): until its next index run adds it (``add_columns``), an
+# older index reads every use as it did before, as one that may name a method.
 TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges", "chunks")
 # Pages of 16 KiB, not SQLite's 4 KiB: most files' text (5 KB on average) then fits its row's page instead of a
 # chain of overflow pages, and a first index writes a quarter of the pages (put_files and commit of a 20 MB tree,
@@ -125,6 +128,7 @@ class IndexDB:
             if create:
                 self.conn.executescript(SCHEMA)
             self._check()
+            self._method = "method" if self._has_column("refs", "method") else "1"  # see add_columns
         except sqlite3.DatabaseError as err:
             raise IndexCorrupt(self.name, f"SQLite: {err}") from err
 
@@ -136,6 +140,16 @@ class IndexDB:
         version = self.manifest().get("schema_version")
         if version not in (None, SCHEMA_VERSION):
             raise IndexCorrupt(self.name, f"schema version {version}, this onboard reads {SCHEMA_VERSION}")
+
+    def _has_column(self, table: str, column: str) -> bool:
+        return any(row[1] == column for row in self.conn.execute(f"PRAGMA table_info({table})"))
+
+    def add_columns(self, tx: sqlite3.Connection) -> None:
+        """Give an index made before them the columns added to schema 1 since, in an index run's transaction:
+        readers never write, so an older index is read as it was until it is indexed again."""
+        if self._method != "method":
+            tx.execute("ALTER TABLE refs ADD COLUMN method INTEGER NOT NULL DEFAULT 1")
+            self._method = "method"
 
     def close(self) -> None:
         self.conn.close()
@@ -235,13 +249,14 @@ class IndexDB:
         return [Symbol(*row) for row in rows]
 
     def references(self, path: str | None = None) -> list[Reference]:
-        sql = "SELECT name, path, line FROM refs"
+        sql = f"SELECT name, path, line, {self._method} FROM refs"
         rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())
-        return [Reference(*row) for row in rows]
+        return [Reference(name, p, line, bool(method)) for name, p, line, method in rows]
 
     def references_to(self, names: Iterable[str]) -> list[Reference]:
         """Every use of one of ``names``, in any file."""
-        return [Reference(*row) for row in self._rows_in("SELECT name, path, line FROM refs WHERE name IN ({})", names)]
+        return [Reference(name, path, line, bool(method)) for name, path, line, method in self._rows_in(
+            f"SELECT name, path, line, {self._method} FROM refs WHERE name IN ({{}})", names)]
 
     def _rows_in(self, sql: str, values: Iterable[str]) -> list[sqlite3.Row]:
         """Rows of ``sql`` (holding one ``IN ({})``) for ``values``, in batches under SQLite's limit
@@ -252,19 +267,21 @@ class IndexDB:
             rows += self._rows(sql.format(",".join("?" * len(batch))), batch)
         return rows
 
-    def reference_counts(self, paths: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
-        """``(path, name, uses)`` for every file (or those in ``paths``): what the file graph needs,
+    def reference_counts(self, paths: Iterable[str] | None = None) -> list[tuple[str, str, bool, int]]:
+        """``(path, name, method, uses)`` for every file (or those in ``paths``): what the file graph needs,
         without a record per use."""
+        sql = f"SELECT path, name, {self._method} AS method, COUNT(*) FROM refs{{}} GROUP BY path, name, method"
         if paths is None:
-            return [tuple(row) for row in self._rows("SELECT path, name, COUNT(*) FROM refs GROUP BY path, name")]
-        return [tuple(row) for row in self._rows_in(
-            "SELECT path, name, COUNT(*) FROM refs WHERE path IN ({}) GROUP BY path, name", paths)]
+            rows = self._rows(sql.format(""))
+        else:
+            rows = self._rows_in(sql.format(" WHERE path IN ({})"), paths)
+        return [(path, name, bool(method), n) for path, name, method, n in rows]
 
-    def definitions(self, names: Iterable[str]) -> list[tuple[str, str, bool]]:
-        """``(path, name, top_level)`` of every file defining one of ``names``."""
-        rows = self._rows_in("SELECT path, name, MAX(parent IS NULL) FROM symbols WHERE name IN ({}) GROUP BY path, name",
-                             names)
-        return [(path, name, bool(top)) for path, name, top in rows]
+    def definitions(self, names: Iterable[str]) -> list[tuple[str, str, bool, bool]]:
+        """``(path, name, top_level, methods_only)`` of every file defining one of ``names``."""
+        rows = self._rows_in("SELECT path, name, MAX(parent IS NULL), MIN(kind = 'method') FROM symbols "
+                             "WHERE name IN ({}) GROUP BY path, name", names)
+        return [(path, name, bool(top), bool(methods)) for path, name, top, methods in rows]
 
     def defined_names(self, paths: Iterable[str]) -> dict[str, set[str]]:
         """The symbol names each of ``paths`` defines."""
@@ -381,7 +398,8 @@ class IndexDB:
         tx.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [(s.path, s.name, s.qualname, s.kind, s.start_line, s.end_line, s.signature, s.docstring,
                          s.parent) for f in files for s in f.symbols])
-        tx.executemany("INSERT INTO refs VALUES (?, ?, ?)", [(r.path, r.name, r.line) for f in files for r in f.refs])
+        tx.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)",
+                       [(r.path, r.name, r.line, r.method) for f in files for r in f.refs])
         tx.executemany("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [
             (i.path, i.module, i.line, json.dumps(list(i.names)), i.level) for f in files for i in f.imports])
         tx.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)",

@@ -24,7 +24,7 @@ from typing import Callable
 
 from onboard.config import Settings
 from onboard.errors import OnboardError
-from onboard.graph import GRAPH_RULES, probe_names, ranks_of, reference_edges, resolve_imports
+from onboard.graph import GRAPH_RULES, needs_reparse, probe_names, ranks_of, reference_edges, resolve_imports
 from onboard.models import Edge, ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
@@ -172,7 +172,9 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     stored = db.manifest()
     # Text stored under older redaction rules may hold what the current rules redact: read every file again.
     rules_changed = stored.get("redaction_rules") != RULES_VERSION
-    trusted = {} if rules_changed else before
+    # References stored under older graph rules lack what the current ones read: parse every file again.
+    reparse = bool(before) and needs_reparse(stored.get("graph_rules"))
+    trusted = {} if rules_changed or reparse else before
     scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in trusted},
                      hashes={path: row.sha256 for path, row in trusted.items()}, watched=db.watched(),
                      skipped=db.skipped())
@@ -189,6 +191,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
 
     regraph = stored.get("graph_rules") != GRAPH_RULES  # edges made under older rules: make them again
     with db.bulk_insert(first="updated_at" not in stored), db.transaction() as tx:  # a database never written
+        db.add_columns(tx)
         old_names = db.defined_names([source.path for source in changed] + removed) if before else {}
         db.delete_files(tx, removed)
         # Each batch is stored as it comes: with worker processes, this process writes while they parse.
@@ -285,7 +288,7 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
         # A file whose imports may resolve elsewhere now may reach other top-level names: its uses are recounted too.
         users = (db.users_of(moved) | importers) - changed - gone
         uses = db.reference_counts(users)
-        used = {name for _, name, _ in uses} | {ref.name for p in parsed for ref in p.references}
+        used = {name for _, name, _, _ in uses} | {ref.name for p in parsed for ref in p.references}
         imports = resolve_imports(parsed + list(importing.values()), current, texts)  # of changed | importers
         imports_known = imports + [e for e in db.edges_from(users - importers) if e.kind == "import"]
         edges = imports + reference_edges(parsed, imports_known, uses, db.definitions(used))

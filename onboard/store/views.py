@@ -75,7 +75,7 @@ def _symbols_around(index: Index, path: str) -> nx.DiGraph:
     defined = {s.name for s in db.symbols(path)}
     uses = db.references(path) + [r for r in db.references_to(defined) if r.path != path]
     users = {r.path for r in uses}
-    paths = users | {p for p, _, _ in db.definitions(defined | {r.name for r in uses if r.path == path})}
+    paths = users | {p for p, *_ in db.definitions(defined | {r.name for r in uses if r.path == path})}
     near = db.edges_from(users)
     edges = near + db.edges_from({e.dst for e in near if e.kind == "import"})
     return symbol_graph(db.symbols_of(paths), uses, edges)
