@@ -130,3 +130,16 @@ def test_a_use_says_whether_it_may_name_a_method(language: str, text: str, expec
     parsed = parse_file(SourceFile(path, Path(path), language, len(text), "", text))
     found = {(r.name, r.line): r.method for r in parsed.references}
     assert {key: found.get(key) for key in expected} == expected
+
+
+@pytest.mark.parametrize(("language", "path", "text", "names"), [
+    ("typescript", "a.ts", "function total(items: Item[]) {\n  const local = 1;\n  return sum(local);\n}\n",
+     {"Item", "sum"}),
+    ("csharp", "A.cs", "class A : Base {\n  List<Item> F(Cart cart) {\n    Item local = new Item();\n"
+                       "    var v = Make(local);\n    return v;\n  }\n}\n", {"Base", "List", "Item", "Cart", "Make"}),
+])
+def test_a_local_variable_is_no_reference(language: str, path: str, text: str, names: set[str]) -> None:
+    """TypeScript's and C#'s grammars match `(type (identifier))` at every identifier: every local was a use
+    of any definition of its name. Types, bases and calls stay uses."""
+    parsed = parse_file(SourceFile(path, Path(path), language, len(text), "", text))
+    assert {r.name for r in parsed.references} == names

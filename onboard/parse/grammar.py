@@ -54,7 +54,6 @@ REFERENCE_PATTERNS = (
     "(call function: (identifier) @ref)",
     "(attribute attribute: (identifier) @member)",
     "(call function: (attribute attribute: (identifier) @callee))",
-    "(type (identifier) @ref)",
     "(argument_list (identifier) @ref)",
     "(decorator (identifier) @ref)",
     "(call_expression function: (identifier) @ref)",
@@ -78,6 +77,16 @@ REFERENCE_PATTERNS = (
     "(scope_resolution name: (constant) @ref)",
     "(identifier_name) @ref",
 )
+
+# Patterns for one grammar only. In TypeScript's and C#'s grammars ``type`` is a supertype that ``(type (identifier))``
+# matches at every identifier, so every local variable was a "use" of any definition of its name.
+LANGUAGE_REFERENCE_PATTERNS: dict[str, tuple[str, ...]] = {
+    "python": ("(type (identifier) @ref)",),  # annotations
+    "csharp": ("(variable_declaration type: (identifier) @ref)", "(parameter type: (identifier) @ref)",
+               "(property_declaration type: (identifier) @ref)", "(base_list (identifier) @ref)",
+               "(generic_name (identifier) @ref)", "(type_argument_list (identifier) @ref)",
+               "(method_declaration returns: (identifier) @ref)"),
+}
 
 # Languages that reach a method only through its object (``self.save()``, ``this.save()``, ``x.Save()``): a bare name
 # there is a local, a function or a class, never a method (``Reference.method``). Java, C#, C++, Ruby, Rust's

@@ -7,7 +7,7 @@ from functools import lru_cache
 from tree_sitter import Parser, Query, QueryError
 from tree_sitter_language_pack import get_language, get_parser
 
-from onboard.parse.grammar import DEFINITIONS, IMPORT_PATTERNS, REFERENCE_PATTERNS
+from onboard.parse.grammar import DEFINITIONS, IMPORT_PATTERNS, LANGUAGE_REFERENCE_PATTERNS, REFERENCE_PATTERNS
 
 
 @lru_cache(maxsize=None)
@@ -33,4 +33,5 @@ def file_query(language: str) -> Query | None:
     """Definitions (``@def``), uses (``@ref``) and imports (``@imp``, ``@fn``) in one query: each
     query is a walk over the whole tree, and three walks cost a third of the parse stage."""
     return _compile(language, tuple(f"({node}) @def" for node in DEFINITIONS.get(language, {}))
-                    + REFERENCE_PATTERNS + IMPORT_PATTERNS.get(language, ()))
+                    + REFERENCE_PATTERNS + LANGUAGE_REFERENCE_PATTERNS.get(language, ())
+                    + IMPORT_PATTERNS.get(language, ()))
