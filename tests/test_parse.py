@@ -143,3 +143,17 @@ def test_a_local_variable_is_no_reference(language: str, path: str, text: str, n
     of any definition of its name. Types, bases and calls stay uses."""
     parsed = parse_file(SourceFile(path, Path(path), language, len(text), "", text))
     assert {r.name for r in parsed.references} == names
+
+
+def test_a_file_with_too_many_uses_keeps_its_first_ones_in_order() -> None:
+    """Past ``MAX_REFERENCES_PER_FILE`` uses (a generated giant) a file keeps its first ones, calls and member
+    reads alike, rather than every use of one kind and none of the other."""
+    from onboard.parse.parser import MAX_REFERENCES_PER_FILE
+    lines = MAX_REFERENCES_PER_FILE * 3 // 4  # two uses a line: `show` and the member `label`
+    text = "".join(f"show(item{n}.label)\n" for n in range(lines))
+    parsed = parse_file(SourceFile("big.py", Path("big.py"), "python", len(text), "", text))
+    found = {(r.name, r.line) for r in parsed.references}
+    last = MAX_REFERENCES_PER_FILE // 2
+    assert len(found) == MAX_REFERENCES_PER_FILE
+    assert {("show", last), ("label", last)} <= found
+    assert not {("show", last + 1), ("label", last + 1)} & found

@@ -28,13 +28,16 @@ def _references(language: str, path: str, captures: dict, defined: set[tuple[int
     """One use per (line, name), in that order, but a definition's own name; whether it may name a method
     (``Reference.method``): a member where one on the line is called, a bare name outside ``OBJECT_METHODS``."""
     called = {node.start_byte for node in captures.get("callee", ())}
-    bare = captures.get("ref", [])
     bare_method = language not in OBJECT_METHODS
+    found = [(node, bare_method) for node in captures.get("ref", ())]
+    found += [(node, node.start_byte in called) for node in captures.get("member", ())]
+    if len(found) > MAX_REFERENCES_PER_FILE:  # a generated giant: its first uses, in the file's order
+        found = sorted(found, key=lambda pair: pair[0].start_byte)[:MAX_REFERENCES_PER_FILE]
     # (line, name) pairs sort in the stored order with no key function (a quarter million of them in 20 MB)
     uses: dict[tuple[int, str], bool] = {}
-    for i, node in enumerate((bare + captures.get("member", []))[:MAX_REFERENCES_PER_FILE]):
+    for node, method in found:
         key = (node.start_point[0] + 1, node.text.decode("utf-8", "replace"))
-        uses[key] = uses.get(key, False) or (bare_method if i < len(bare) else node.start_byte in called)
+        uses[key] = uses.get(key, False) or method
     return [Reference(name, path, line, uses[(line, name)]) for line, name in sorted(uses.keys() - defined)]
 
 
