@@ -76,14 +76,14 @@ def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
                          for file in parsed for symbol in file.symbols), stored_definitions)
     definers: dict[str, set[str]] = defaultdict(set)
     top_level: set[tuple[str, str]] = set()
-    kinds: dict[tuple[str, str], bool] = {}  # (path, name) → defined there as methods only
+    not_methods: set[tuple[str, str]] = set()  # (path, name) defined there as something other than a method
     for path, name, top, method in definitions:
         if name not in COMMON_NAMES and len(name) > 2:
             definers[name].add(path)
-            kinds[(path, name)] = kinds.get((path, name), True) and method
+            if not method:
+                not_methods.add((path, name))
             if top:
                 top_level.add((path, name))
-    methods_only = {key for key, only in kinds.items() if only}
     imported: dict[str, set[str]] = defaultdict(set)
     for edge in imports:
         if edge.kind == "import":
@@ -95,7 +95,7 @@ def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
         targets = definers.get(name)
         if targets and len(targets) <= MAX_DEFINERS and path not in targets:
             for target in targets:
-                if not method and (target, name) in methods_only:
+                if not method and (target, name) not in not_methods:
                     continue
                 if (target, name) in top_level:
                     if (path, target) not in reaches:
