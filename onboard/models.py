@@ -73,12 +73,16 @@ class Reference:
     JavaScript and Go a bare name (``f(message)``) is a local, a function or a class, never a method: such a
     use is not taken for one of a method of that name (``onboard.graph``). Several uses of a name on one line
     may name a method if one of them may.
+
+    ``attribute``: a member read but not called (``t.indices``), which may name a property (kind ``property``:
+    Python's ``@property`` family, JavaScript's ``get``/``set`` accessors), read like a data attribute.
     """
 
     name: str
     path: str
     line: int
     method: bool = True
+    attribute: bool = False
 
 
 @dataclass(frozen=True)

@@ -659,6 +659,46 @@ def test_the_most_central_files_are_the_implementations_first(tmp_path: Path, se
     assert [row["path"] for row in api.start_here(index)][:1] == ["app/core.py"]
 
 
+def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_parsed_again(
+        tmp_path: Path, settings: Settings) -> None:
+    """A property is read, never called (astropy's `t.indices`), so graph rules 8, which let a member read name no
+    method, lost every use of one. A read names a property again, a bare name still does not, and an incremental
+    reindex, reading uses and definitions from SQLite, makes the same edges. An index made under rules 8 stored no
+    property kind and no member reads: its next reindex parses every file again."""
+    repo = write_files(tmp_path / "repo", {
+        "table/table.py": "class Table:\n    @property\n    def indices(self):\n        return self._indices\n",
+        "table/sort.py": "def order(t):\n    return sorted(t.indices)\n",
+        "table/local.py": "def count(indices):\n    return len(indices)\n",
+    })
+    api.index_repo(repo, "tables", settings, embed=False)
+
+    def references() -> set[tuple[str, str]]:
+        return {(e.src, e.dst) for e in api.open_index("tables", settings).db.edges() if e.kind == "reference"}
+
+    assert references() == {("table/sort.py", "table/table.py")}
+    symbols = api.open_index("tables", settings).symbol_graph
+    assert symbols.has_edge("table/sort.py::order", "table/table.py::Table.indices")
+    assert not symbols.has_edge("table/local.py::count", "table/table.py::Table.indices")
+
+    write_files(repo, {"table/show.py": "def show(t):\n    return t.indices[0]\n"})
+    (repo / "table" / "local.py").write_text("def count(rows):\n    return len(rows.indices)\n")
+    assert api.reindex("tables", settings, embed=False).graph == "updated"
+    expected = {("table/sort.py", "table/table.py"), ("table/show.py", "table/table.py"),
+                ("table/local.py", "table/table.py")}
+    assert references() == expected
+
+    db = api.open_index("tables", settings).db
+    with db.transaction() as tx:  # what an index made under graph rules 8 stored
+        tx.execute("UPDATE refs SET method = 0 WHERE method = 2")
+        tx.execute("UPDATE symbols SET kind = 'method' WHERE kind = 'property'")
+        tx.execute("UPDATE manifest SET value = '8' WHERE key = 'graph_rules'")
+        db.replace_edges(tx, [])
+    assert api.describe("tables", settings).notice == "dependency graph made under older rules: run `onboard reindex tables`"
+    report = api.reindex("tables", settings, embed=False)
+    assert (report.indexed, report.graph) == (4, "rebuilt")
+    assert references() == expected
+
+
 def test_a_variable_or_attribute_named_like_a_method_does_not_use_it_and_old_indexes_are_parsed_again(
         tmp_path: Path, settings: Settings) -> None:
     """Django's `EmailMessage.message()` was "used" by 82 files through their `message` variables and

@@ -132,6 +132,31 @@ def test_a_use_says_whether_it_may_name_a_method(language: str, text: str, expec
     assert {key: found.get(key) for key in expected} == expected
 
 
+@pytest.mark.parametrize(("language", "path", "text", "properties", "uses"), [
+    ("python", "a.py", "import functools\n\n\nclass T:\n    @property\n    def indices(self):\n        return 1\n\n"
+                       "    @indices.setter\n    def indices(self, value):\n        pass\n\n"
+                       "    @functools.cached_property\n    def cols(self):\n        return 2\n\n"
+                       "    @staticmethod\n    def make():\n        return T()\n\n\n"
+                       "def f(t, indices):\n    n = len(indices)\n    return t.indices, t.cols.copy(), t.make(), n\n",
+     {"T.indices", "T.cols"},
+     {("indices", 23): (False, False), ("indices", 24): (False, True), ("cols", 24): (False, True),
+      ("make", 24): (True, False)}),
+    ("javascript", "a.js", "class A {\n  get size() { return 1; }\n  set size(v) {}\n  static make() {}\n}\n"
+                           "function f(a) { return a.size + a.make(); }\n",
+     {"A.size"}, {("size", 6): (False, True), ("make", 6): (True, False)}),
+])
+def test_a_property_is_its_own_kind_and_a_member_read_may_name_one(
+        language: str, path: str, text: str, properties: set[str], uses: dict) -> None:
+    """A property (`@property`, `@functools.cached_property`, a setter, a JavaScript accessor) is read like a data
+    attribute, never called: such a read (`t.indices`, `Reference.attribute`) may name it, where a call (`t.make()`)
+    may name any method and a bare name (`indices`) neither."""
+    parsed = parse_file(SourceFile(path, Path(path), language, len(text), "", text))
+    assert {s.qualname for s in parsed.symbols if s.kind == "property"} == properties
+    assert {s.name for s in parsed.symbols if s.kind == "method"} == {"make"}
+    found = {(r.name, r.line): (r.method, r.attribute) for r in parsed.references}
+    assert {key: found.get(key) for key in uses} == uses
+
+
 @pytest.mark.parametrize(("language", "path", "text", "names"), [
     ("typescript", "a.ts", "function total(items: Item[]) {\n  const local = 1;\n  return sum(local);\n}\n",
      {"Item", "sum"}),

@@ -18,11 +18,13 @@ from onboard.lazy import lazy_exports
 # 4: the methods of built-in types make no reference edge; 5: nor a name the using file defines itself;
 # 6: nor one across languages that cannot call each other by name (``build._CALLING_GROUPS``); 7: nor a Python
 # use of a top-level Python definition its file does not import (``build.reference_edges``); 8: nor a use that cannot
-# name a method (``x.message``, a bare Python name) of a method (``Reference.method``, which an older index re-parses).
-GRAPH_RULES = "8"
-# The first graph rules that read more of a use than the references stored before them held (8: ``Reference.method``): an
-# index made under older rules parses its files again, rather than rebuilding its edges from what it stored.
-REPARSE_BELOW = 8
+# name a method (``x.message``, a bare Python name) of a method (``Reference.method``, which an older index re-parses);
+# 9: but a member read (``t.indices``) names a property (``Reference.attribute``, kind "property": re-parsed too).
+GRAPH_RULES = "9"
+# The first graph rules that read more of a use than the references stored before them held (8: ``Reference.method``,
+# 9: ``Reference.attribute`` and properties): an index made under older rules parses its files again, rather than
+# rebuilding its edges from what it stored.
+REPARSE_BELOW = 9
 
 
 def needs_reparse(graph_rules: str | None) -> bool:

@@ -43,9 +43,15 @@ def _calls_across(a: str | None, b: str | None) -> bool:
     return a == b or any(a in group and b in group for group in _CALLING_GROUPS)
 
 
+def can_name(method: bool, attribute: bool, kind: str) -> bool:
+    """Whether a use (``Reference.method``, ``Reference.attribute``) may name a definition of ``kind``: a method
+    only if it may name one, a property also if it reads a member (``t.indices``), anything else always."""
+    return method or kind not in ("method", "property") or (attribute and kind == "property")
+
+
 def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
-                    stored_uses: Iterable[tuple[str, str, bool, int]] = (),
-                    stored_definitions: Iterable[tuple[str, str, bool, bool]] = ()) -> list[Edge]:
+                    stored_uses: Iterable[tuple[str, str, bool, bool, int]] = (),
+                    stored_definitions: Iterable[tuple[str, str, bool, str]] = ()) -> list[Edge]:
     """file→file edges where a file uses a name defined in at most ``MAX_DEFINERS`` other files, and not
     in itself: a file calling a name it defines means its own definition (``self.fetch()``), not a
     subclass's override of it elsewhere (on the dev_large sdists 3-5 % of reference edges were such).
@@ -63,39 +69,44 @@ def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
     bare Python name, ``warn(message)``) links to no file defining the name only as a method: Django's
     ``EmailMessage.message()`` was linked from 82 files by their ``message`` variables and attributes, which made
     ``core/mail/message.py`` its 6th most central file. Such a use still reaches a class or a module's function
-    (``models.Model``, ``forms.CharField``).
+    (``models.Model``, ``forms.CharField``), and a member read reaches a property (``can_name``).
 
-    ``stored_uses`` adds ``(path, name, method, count)`` rows for files whose references were not loaded as
-    objects: an incremental reindex reads unchanged files' uses from SQLite as counts, which is
+    ``stored_uses`` adds ``(path, name, method, attribute, count)`` rows for files whose references were not
+    loaded as objects: an incremental reindex reads unchanged files' uses from SQLite as counts, which is
     several times cheaper than a million ``Reference`` records. ``stored_definitions`` adds
-    ``(path, name, top_level, methods_only)`` definitions the same way (an incremental reindex reads only the
+    ``(path, name, top_level, kind)`` definitions the same way (an incremental reindex reads only the
     names its files use).
     """
     parsed = list(parsed)
-    definitions = chain(((file.path, symbol.name, symbol.parent is None, symbol.kind == "method")
+    definitions = chain(((file.path, symbol.name, symbol.parent is None, symbol.kind)
                          for file in parsed for symbol in file.symbols), stored_definitions)
     definers: dict[str, set[str]] = defaultdict(set)
     top_level: set[tuple[str, str]] = set()
-    not_methods: set[tuple[str, str]] = set()  # (path, name) defined there as something other than a method
-    for path, name, top, method in definitions:
+    # (path, name) pairs a use that cannot name a method reaches: as a bare name, as a member read
+    bare_reaches: set[tuple[str, str]] = set()
+    read_reaches: set[tuple[str, str]] = set()
+    for path, name, top, kind in definitions:
         if name not in COMMON_NAMES and len(name) > 2:
             definers[name].add(path)
-            if not method:
-                not_methods.add((path, name))
+            if can_name(False, False, kind):
+                bare_reaches.add((path, name))
+            if can_name(False, True, kind):
+                read_reaches.add((path, name))
             if top:
                 top_level.add((path, name))
     imported: dict[str, set[str]] = defaultdict(set)
     for edge in imports:
         if edge.kind == "import":
             imported[edge.src].add(edge.dst)
-    uses = chain(((ref.path, ref.name, ref.method, 1) for file in parsed for ref in file.references), stored_uses)
+    uses = chain(((ref.path, ref.name, ref.method, ref.attribute, 1) for file in parsed for ref in file.references),
+                 stored_uses)
     weights: Counter[tuple[str, str]] = Counter()
     reaches: dict[tuple[str, str], bool] = {}  # (user, definer): asked once, not once per use (Django: 0.15 s)
-    for path, name, method, count in uses:
+    for path, name, method, attribute, count in uses:
         targets = definers.get(name)
         if targets and len(targets) <= MAX_DEFINERS and path not in targets:
             for target in targets:
-                if not method and (target, name) not in not_methods:
+                if not method and (target, name) not in (read_reaches if attribute else bare_reaches):
                     continue
                 if (target, name) in top_level:
                     if (path, target) not in reaches:

@@ -3,7 +3,8 @@
 Tree-sitter gives names, not types, so a use of ``route`` is resolved the way a reader would:
 a definition of that name in the same file first, then in the files this file imports, and only
 then anywhere in the repo, provided the name is rare enough (``MAX_DEFINERS``) to mean something.
-A use that cannot name a method (``Reference.method``: ``self.message``, a bare Python name) links to none.
+A use that cannot name a method (``Reference.method``: ``self.message``, a bare Python name) links to none, and
+only a member read (``Reference.attribute``) to a property (``build.can_name``).
 A use outside every definition belongs to the file's module-level code (node id = the path).
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from onboard.graph.build import COMMON_NAMES, MAX_DEFINERS, neighbourhood
+from onboard.graph.build import COMMON_NAMES, MAX_DEFINERS, can_name, neighbourhood
 from onboard.models import Edge, Reference, Symbol
 
 
@@ -74,7 +75,7 @@ def symbol_graph(symbols: Iterable[Symbol], references: Iterable[Reference], fil
         finder = enclosing.get(ref.path)
         user = finder.at(ref.line) if finder else None
         candidates = [s for s in candidates if s is not user and not (s.path == ref.path and s.start_line == ref.line)
-                      and (ref.method or s.kind != "method")]  # see build.reference_edges
+                      and can_name(ref.method, ref.attribute, s.kind)]
         source = ids[id(user)] if user else ref.path
         for target in _resolve(candidates, scopes[ref.path]):
             weights[(source, ids[id(target)])] += 1

@@ -18,6 +18,7 @@ from onboard.parse.queries import file_query, parser_for
 from onboard.parse.symbols import build_symbols
 
 MAX_REFERENCES_PER_FILE = 20_000
+_METHOD, _ATTRIBUTE = 1, 2  # what a use on a line may name: flags, or-ed over the line's uses of the name
 
 
 def _captures(query, root) -> dict:
@@ -26,19 +27,24 @@ def _captures(query, root) -> dict:
 
 def _references(language: str, path: str, captures: dict, defined: set[tuple[int, str]]) -> list[Reference]:
     """One use per (line, name), in that order, but a definition's own name; whether it may name a method
-    (``Reference.method``): a member where one on the line is called, a bare name outside ``OBJECT_METHODS``."""
+    (``Reference.method``): a member where one on the line is called, a bare name outside ``OBJECT_METHODS``;
+    else whether it may name a property (``Reference.attribute``): a member read on the line."""
     called = {node.start_byte for node in captures.get("callee", ())}
-    bare_method = language not in OBJECT_METHODS
-    found = [(node, bare_method) for node in captures.get("ref", ())]
-    found += [(node, node.start_byte in called) for node in captures.get("member", ())]
+    bare = _METHOD if language not in OBJECT_METHODS else 0
+    found = [(node, bare) for node in captures.get("ref", ())]
+    found += [(node, _METHOD if node.start_byte in called else _ATTRIBUTE) for node in captures.get("member", ())]
     if len(found) > MAX_REFERENCES_PER_FILE:  # a generated giant: its first uses, in the file's order
         found = sorted(found, key=lambda pair: pair[0].start_byte)[:MAX_REFERENCES_PER_FILE]
     # (line, name) pairs sort in the stored order with no key function (a quarter million of them in 20 MB)
-    uses: dict[tuple[int, str], bool] = {}
-    for node, method in found:
+    uses: dict[tuple[int, str], int] = {}
+    for node, flag in found:
         key = (node.start_point[0] + 1, node.text.decode("utf-8", "replace"))
-        uses[key] = uses.get(key, False) or method
-    return [Reference(name, path, line, uses[(line, name)]) for line, name in sorted(uses.keys() - defined)]
+        uses[key] = uses.get(key, 0) | flag
+    references = []
+    for line, name in sorted(uses.keys() - defined):
+        flags = uses[(line, name)]
+        references.append(Reference(name, path, line, bool(flags & _METHOD), flags == _ATTRIBUTE))
+    return references
 
 
 def parse_file(src: SourceFile) -> ParsedFile:

@@ -75,7 +75,7 @@ def _pack(source: SourceFile) -> Packed:
     done = prepare_file(source)
     parsed = done.parsed
     return (done.source.text if done.redactions else None, done.redactions, parsed.had_errors,
-            [_SYMBOL(s) for s in parsed.symbols], [(r.name, r.line, r.method) for r in parsed.references],
+            [_SYMBOL(s) for s in parsed.symbols], [(r.name, r.line, r.method, r.attribute) for r in parsed.references],
             [_IMPORT(i) for i in parsed.imports], [_CHUNK(c) for c in done.chunks])
 
 
@@ -89,7 +89,7 @@ def _unpack(source: SourceFile, packed: Packed) -> PreparedFile:
         source = replace(source, text=text)
     path = source.path
     parsed = ParsedFile(path, source.language, [Symbol(*s) for s in symbols],
-                        [Reference(name, path, line, method) for name, line, method in references],
+                        [Reference(name, path, line, *flags) for name, line, *flags in references],
                         [Import(*i) for i in imports], had_errors)
     return PreparedFile(source, redactions, parsed, [Chunk(*c) for c in chunks])
 

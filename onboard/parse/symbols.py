@@ -7,7 +7,7 @@ import re
 from tree_sitter import Node
 
 from onboard.models import CONTAINERS, Symbol
-from onboard.parse.grammar import BODY_FIELDS, COMMENT_TYPES, DEFINITIONS
+from onboard.parse.grammar import ACCESSOR_KEYWORDS, BODY_FIELDS, COMMENT_TYPES, DEFINITIONS, PROPERTY_DECORATORS
 
 _SPACES = re.compile(r"\s+")
 MAX_SIGNATURE = 300
@@ -50,7 +50,19 @@ def _kind(language: str, node: Node, parent_kind: str | None) -> str:
         kind = {"struct_type": "struct", "interface_type": "interface"}.get(body.type if body else "", "type")
     if kind == "function" and parent_kind in CONTAINERS and parent_kind != "module":
         kind = "method"
+    if kind == "method" and _is_property(node):
+        kind = "property"
     return kind
+
+
+def _is_property(node: Node) -> bool:
+    """A method read like a data attribute (``grammar.PROPERTY_DECORATORS``, ``grammar.ACCESSOR_KEYWORDS``)."""
+    if node.type == "method_definition":
+        return any(child.type in ACCESSOR_KEYWORDS for child in node.children)
+    parent = node.parent
+    return parent is not None and parent.type == "decorated_definition" and any(
+        _text(child).lstrip("@").strip().rsplit(".", 1)[-1] in PROPERTY_DECORATORS
+        for child in parent.children if child.type == "decorator")
 
 
 _COMMENT_STARTS = ("#", "//", "/*")

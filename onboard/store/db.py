@@ -71,7 +71,8 @@ CREATE INDEX IF NOT EXISTS history_changes_sha ON history_changes(sha);
 # The same holds for stamps (size, mtime) of indexed files, which let a scan skip reading unchanged files,
 # and for the watched stamps (directories, ignore files, skipped files) that let `list` skip the scan,
 # and for refs' ``method`` column (``Reference.method``): until its next index run adds it (``add_columns``), an
-# older index reads every use as it did before, as one that may name a method.
+# older index reads every use as it did before, as one that may name a method. The column holds 1 for a use that
+# may name a method, 2 for a member read (``Reference.attribute``), 0 for neither (``_use_code``).
 TABLES = ("manifest", "files", "skipped", "symbols", "refs", "imports", "edges", "chunks")
 # Pages of 16 KiB, not SQLite's 4 KiB: most files' text (5 KB on average) then fits its row's page instead of a
 # chain of overflow pages, and a first index writes a quarter of the pages (put_files and commit of a 20 MB tree,
@@ -84,6 +85,11 @@ _INDEX_STATEMENTS = {statement.strip(): statement.split(" ON ")[1].split("(")[0]
                      for statement in SCHEMA.split(";") if "CREATE INDEX" in statement}
 # Tables whose row counts each index run records; not ``skipped``, which changes while no file is indexed.
 RECORDED = ("files", "symbols", "edges", "chunks")
+
+
+def _use_code(ref: Reference) -> int:
+    """refs' ``method`` column for a use: 1 may name a method, 2 a member read, 0 neither (see TABLES)."""
+    return 1 if ref.method else 2 if ref.attribute else 0
 
 
 @dataclass(frozen=True)
@@ -251,11 +257,11 @@ class IndexDB:
     def references(self, path: str | None = None) -> list[Reference]:
         sql = f"SELECT name, path, line, {self._method} FROM refs"
         rows = self._rows(sql + " WHERE path = ?" if path else sql, (path,) if path else ())
-        return [Reference(name, p, line, bool(method)) for name, p, line, method in rows]
+        return [Reference(name, p, line, code == 1, code == 2) for name, p, line, code in rows]
 
     def references_to(self, names: Iterable[str]) -> list[Reference]:
         """Every use of one of ``names``, in any file."""
-        return [Reference(name, path, line, bool(method)) for name, path, line, method in self._rows_in(
+        return [Reference(name, path, line, code == 1, code == 2) for name, path, line, code in self._rows_in(
             f"SELECT name, path, line, {self._method} FROM refs WHERE name IN ({{}})", names)]
 
     def _rows_in(self, sql: str, values: Iterable[str]) -> list[sqlite3.Row]:
@@ -267,21 +273,21 @@ class IndexDB:
             rows += self._rows(sql.format(",".join("?" * len(batch))), batch)
         return rows
 
-    def reference_counts(self, paths: Iterable[str] | None = None) -> list[tuple[str, str, bool, int]]:
-        """``(path, name, method, uses)`` for every file (or those in ``paths``): what the file graph needs,
-        without a record per use."""
-        sql = f"SELECT path, name, {self._method} AS method, COUNT(*) FROM refs{{}} GROUP BY path, name, method"
+    def reference_counts(self, paths: Iterable[str] | None = None) -> list[tuple[str, str, bool, bool, int]]:
+        """``(path, name, method, attribute, uses)`` for every file (or those in ``paths``): what the file graph
+        needs, without a record per use."""
+        sql = f"SELECT path, name, {self._method} AS code, COUNT(*) FROM refs{{}} GROUP BY path, name, code"
         if paths is None:
             rows = self._rows(sql.format(""))
         else:
             rows = self._rows_in(sql.format(" WHERE path IN ({})"), paths)
-        return [(path, name, bool(method), n) for path, name, method, n in rows]
+        return [(path, name, code == 1, code == 2, n) for path, name, code, n in rows]
 
-    def definitions(self, names: Iterable[str]) -> list[tuple[str, str, bool, bool]]:
-        """``(path, name, top_level, methods_only)`` of every file defining one of ``names``."""
-        rows = self._rows_in("SELECT path, name, MAX(parent IS NULL), MIN(kind = 'method') FROM symbols "
-                             "WHERE name IN ({}) GROUP BY path, name", names)
-        return [(path, name, bool(top), bool(methods)) for path, name, top, methods in rows]
+    def definitions(self, names: Iterable[str]) -> list[tuple[str, str, bool, str]]:
+        """``(path, name, top_level, kind)`` of every file defining one of ``names``, once per kind."""
+        rows = self._rows_in("SELECT path, name, MAX(parent IS NULL), kind FROM symbols "
+                             "WHERE name IN ({}) GROUP BY path, name, kind", names)
+        return [(path, name, bool(top), kind) for path, name, top, kind in rows]
 
     def defined_names(self, paths: Iterable[str]) -> dict[str, set[str]]:
         """The symbol names each of ``paths`` defines."""
@@ -399,7 +405,7 @@ class IndexDB:
                        [(s.path, s.name, s.qualname, s.kind, s.start_line, s.end_line, s.signature, s.docstring,
                          s.parent) for f in files for s in f.symbols])
         tx.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)",
-                       [(r.path, r.name, r.line, r.method) for f in files for r in f.refs])
+                       [(r.path, r.name, r.line, _use_code(r)) for f in files for r in f.refs])
         tx.executemany("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [
             (i.path, i.module, i.line, json.dumps(list(i.names)), i.level) for f in files for i in f.imports])
         tx.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)",

@@ -288,7 +288,7 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
         # A file whose imports may resolve elsewhere now may reach other top-level names: its uses are recounted too.
         users = (db.users_of(moved) | importers) - changed - gone
         uses = db.reference_counts(users)
-        used = {name for _, name, _, _ in uses} | {ref.name for p in parsed for ref in p.references}
+        used = {name for _, name, *_ in uses} | {ref.name for p in parsed for ref in p.references}
         imports = resolve_imports(parsed + list(importing.values()), current, texts)  # of changed | importers
         imports_known = imports + [e for e in db.edges_from(users - importers) if e.kind == "import"]
         edges = imports + reference_edges(parsed, imports_known, uses, db.definitions(used))
