@@ -662,13 +662,17 @@ def test_the_most_central_files_are_the_implementations_first(tmp_path: Path, se
 def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_parsed_again(
         tmp_path: Path, settings: Settings) -> None:
     """A property is read, never called (astropy's `t.indices`), so graph rules 8, which let a member read name no
-    method, lost every use of one. A read names a property again, a bare name still does not, and an incremental
-    reindex, reading uses and definitions from SQLite, makes the same edges. An index made under rules 8 stored no
-    property kind and no member reads: its next reindex parses every file again."""
+    method, lost every use of one. A read names a property again, through an import of its file (a data attribute
+    elsewhere shares its name: `Cache.indices`); a bare name does not. An incremental reindex, reading uses and
+    definitions from SQLite, makes the same edges. An index made under rules 8 stored no property kind and no
+    member reads: its next reindex parses every file again."""
     repo = write_files(tmp_path / "repo", {
+        "table/__init__.py": "",
         "table/table.py": "class Table:\n    @property\n    def indices(self):\n        return self._indices\n",
-        "table/sort.py": "def order(t):\n    return sorted(t.indices)\n",
+        "table/sort.py": "import table.table\n\n\ndef order(t):\n    return sorted(t.indices)\n",
         "table/local.py": "def count(indices):\n    return len(indices)\n",
+        "other/cache.py": "class Cache:\n    def __init__(self):\n        self.indices = []\n\n"
+                          "    def size(self):\n        return len(self.indices)\n",
     })
     api.index_repo(repo, "tables", settings, embed=False)
 
@@ -679,9 +683,10 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
     symbols = api.open_index("tables", settings).symbol_graph
     assert symbols.has_edge("table/sort.py::order", "table/table.py::Table.indices")
     assert not symbols.has_edge("table/local.py::count", "table/table.py::Table.indices")
+    assert not symbols.has_edge("other/cache.py::Cache.size", "table/table.py::Table.indices")
 
-    write_files(repo, {"table/show.py": "def show(t):\n    return t.indices[0]\n"})
-    (repo / "table" / "local.py").write_text("def count(rows):\n    return len(rows.indices)\n")
+    write_files(repo, {"table/show.py": "import table.table\n\n\ndef show(t):\n    return t.indices[0]\n"})
+    (repo / "table" / "local.py").write_text("import table.table\n\n\ndef count(rows):\n    return len(rows.indices)\n")
     assert api.reindex("tables", settings, embed=False).graph == "updated"
     expected = {("table/sort.py", "table/table.py"), ("table/show.py", "table/table.py"),
                 ("table/local.py", "table/table.py")}
@@ -695,7 +700,7 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
         db.replace_edges(tx, [])
     assert api.describe("tables", settings).notice == "dependency graph made under older rules: run `onboard reindex tables`"
     report = api.reindex("tables", settings, embed=False)
-    assert (report.indexed, report.graph) == (4, "rebuilt")
+    assert (report.indexed, report.graph) == (6, "rebuilt")
     assert references() == expected
 
 

@@ -4,7 +4,8 @@ Tree-sitter gives names, not types, so a use of ``route`` is resolved the way a 
 a definition of that name in the same file first, then in the files this file imports, and only
 then anywhere in the repo, provided the name is rare enough (``MAX_DEFINERS``) to mean something.
 A use that cannot name a method (``Reference.method``: ``self.message``, a bare Python name) links to none, and
-only a member read (``Reference.attribute``) to a property (``build.can_name``).
+only a member read (``Reference.attribute``) to a property (``build.can_name``), in its file or the files it
+imports (as ``build.reference_edges``: data attributes share properties' names).
 A use outside every definition belongs to the file's module-level code (node id = the path).
 """
 
@@ -75,7 +76,8 @@ def symbol_graph(symbols: Iterable[Symbol], references: Iterable[Reference], fil
         finder = enclosing.get(ref.path)
         user = finder.at(ref.line) if finder else None
         candidates = [s for s in candidates if s is not user and not (s.path == ref.path and s.start_line == ref.line)
-                      and can_name(ref.method, ref.attribute, s.kind)]
+                      and can_name(ref.method, ref.attribute, s.kind)
+                      and (ref.method or s.kind != "property" or any(s.path in scope for scope in scopes[ref.path]))]
         source = ids[id(user)] if user else ref.path
         for target in _resolve(candidates, scopes[ref.path]):
             weights[(source, ids[id(target)])] += 1
