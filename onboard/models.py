@@ -43,7 +43,7 @@ class Symbol:
 
     name: str
     qualname: str  # dotted within the file, e.g. "Flask.route"
-    kind: str  # "class" | "function" | "method" | "interface" | "struct" | "enum" | "trait" | "type" | "module" ...
+    kind: str  # "class" | "function" | "method" | "property" | "interface" | "struct" | "enum" | "trait" | "type" ...
     path: str
     start_line: int  # 1-based, inclusive
     end_line: int  # 1-based, inclusive

@@ -93,9 +93,9 @@ LANGUAGE_REFERENCE_PATTERNS: dict[str, tuple[str, ...]] = {
 # ``Self::new`` and the rest call methods by bare name too.
 OBJECT_METHODS = frozenset({"python", "javascript", "typescript", "tsx", "go"})
 
-# Methods read like data attributes, with no call (``Reference.attribute``), are of kind "property": in Python those under
-# a decorator of this family (its last dotted name: ``@property``, ``@functools.cached_property``, ``@total.setter``),
-# in JavaScript and TypeScript a ``get`` or ``set`` accessor (``method_definition``'s keyword).
+# Methods read like data attributes, with no call (``Reference.attribute``), are of kind "property": in Python
+# those under a decorator of this family (its last dotted name: ``@property``, ``@functools.cached_property``,
+# ``@total.setter``), in JavaScript and TypeScript a ``get`` or ``set`` accessor (``method_definition``'s keyword).
 PROPERTY_DECORATORS = frozenset({"property", "cached_property", "abstractproperty", "setter", "getter", "deleter"})
 ACCESSOR_KEYWORDS = frozenset({"get", "set"})
 
