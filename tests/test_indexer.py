@@ -663,7 +663,8 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
         tmp_path: Path, settings: Settings) -> None:
     """A property is read, never called (astropy's `t.indices`), so graph rules 8, which let a member read name no
     method, lost every use of one. A read names a property again, through an import of its file (a data attribute
-    elsewhere shares its name: `Cache.indices`); a bare name does not. An incremental reindex, reading uses and
+    elsewhere shares its name: `Cache.indices`, or every JavaScript `.length`); a bare name does not. An incremental
+    reindex, reading uses and
     definitions from SQLite, makes the same edges. An index made under rules 8 stored no property kind and no
     member reads: its next reindex parses every file again."""
     repo = write_files(tmp_path / "repo", {
@@ -673,13 +674,16 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
         "table/local.py": "def count(indices):\n    return len(indices)\n",
         "other/cache.py": "class Cache:\n    def __init__(self):\n        self.indices = []\n\n"
                           "    def size(self):\n        return len(self.indices)\n",
+        "ui/unit.js": "export class CodeUnit {\n  get length() { return 1; }\n}\n",
+        "ui/count.js": "export function count(text) {\n  return text.length;\n}\n",
+        "ui/show.js": "import './unit.js';\n\nexport function show(unit) {\n  return unit.length;\n}\n",
     })
     api.index_repo(repo, "tables", settings, embed=False)
 
     def references() -> set[tuple[str, str]]:
         return {(e.src, e.dst) for e in api.open_index("tables", settings).db.edges() if e.kind == "reference"}
 
-    assert references() == {("table/sort.py", "table/table.py")}
+    assert references() == {("table/sort.py", "table/table.py"), ("ui/show.js", "ui/unit.js")}
     symbols = api.open_index("tables", settings).symbol_graph
     assert symbols.has_edge("table/sort.py::order", "table/table.py::Table.indices")
     assert not symbols.has_edge("table/local.py::count", "table/table.py::Table.indices")
@@ -689,7 +693,7 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
     (repo / "table" / "local.py").write_text("import table.table\n\n\ndef count(rows):\n    return len(rows.indices)\n")
     assert api.reindex("tables", settings, embed=False).graph == "updated"
     expected = {("table/sort.py", "table/table.py"), ("table/show.py", "table/table.py"),
-                ("table/local.py", "table/table.py")}
+                ("table/local.py", "table/table.py"), ("ui/show.js", "ui/unit.js")}
     assert references() == expected
 
     db = api.open_index("tables", settings).db
@@ -700,7 +704,7 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
         db.replace_edges(tx, [])
     assert api.describe("tables", settings).notice == "dependency graph made under older rules: run `onboard reindex tables`"
     report = api.reindex("tables", settings, embed=False)
-    assert (report.indexed, report.graph) == (6, "rebuilt")
+    assert (report.indexed, report.graph) == (9, "rebuilt")
     assert references() == expected
 
 
