@@ -16,7 +16,8 @@ from onboard.pack.tokens import CHARS_PER_TOKEN_MAX, count_tokens
 from onboard.store import FileRow
 
 MAP_BATCH = 32  # central files whose symbols are read at a time
-SIGNATURE_KINDS = frozenset({"class", "function", "method", "property", "interface", "struct", "enum", "trait", "type", "module"})
+SIGNATURE_KINDS = frozenset({"class", "function", "method", "property", "interface", "struct", "enum", "trait", "type",
+                             "module"})
 
 
 def directory_tree(files: list[FileRow], max_files_per_dir: int = 12) -> list[str]:
