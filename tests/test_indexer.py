@@ -708,6 +708,30 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
     assert references() == expected
 
 
+def test_a_definition_that_changes_kind_under_the_same_name_repoints_its_users_incrementally(
+        tmp_path: Path, settings: Settings) -> None:
+    """Which uses reach a definition depends on its kind (a read reaches a property, not a method): an edit that
+    turns a method into a property, or back, changes the edges of files that did not change. The incremental
+    reindex recounted only the users of names added or removed, and kept the old graph."""
+    repo = write_files(tmp_path / "repo", {
+        "table/__init__.py": "",
+        "table/table.py": "class Table:\n    def indices(self):\n        return 1\n",
+        "table/sort.py": "import table.table\n\n\ndef order(t):\n    return sorted(t.indices)\n",
+    })
+    api.index_repo(repo, "tables", settings, embed=False)
+
+    def references() -> set[tuple[str, str]]:
+        return {(e.src, e.dst) for e in api.open_index("tables", settings).db.edges() if e.kind == "reference"}
+
+    assert references() == set()
+    (repo / "table" / "table.py").write_text("class Table:\n    @property\n    def indices(self):\n        return 1\n")
+    assert api.reindex("tables", settings, embed=False).graph == "updated"
+    assert references() == {("table/sort.py", "table/table.py")}
+    (repo / "table" / "table.py").write_text("class Table:\n    def indices(self):\n        return 1\n")
+    assert api.reindex("tables", settings, embed=False).graph == "updated"
+    assert references() == set()
+
+
 def test_a_variable_or_attribute_named_like_a_method_does_not_use_it_and_old_indexes_are_parsed_again(
         tmp_path: Path, settings: Settings) -> None:
     """Django's `EmailMessage.message()` was "used" by 82 files through their `message` variables and

@@ -289,12 +289,14 @@ class IndexDB:
                              "WHERE name IN ({}) GROUP BY path, name, kind", names)
         return [(path, name, bool(top), kind) for path, name, top, kind in rows]
 
-    def defined_names(self, paths: Iterable[str]) -> dict[str, set[str]]:
-        """The symbol names each of ``paths`` defines."""
-        names: dict[str, set[str]] = {}
-        for path, name in self._rows_in("SELECT path, name FROM symbols WHERE path IN ({})", paths):
-            names.setdefault(path, set()).add(name)
-        return names
+    def definitions_of(self, paths: Iterable[str]) -> dict[str, set[tuple[str, str, bool]]]:
+        """``(name, kind, top_level)`` of what each of ``paths`` defines: a definition whose kind or level changes
+        under the same name changes which uses reach it (``graph.reference_edges``), as one added or removed does."""
+        found: dict[str, set[tuple[str, str, bool]]] = {}
+        for path, name, kind, top in self._rows_in(
+                "SELECT path, name, kind, parent IS NULL FROM symbols WHERE path IN ({})", paths):
+            found.setdefault(path, set()).add((name, kind, bool(top)))
+        return found
 
     def users_of(self, names: Iterable[str]) -> set[str]:
         """Files that use (reference) any of ``names``."""

@@ -192,7 +192,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     regraph = stored.get("graph_rules") != GRAPH_RULES  # edges made under older rules: make them again
     with db.bulk_insert(first="updated_at" not in stored), db.transaction() as tx:  # a database never written
         db.add_columns(tx)
-        old_names = db.defined_names([source.path for source in changed] + removed) if before else {}
+        old_definitions = db.definitions_of([source.path for source in changed] + removed) if before else {}
         db.delete_files(tx, removed)
         # Each batch is stored as it comes: with worker processes, this process writes while they parse.
         parsed: list[ParsedFile] = []
@@ -208,7 +208,7 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
         report.seconds["store"] = round(storing, 3)
 
         if changed or removed or regraph:
-            report.graph = _update_graph(db, tx, parsed, current, before, old_names, rebuild=regraph,
+            report.graph = _update_graph(db, tx, parsed, current, before, old_definitions, rebuild=regraph,
                                          meanwhile=lambda: db.build_indexes(tx, skip=frozenset({"edges"})))
         db.build_indexes(tx)  # where the graph did not make them meanwhile
         db.replace_skipped(tx, scan.skipped)
@@ -241,12 +241,13 @@ def _stored(prepared: PreparedFile, previous: FileRow | None) -> StoredFile:
 
 
 def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile], current: set[str],
-                  before: dict[str, FileRow], old_names: dict[str, set[str]], rebuild: bool = False,
+                  before: dict[str, FileRow], old_definitions: dict[str, set[tuple[str, str, bool]]], rebuild: bool = False,
                   meanwhile: Callable[[], None] = lambda: None) -> str:
     """Bring edges and PageRank up to date with the changed files in ``parsed``.
 
     Only the edges whose inputs changed are recomputed: those of the changed and removed files, the
-    reference edges of files using a name that gained or lost a definer, and the import edges of the
+    reference edges of files using a name that gained or lost a definer or whose definition changed kind or
+    level (a method that became a property or a module's function: ``old_definitions``), and the import edges of the
     files whose imports may resolve differently now that paths came or went (``probe_names``; none
     after edits only). Where that set cannot be told (an ``__init__.py`` added or removed, go.mod, C#
     namespaces, many files at once, a first index, ``rebuild``: edges made under older ``GRAPH_RULES``)
@@ -283,8 +284,9 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
         importing = {path: ParsedFile(path, before[path].language) for path in importers}
         for imp in db.imports_of(importers):
             importing[imp.path].imports.append(imp)
-        new_names = {p.path: {s.name for s in p.symbols} for p in parsed}
-        moved = set().union(*(old_names.get(path, set()) ^ new_names.get(path, set()) for path in changed | gone))
+        new_names = {p.path: {(s.name, s.kind, s.parent is None) for s in p.symbols} for p in parsed}
+        moved = {name for path in changed | gone
+                 for name, _, _ in old_definitions.get(path, set()) ^ new_names.get(path, set())}
         # A file whose imports may resolve elsewhere now may reach other top-level names: its uses are recounted too.
         users = (db.users_of(moved) | importers) - changed - gone
         uses = db.reference_counts(users)
