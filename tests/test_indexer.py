@@ -659,6 +659,11 @@ def test_the_most_central_files_are_the_implementations_first(tmp_path: Path, se
     assert [row["path"] for row in api.start_here(index)][:1] == ["app/core.py"]
 
 
+def reference_pairs(name: str, settings: Settings) -> set[tuple[str, str]]:
+    """The (user, definer) file pairs of an index's reference edges."""
+    return {(e.src, e.dst) for e in api.open_index(name, settings).db.edges() if e.kind == "reference"}
+
+
 def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_parsed_again(
         tmp_path: Path, settings: Settings) -> None:
     """A property is read, never called (astropy's `t.indices`), so graph rules 8, which let a member read name no
@@ -680,10 +685,7 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
     })
     api.index_repo(repo, "tables", settings, embed=False)
 
-    def references() -> set[tuple[str, str]]:
-        return {(e.src, e.dst) for e in api.open_index("tables", settings).db.edges() if e.kind == "reference"}
-
-    assert references() == {("table/sort.py", "table/table.py"), ("ui/show.js", "ui/unit.js")}
+    assert reference_pairs("tables", settings) == {("table/sort.py", "table/table.py"), ("ui/show.js", "ui/unit.js")}
     symbols = api.open_index("tables", settings).symbol_graph
     assert symbols.has_edge("table/sort.py::order", "table/table.py::Table.indices")
     assert not symbols.has_edge("table/local.py::count", "table/table.py::Table.indices")
@@ -694,7 +696,7 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
     assert api.reindex("tables", settings, embed=False).graph == "updated"
     expected = {("table/sort.py", "table/table.py"), ("table/show.py", "table/table.py"),
                 ("table/local.py", "table/table.py"), ("ui/show.js", "ui/unit.js")}
-    assert references() == expected
+    assert reference_pairs("tables", settings) == expected
 
     db = api.open_index("tables", settings).db
     with db.transaction() as tx:  # what an index made under graph rules 8 stored
@@ -705,7 +707,7 @@ def test_a_member_read_uses_a_property_and_indexes_made_before_properties_are_pa
     assert api.describe("tables", settings).notice == "dependency graph made under older rules: run `onboard reindex tables`"
     report = api.reindex("tables", settings, embed=False)
     assert (report.indexed, report.graph) == (9, "rebuilt")
-    assert references() == expected
+    assert reference_pairs("tables", settings) == expected
 
 
 def test_a_definition_that_changes_kind_under_the_same_name_repoints_its_users_incrementally(
@@ -720,16 +722,13 @@ def test_a_definition_that_changes_kind_under_the_same_name_repoints_its_users_i
     })
     api.index_repo(repo, "tables", settings, embed=False)
 
-    def references() -> set[tuple[str, str]]:
-        return {(e.src, e.dst) for e in api.open_index("tables", settings).db.edges() if e.kind == "reference"}
-
-    assert references() == set()
+    assert reference_pairs("tables", settings) == set()
     (repo / "table" / "table.py").write_text("class Table:\n    @property\n    def indices(self):\n        return 1\n")
     assert api.reindex("tables", settings, embed=False).graph == "updated"
-    assert references() == {("table/sort.py", "table/table.py")}
+    assert reference_pairs("tables", settings) == {("table/sort.py", "table/table.py")}
     (repo / "table" / "table.py").write_text("class Table:\n    def indices(self):\n        return 1\n")
     assert api.reindex("tables", settings, embed=False).graph == "updated"
-    assert references() == set()
+    assert reference_pairs("tables", settings) == set()
 
 
 def test_a_variable_or_attribute_named_like_a_method_does_not_use_it_and_old_indexes_are_parsed_again(
@@ -748,10 +747,7 @@ def test_a_variable_or_attribute_named_like_a_method_does_not_use_it_and_old_ind
     })
     api.index_repo(repo, "mail", settings, embed=False)
 
-    def references() -> set[tuple[str, str]]:
-        return {(e.src, e.dst) for e in api.open_index("mail", settings).db.edges() if e.kind == "reference"}
-
-    assert references() == {("mail/send.py", "mail/message.py")}
+    assert reference_pairs("mail", settings) == {("mail/send.py", "mail/message.py")}
     symbols = api.open_index("mail", settings).symbol_graph
     assert symbols.has_edge("mail/send.py::send", "mail/message.py::EmailMessage.message")
     assert not symbols.has_edge("core/errors.py::ValidationError.text", "mail/message.py::EmailMessage.message")
@@ -768,7 +764,7 @@ def test_a_variable_or_attribute_named_like_a_method_does_not_use_it_and_old_ind
     assert old.symbol_graph.has_edge("core/errors.py::ValidationError.text", "mail/message.py::EmailMessage.message")
     report = api.reindex("mail", settings, embed=False)
     assert (report.indexed, report.graph) == (4, "rebuilt")
-    assert references() == {("mail/send.py", "mail/message.py")}
+    assert reference_pairs("mail", settings) == {("mail/send.py", "mail/message.py")}
     assert api.describe("mail", settings).notice is None
     assert not api.open_index("mail", settings).symbol_graph.has_edge("core/errors.py::ValidationError.text",
                                                                      "mail/message.py::EmailMessage.message")

@@ -241,8 +241,8 @@ def _stored(prepared: PreparedFile, previous: FileRow | None) -> StoredFile:
 
 
 def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile], current: set[str],
-                  before: dict[str, FileRow], old_definitions: dict[str, set[tuple[str, str, bool]]], rebuild: bool = False,
-                  meanwhile: Callable[[], None] = lambda: None) -> str:
+                  before: dict[str, FileRow], old_definitions: dict[str, set[tuple[str, str, bool]]],
+                  rebuild: bool = False, meanwhile: Callable[[], None] = lambda: None) -> str:
     """Bring edges and PageRank up to date with the changed files in ``parsed``.
 
     Only the edges whose inputs changed are recomputed: those of the changed and removed files, the
