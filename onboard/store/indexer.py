@@ -284,9 +284,9 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
         importing = {path: ParsedFile(path, before[path].language) for path in importers}
         for imp in db.imports_of(importers):
             importing[imp.path].imports.append(imp)
-        new_names = {p.path: {(s.name, s.kind, s.parent is None) for s in p.symbols} for p in parsed}
+        new_definitions = {p.path: {(s.name, s.kind, s.parent is None) for s in p.symbols} for p in parsed}
         moved = {name for path in changed | gone
-                 for name, _, _ in old_definitions.get(path, set()) ^ new_names.get(path, set())}
+                 for name, _, _ in old_definitions.get(path, set()) ^ new_definitions.get(path, set())}
         # A file whose imports may resolve elsewhere now may reach other top-level names: its uses are recounted too.
         users = (db.users_of(moved) | importers) - changed - gone
         uses = db.reference_counts(users)
