@@ -49,6 +49,30 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+# A TypeScript monorepo as `create-next-app` and npm/yarn workspaces lay one out: packages imported by name, the app's
+# own files through tsconfig's `@/*` alias; a test fixture whose package.json is called "react" is no package of it.
+MONOREPO = {
+    "package.json": '{"name": "acme", "private": true, "workspaces": ["packages/*", "apps/*"]}',
+    "tsconfig.base.json": '{\n  // shared options\n  "compilerOptions": {"strict": true, "baseUrl": ".",}\n}\n',
+    "packages/ui/package.json": '{"name": "@acme/ui", "main": "dist/index.js", "exports": {".": {"types": '
+                                '"./dist/index.d.ts", "import": "./dist/index.js"}, "./button": "./src/button.tsx"}}',
+    "packages/ui/src/index.ts": 'export { Button } from "./button";\n',
+    "packages/ui/src/button.tsx": "export function Button() {\n  return null;\n}\n",
+    "packages/shared/package.json": '{"name": "@acme/shared", "main": "src/main.ts"}',
+    "packages/shared/src/main.ts": 'export const VERSION = "1";\n',
+    "packages/shared/src/format.ts": "export function format(text: string) {\n  return text;\n}\n",
+    "apps/web/tsconfig.json": '{"extends": "../../tsconfig.base.json", "compilerOptions": {"baseUrl": ".", '
+                              '"paths": {"@/*": ["./src/*"]}}}',
+    "apps/web/src/app/page.tsx": 'import { Button } from "@acme/ui";\nimport { Button as Plain } from "@acme/ui/button";\n'
+                                 'import { VERSION } from "@acme/shared";\nimport { format } from "@acme/shared/format";\n'
+                                 'import { Header } from "@/components/header";\nimport React from "react";\n\n'
+                                 "export default function Page() {\n  return format(VERSION);\n}\n",
+    "apps/web/src/components/header.tsx": "export function Header() {\n  return null;\n}\n",
+    "tests/fixtures/react/package.json": '{"name": "react", "main": "index.js"}',
+    "tests/fixtures/react/index.js": "module.exports = {};\n",
+}
+
+
 @pytest.fixture
 def shop_repo(tmp_path: Path) -> Path:
     """A small Python package (imports, classes, a syntax error), copied so tests may change it."""

@@ -14,7 +14,7 @@ from onboard.graph import (build_file_graph, find_cycles, pagerank, personalized
 from onboard.models import Edge, Reference, SourceFile, Symbol
 from onboard.parse import parse_file
 from onboard.scan import scan_repo
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, MONOREPO, ROOT, write_files
 
 IMPORTS = [
     ("python", "shop/cart.py", "shop/payments/gateway.py"),
@@ -183,3 +183,16 @@ def test_a_standard_library_import_resolves_in_the_repository_only_within_the_im
     assert ("docs/examples/bad.py", "ext:stdlib:logging", "external") in edges
     assert ("tests/data/ns/pkg/use.py", "tests/data/ns/pkg/logging/__init__.py", "import") in edges
     assert ("docs/examples/bad.py", "tests/data/ns/pkg/tool/__init__.py", "import") in edges  # not a stdlib name
+
+
+def test_a_monorepo_imports_its_packages_by_name_and_its_own_files_through_path_aliases(tmp_path: Path) -> None:
+    """Workspace packages (`@acme/ui`, its `exports` subpaths, a `main` that names built output) and tsconfig
+    aliases (`@/components/header`, in a JSONC config that extends another) are the repository's own files, not
+    external packages; a package.json that no workspace lists (a test fixture called "react") names nothing."""
+    files = scan_repo(write_files(tmp_path / "acme", MONOREPO)).files
+    texts = {f.path: f.text for f in files}
+    edges = {(e.dst, e.kind) for e in resolve_imports([parse_file(f) for f in files], set(texts), texts)
+             if e.src == "apps/web/src/app/page.tsx"}
+    assert edges == {("packages/ui/src/index.ts", "import"), ("packages/ui/src/button.tsx", "import"),
+                     ("packages/shared/src/main.ts", "import"), ("packages/shared/src/format.ts", "import"),
+                     ("apps/web/src/components/header.tsx", "import"), ("ext:react", "external")}

@@ -21,7 +21,7 @@ from onboard.errors import IndexCorrupt, IndexLocked, IndexNotFound, OnboardErro
 from onboard.models import Edge, SkippedFile
 from onboard.store.db import BULK_INDEXES, PAGE_SIZE
 from onboard.store.indexer import RANK_TOLERANCE, _collector_paused
-from tests.conftest import snapshot_project, write_files
+from tests.conftest import MONOREPO, snapshot_project, write_files
 
 FAKE_AWS = "AKIAIOSFODNN7EXAMPLE"
 
@@ -768,3 +768,29 @@ def test_a_variable_or_attribute_named_like_a_method_does_not_use_it_and_old_ind
     assert api.describe("mail", settings).notice is None
     assert not api.open_index("mail", settings).symbol_graph.has_edge("core/errors.py::ValidationError.text",
                                                                      "mail/message.py::EmailMessage.message")
+
+
+def test_a_monorepo_reindex_links_a_package_entry_that_appears_and_follows_a_changed_alias(
+        tmp_path: Path, settings: Settings) -> None:
+    """A file that appears is looked for only in the imports that could name it; a package's entry
+    (`@acme/shared` → `src/main.ts`) is named by the package, not by its file name. An edited tsconfig.json moves
+    every alias. Each incremental reindex must give the graph a full index of the same tree gives."""
+    main = "packages/shared/src/main.ts"
+    repo = write_files(tmp_path / "acme", {path: text for path, text in MONOREPO.items() if path != main})
+    api.index_repo(repo, "inc", settings, embed=False)
+    page = "apps/web/src/app/page.tsx"
+    assert (page, "ext:@acme/shared") in {(e.src, e.dst) for e in api.open_index("inc", settings).db.edges()}
+
+    write_files(repo, {main: MONOREPO[main]})
+    assert api.reindex("inc", settings, embed=False).graph == "updated"
+    api.index_repo(repo, "full", settings, embed=False)
+    edges = assert_same_graph(api.open_index("inc", settings), api.open_index("full", settings))
+    assert (page, main, "import") in {(e.src, e.dst, e.kind) for e in edges}
+
+    write_files(repo, {"apps/web/tsconfig.json": '{"compilerOptions": {"paths": {"@/*": ["./lib/*"]}}}',
+                       "apps/web/lib/components/header.tsx": MONOREPO["apps/web/src/components/header.tsx"]})
+    assert api.reindex("inc", settings, embed=False).graph == "rebuilt"
+    api.remove_index("full", settings)
+    api.index_repo(repo, "full", settings, embed=False)
+    edges = assert_same_graph(api.open_index("inc", settings), api.open_index("full", settings))
+    assert (page, "apps/web/lib/components/header.tsx", "import") in {(e.src, e.dst, e.kind) for e in edges}

@@ -19,8 +19,9 @@ from onboard.lazy import lazy_exports
 # 6: nor one across languages that cannot call each other by name (``build._CALLING_GROUPS``); 7: nor a Python
 # use of a top-level Python definition its file does not import (``build.reference_edges``); 8: nor a use that cannot
 # name a method (``x.message``, a bare Python name) of a method (``Reference.method``, which an older index re-parses);
-# 9: but a member read (``t.indices``) names a property (``Reference.attribute``, kind "property": re-parsed too).
-GRAPH_RULES = "9"
+# 9: but a member read (``t.indices``) names a property (``Reference.attribute``, kind "property": re-parsed too);
+# 10: a JS/TS import names a workspace package or a tsconfig/jsconfig path alias of the repository (``js_modules``).
+GRAPH_RULES = "10"
 # The first graph rules that read more of a use than the references stored before them held (8: ``Reference.method``,
 # 9: ``Reference.attribute`` and properties): an index made under older rules parses its files again, rather than
 # rebuilding its edges from what it stored.
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
         rollup,
     )
     from onboard.graph.export import to_dot, to_json, to_mermaid
-    from onboard.graph.resolve import probe_names, resolve_imports
+    from onboard.graph.resolve import config_file, import_probes, probe_names, resolve_imports
     from onboard.graph.symbols import symbol_graph, symbol_id, symbol_neighbourhood
     from onboard.graph.walk import RestartWalk, personalized_pagerank
 
@@ -54,7 +55,7 @@ _MODULES = {
     "onboard.graph.build": ["COMMON_NAMES", "build_file_graph", "contract", "cycle_breaking_edges", "find_cycles",
                             "neighbourhood", "package_of", "pagerank", "ranks_of", "reference_edges", "rollup"],
     "onboard.graph.export": ["to_dot", "to_json", "to_mermaid"],
-    "onboard.graph.resolve": ["probe_names", "resolve_imports"],
+    "onboard.graph.resolve": ["config_file", "import_probes", "probe_names", "resolve_imports"],
     "onboard.graph.symbols": ["symbol_graph", "symbol_id", "symbol_neighbourhood"],
     "onboard.graph.walk": ["RestartWalk", "personalized_pagerank"],
 }

@@ -10,8 +10,9 @@ from __future__ import annotations
 import posixpath
 import sys
 from collections import defaultdict
-from typing import Callable
+from typing import Callable, Iterable, Mapping
 
+from onboard.graph.js_modules import JsModules, module_config
 from onboard.models import Edge, Import, ParsedFile
 
 _STDLIB = frozenset(sys.stdlib_module_names)
@@ -89,8 +90,11 @@ def _python_in(module: str, names: tuple[str, ...], level: int, bases: tuple[str
     return f"stdlib:{top}" if top in _STDLIB else top
 
 
-def _javascript(imp: Import, repo: _Repo) -> list[str] | str:
+def _javascript(imp: Import, repo: _Repo, modules: JsModules) -> list[str] | str:
     if not imp.module.startswith("."):
+        stems = modules.candidates(imp.path, imp.module)
+        if target := repo.first([stem + suffix for stem in stems for suffix in _JS_SUFFIXES if stem + suffix]):
+            return [target]
         parts = imp.module.split("/")
         return "/".join(parts[:2]) if imp.module.startswith("@") else parts[0]
     stem = posixpath.normpath(posixpath.join(posixpath.dirname(imp.path), imp.module))
@@ -185,8 +189,21 @@ def probe_names(path: str) -> set[str] | None:
     return {stem}
 
 
-def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: dict[str, str] | None = None) -> list[Edge]:
-    """File→file import edges and file→``ext:<package>`` edges, merged by (src, dst)."""
+def config_file(path: str) -> bool:
+    """Whether the resolvers read ``path``: go.mod, and the package lists and tsconfig/jsconfig files of JS/TS."""
+    return path == "go.mod" or module_config(path)
+
+
+def import_probes(paths: Iterable[str], texts: Mapping[str, str]) -> list[set[str] | None]:
+    """``probe_names`` of each path, with the package names and path aliases that may name it
+    (``js_modules.JsModules.probe_names``) read from ``texts``, the repository's ``config_file`` texts."""
+    modules = JsModules(texts)
+    return [None if (names := probe_names(path)) is None else names | modules.probe_names(path) for path in paths]
+
+
+def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[str, str] | None = None) -> list[Edge]:
+    """File→file import edges and file→``ext:<package>`` edges, merged by (src, dst). ``texts``: the texts of
+    the repository's ``config_file`` files (go.mod's module path, JS/TS package names and path aliases)."""
     repo = _Repo(paths)
     namespaces: dict[str, list[str]] = defaultdict(list)  # C#: `using A.B;` names a namespace, not a file
     for file in parsed:
@@ -195,10 +212,11 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: dict[str, 
                 if symbol.kind == "module" and file.path not in namespaces[symbol.qualname]:
                     namespaces[symbol.qualname].append(file.path)
     go_prefix = _go_module_prefix(texts or {})
+    modules = JsModules(texts or {})
     resolvers: dict[str, Callable[[Import], list[str] | str]] = {
         "python": lambda i: _python(i, repo),
-        "javascript": lambda i: _javascript(i, repo), "typescript": lambda i: _javascript(i, repo),
-        "tsx": lambda i: _javascript(i, repo),
+        "javascript": lambda i: _javascript(i, repo, modules), "typescript": lambda i: _javascript(i, repo, modules),
+        "tsx": lambda i: _javascript(i, repo, modules),
         "c": lambda i: _c(i, repo), "cpp": lambda i: _c(i, repo),
         "go": lambda i: _go(i, repo, go_prefix),
         "java": lambda i: _dotted(i, repo, ".java"), "csharp": lambda i: namespaces.get(i.module) or _dotted(i, repo, ".cs"),

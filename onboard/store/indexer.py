@@ -24,7 +24,8 @@ from typing import Callable
 
 from onboard.config import Settings
 from onboard.errors import OnboardError
-from onboard.graph import GRAPH_RULES, needs_reparse, probe_names, ranks_of, reference_edges, resolve_imports
+from onboard.graph import (GRAPH_RULES, config_file, import_probes, needs_reparse, ranks_of, reference_edges,
+                           resolve_imports)
 from onboard.models import Edge, ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
@@ -248,11 +249,11 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
     Only the edges whose inputs changed are recomputed: those of the changed and removed files, the
     reference edges of files using a name that gained or lost a definer or whose definition changed kind or
     level (a method that became a property or a module's function: ``old_definitions``), and the import edges of the
-    files whose imports may resolve differently now that paths came or went (``probe_names``; none
-    after edits only). Where that set cannot be told (an ``__init__.py`` added or removed, go.mod, C#
-    namespaces, many files at once, a first index, ``rebuild``: edges made under older ``GRAPH_RULES``)
-    every edge is rebuilt, unchanged files' parse
-    results coming back from SQLite. PageRank is then recomputed from all edges, unless nothing
+    files whose imports may resolve differently now that paths came or went (``import_probes``; none
+    after edits only). Where that set cannot be told (an ``__init__.py`` added or removed, a ``config_file``
+    such as go.mod or a tsconfig.json changed, C# namespaces, many files at once, a first index, ``rebuild``:
+    edges made under older ``GRAPH_RULES``) every edge is rebuilt, unchanged files' parse results coming back
+    from SQLite. PageRank is then recomputed from all edges, unless nothing
     changed. Returns which of these it did (``IndexReport.graph``).
 
     Rebuilding, it calls ``meanwhile`` (SQLite work, such as a first index's ``build_indexes``) while
@@ -261,9 +262,9 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
     """
     changed = {p.path for p in parsed}
     appeared, gone = current - set(before), set(before) - current
-    texts = {"go.mod": db.file_text("go.mod")} if "go.mod" in current else {}
-    probes = [probe_names(path) for path in appeared | gone] if len(appeared | gone) <= MAX_PATHS_CHANGED else [None]
-    if (rebuild or not before or None in probes or "go.mod" in changed | gone
+    texts = {path: db.file_text(path) for path in current if config_file(path)}
+    probes = import_probes(appeared | gone, texts) if len(appeared | gone) <= MAX_PATHS_CHANGED else [None]
+    if (rebuild or not before or None in probes or any(config_file(path) for path in changed | gone)
             or any(p.language == "csharp" for p in parsed)):
         unchanged = current - changed
         all_parsed = parsed + _parsed_from_db(db, unchanged)
