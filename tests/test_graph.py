@@ -11,6 +11,7 @@ import pytest
 from onboard.graph import (build_file_graph, find_cycles, pagerank, personalized_pagerank, probe_names,
                            reference_edges, resolve_imports, rollup, symbol_graph, symbol_neighbourhood, to_dot,
                            to_json, to_mermaid)
+from onboard.graph.js_modules import JsModules
 from onboard.models import Edge, Reference, SourceFile, Symbol
 from onboard.parse import parse_file
 from onboard.scan import scan_repo
@@ -196,3 +197,15 @@ def test_a_monorepo_imports_its_packages_by_name_and_its_own_files_through_path_
     assert edges == {("packages/ui/src/index.ts", "import"), ("packages/ui/src/button.tsx", "import"),
                      ("packages/shared/src/main.ts", "import"), ("packages/shared/src/format.ts", "import"),
                      ("apps/web/src/components/header.tsx", "import"), ("ext:react", "external")}
+
+
+def test_broken_or_hostile_module_configs_resolve_nothing_and_run_nothing(tmp_path: Path) -> None:
+    """Repository text is data: a config nested past any parser's depth, of the wrong shape, or a YAML tag that
+    would call a function under an unsafe loader leaves those imports external, and nothing runs."""
+    marker = tmp_path / "ran"
+    texts = {"tsconfig.json": "[" * 100_000, "package.json": "[1, 2]",
+             "web/tsconfig.json": '{"compilerOptions": {"baseUrl": 5, "paths": {"@/*": "src/*"}}}',
+             "pnpm-workspace.yaml": f"packages: !!python/object/apply:os.system ['touch {marker}']\n"}
+    modules = JsModules(texts)
+    assert modules.packages == {} and modules.candidates("web/app.ts", "@/x") == []
+    assert not marker.exists()
