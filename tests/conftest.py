@@ -56,11 +56,15 @@ MONOREPO = {
     "tsconfig.base.json": '{\n  // shared options\n  "compilerOptions": {"strict": true, "baseUrl": ".",}\n}\n',
     "packages/ui/package.json": '{"name": "@acme/ui", "main": "dist/index.js", "exports": {".": {"types": '
                                 '"./dist/index.d.ts", "import": "./dist/index.js"}, "./button": "./src/button.tsx"}}',
-    "packages/ui/src/index.ts": 'export { Button } from "./button";\n',
+    "packages/ui/src/index.ts": 'export { Button } from "./button";\nexport type { Props } from "./props";\n',
+    "packages/ui/src/props.d.ts": "export interface Props {\n  label: string;\n}\n",
     "packages/ui/src/button.tsx": "export function Button() {\n  return null;\n}\n",
-    "packages/shared/package.json": '{"name": "@acme/shared", "main": "src/main.ts"}',
+    "packages/shared/package.json": '{"name": "@acme/shared", "main": "src/main.ts", '
+                                    '"imports": {"#internal/*": "./src/internal/*.ts"}}',
     "packages/shared/src/main.ts": 'export const VERSION = "1";\n',
-    "packages/shared/src/format.ts": "export function format(text: string) {\n  return text;\n}\n",
+    "packages/shared/src/format.ts": 'import { pad } from "#internal/pad";\n\n'
+                                     "export function format(text: string) {\n  return pad(text);\n}\n",
+    "packages/shared/src/internal/pad.ts": "export function pad(text: string) {\n  return text;\n}\n",
     "apps/web/tsconfig.json": '{"extends": "../../tsconfig.base.json", "compilerOptions": {"baseUrl": ".", '
                               '"paths": {"@/*": ["./src/*"]}}}',
     "apps/web/src/app/page.tsx": 'import { Button } from "@acme/ui";\nimport { Button as Plain } from "@acme/ui/button";\n'

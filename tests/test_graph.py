@@ -187,16 +187,20 @@ def test_a_standard_library_import_resolves_in_the_repository_only_within_the_im
 
 
 def test_a_monorepo_imports_its_packages_by_name_and_its_own_files_through_path_aliases(tmp_path: Path) -> None:
-    """Workspace packages (`@acme/ui`, its `exports` subpaths, a `main` that names built output) and tsconfig
-    aliases (`@/components/header`, in a JSONC config that extends another) are the repository's own files, not
-    external packages; a package.json that no workspace lists (a test fixture called "react") names nothing."""
+    """Workspace packages (`@acme/ui`, its `exports` subpaths, a `main` that names built output), tsconfig
+    aliases (`@/components/header`, in a JSONC config that extends another) and a package's own `#` subpath
+    imports are the repository's own files, not external packages; a package.json that no workspace lists (a test
+    fixture called "react") names nothing. A relative import finds a declaration file too."""
     files = scan_repo(write_files(tmp_path / "acme", MONOREPO)).files
     texts = {f.path: f.text for f in files}
-    edges = {(e.dst, e.kind) for e in resolve_imports([parse_file(f) for f in files], set(texts), texts)
-             if e.src == "apps/web/src/app/page.tsx"}
-    assert edges == {("packages/ui/src/index.ts", "import"), ("packages/ui/src/button.tsx", "import"),
-                     ("packages/shared/src/main.ts", "import"), ("packages/shared/src/format.ts", "import"),
-                     ("apps/web/src/components/header.tsx", "import"), ("ext:react", "external")}
+    edges = {(e.src, e.dst, e.kind) for e in resolve_imports([parse_file(f) for f in files], set(texts), texts)}
+    page = "apps/web/src/app/page.tsx"
+    assert {(dst, kind) for src, dst, kind in edges if src == page} == {
+        ("packages/ui/src/index.ts", "import"), ("packages/ui/src/button.tsx", "import"),
+        ("packages/shared/src/main.ts", "import"), ("packages/shared/src/format.ts", "import"),
+        ("apps/web/src/components/header.tsx", "import"), ("ext:react", "external")}
+    assert ("packages/shared/src/format.ts", "packages/shared/src/internal/pad.ts", "import") in edges
+    assert ("packages/ui/src/index.ts", "packages/ui/src/props.d.ts", "import") in edges
 
 
 def test_broken_or_hostile_module_configs_resolve_nothing_and_run_nothing(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, TypeVar
 
 import rapidjson
 import yaml
@@ -34,6 +34,7 @@ _MAX_EXTENDS = 8  # a chain longer than this is a loop
 _JSONC = rapidjson.PM_COMMENTS | rapidjson.PM_TRAILING_COMMAS  # tsconfig's JSON: comments and trailing commas
 _MAX_YAML = 64_000  # characters: a pnpm-workspace.yaml is a short list, and a YAML parser is slow on a long text
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_T = TypeVar("_T")
 
 
 def module_config(path: str) -> bool:
@@ -127,6 +128,35 @@ def _member(folder: str, members: list[tuple[str, re.Pattern[str], bool]]) -> bo
     return matched
 
 
+def _aliases(folder: str, table: dict) -> list[tuple[str, list[str]]]:
+    """An alias table (tsconfig ``paths``, package.json ``imports``) with its targets as repository paths."""
+    aliases = []
+    for pattern, value in table.items():
+        joined = [_join(folder, t) for t in _export_targets(value)]
+        aliases.append((pattern, [t for t in joined if t is not None]))
+    return aliases
+
+
+def _aliased(aliases: list[tuple[str, list[str]]], module: str) -> list[str]:
+    """The targets of the alias matching ``module`` with the longest prefix (TypeScript and Node try no other)."""
+    matches = [(len(pattern.partition("*")[0]), targets, star) for pattern, targets in aliases
+               if (star := _wildcard(pattern, module)) is not None]
+    if not matches:
+        return []
+    _, targets, star = max(matches, key=lambda m: m[0])
+    return [t.replace("*", star, 1) for t in targets]
+
+
+def _nearest(by_folder: Mapping[str, _T], path: str) -> _T | None:
+    """The value of the folder nearest above ``path`` that has one: the config that applies to a file."""
+    folder = posixpath.dirname(path)
+    while folder not in by_folder:
+        if not folder:
+            return None
+        folder = posixpath.dirname(folder)
+    return by_folder[folder]
+
+
 @dataclass
 class _Package:
     folder: str
@@ -158,6 +188,11 @@ class JsModules:
             folder = posixpath.dirname(path)
             if folder in roots or _member(folder, members):
                 self._add_package(folder, configs[path])
+        # Node's subpath imports (``"imports": {"#utils/*": "./src/utils/*.js"}``), private to each package
+        self.private: dict[str, list[tuple[str, list[str]]]] = {
+            posixpath.dirname(path): _aliases(posixpath.dirname(path), config["imports"])
+            for path, config in configs.items()
+            if posixpath.basename(path) == "package.json" and isinstance(config.get("imports"), dict)}
         self.compilers: dict[str, _Compiler] = {}
         for path in texts:
             if posixpath.basename(path) in _COMPILER_CONFIGS:
@@ -207,34 +242,19 @@ class JsModules:
         if isinstance(options.get("baseUrl"), str):
             base = _join(folder, options["baseUrl"])
         paths = inherited.paths
-        if isinstance(options.get("paths"), dict):
-            relative_to = base if base is not None else folder  # TypeScript 4.1+: the config's folder without baseUrl
-            paths = []
-            for pattern, targets in options["paths"].items():
-                if isinstance(targets, list):
-                    joined = [_join(relative_to, t) for t in targets if isinstance(t, str)]
-                    paths.append((pattern, [t for t in joined if t is not None]))
+        if isinstance(options.get("paths"), dict):  # TypeScript 4.1+: relative to the config's folder without baseUrl
+            paths = _aliases(base if base is not None else folder,
+                             {pattern: targets for pattern, targets in options["paths"].items() if isinstance(targets, list)})
         return _Compiler(base, paths)
-
-    def _compiler_of(self, importer: str) -> _Compiler | None:
-        folder = posixpath.dirname(importer)
-        while True:
-            if folder in self.compilers:
-                return self.compilers[folder]
-            if not folder:
-                return None
-            folder = posixpath.dirname(folder)
 
     def candidates(self, importer: str, module: str) -> list[str]:
         """Repository path stems a non-relative import of ``importer`` may mean, best first (none: external)."""
+        if module.startswith("#"):  # a subpath import names a file of the importer's own package only
+            return [_stem(f) for f in _aliased(_nearest(self.private, importer) or [], module)]
+        compiler = _nearest(self.compilers, importer)
         found: list[str] = []
-        compiler = self._compiler_of(importer)
         if compiler is not None:
-            matches = [(len(pattern.partition("*")[0]), targets, star) for pattern, targets in compiler.paths
-                       if (star := _wildcard(pattern, module)) is not None]
-            if matches:  # TypeScript tries the targets of the pattern with the longest prefix only
-                _, targets, star = max(matches, key=lambda m: m[0])
-                found += [t.replace("*", star, 1) for t in targets]
+            found += _aliased(compiler.paths, module)
             if compiler.base is not None:
                 found.append(posixpath.join(compiler.base, module))
         parts = module.split("/")
@@ -256,8 +276,8 @@ class JsModules:
         the names of the packages holding it, and the aliases whose targets could reach it."""
         names = {name for name, package in self.packages.items()
                  if not package.folder or path.startswith(package.folder + "/")}
-        for compiler in self.compilers.values():
-            for pattern, targets in compiler.paths:
+        for aliases in [c.paths for c in self.compilers.values()] + list(self.private.values()):
+            for pattern, targets in aliases:
                 if any(_wildcard(_stem(t), _stem(path)) is not None for t in targets):
                     names.add(pattern.partition("*")[0] or pattern)
         return {n for n in names if n}

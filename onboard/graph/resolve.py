@@ -17,7 +17,7 @@ from onboard.models import Edge, Import, ParsedFile
 
 _STDLIB = frozenset(sys.stdlib_module_names)
 _JS_SUFFIXES = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", "/index.ts", "/index.tsx", "/index.js",
-                "/index.jsx")
+                "/index.jsx", ".d.ts", "/index.d.ts")  # declaration files last: a type-only module
 
 
 class _Repo:
