@@ -67,9 +67,12 @@ MONOREPO = {
     "packages/shared/src/internal/pad.ts": "export function pad(text: string) {\n  return text;\n}\n",
     "apps/web/tsconfig.json": '{"extends": "../../tsconfig.base.json", "compilerOptions": {"baseUrl": ".", '
                               '"paths": {"@/*": ["./src/*"]}}}',
-    "apps/web/src/app/page.tsx": 'import { Button } from "@acme/ui";\nimport { Button as Plain } from "@acme/ui/button";\n'
-                                 'import { VERSION } from "@acme/shared";\nimport { format } from "@acme/shared/format";\n'
-                                 'import { Header } from "@/components/header";\nimport React from "react";\n\n'
+    "apps/web/src/app/page.tsx": 'import { Button } from "@acme/ui";\n'
+                                 'import { Button as Plain } from "@acme/ui/button";\n'
+                                 'import { VERSION } from "@acme/shared";\n'
+                                 'import { format } from "@acme/shared/format";\n'
+                                 'import { Header } from "@/components/header";\n'
+                                 'import React from "react";\n\n'
                                  "export default function Page() {\n  return format(VERSION);\n}\n",
     "apps/web/src/components/header.tsx": "export function Header() {\n  return null;\n}\n",
     "tests/fixtures/react/package.json": '{"name": "react", "main": "index.js"}',

@@ -188,11 +188,12 @@ class JsModules:
             folder = posixpath.dirname(path)
             if folder in roots or _member(folder, members):
                 self._add_package(folder, configs[path])
-        # Node's subpath imports (``"imports": {"#utils/*": "./src/utils/*.js"}``), private to each package
+        # Node's subpath imports (``"imports": {"#utils/*": "./src/utils/*.js"}``): those of the package.json nearest
+        # above the importer, which need not be a workspace's
         self.private: dict[str, list[tuple[str, list[str]]]] = {
-            posixpath.dirname(path): _aliases(posixpath.dirname(path), config["imports"])
-            for path, config in configs.items()
-            if posixpath.basename(path) == "package.json" and isinstance(config.get("imports"), dict)}
+            posixpath.dirname(path): (_aliases(posixpath.dirname(path), config["imports"])
+                                      if isinstance(config.get("imports"), dict) else [])
+            for path, config in configs.items() if posixpath.basename(path) == "package.json"}
         self.compilers: dict[str, _Compiler] = {}
         for path in texts:
             if posixpath.basename(path) in _COMPILER_CONFIGS:
@@ -243,8 +244,8 @@ class JsModules:
             base = _join(folder, options["baseUrl"])
         paths = inherited.paths
         if isinstance(options.get("paths"), dict):  # TypeScript 4.1+: relative to the config's folder without baseUrl
-            paths = _aliases(base if base is not None else folder,
-                             {pattern: targets for pattern, targets in options["paths"].items() if isinstance(targets, list)})
+            listed = {pattern: targets for pattern, targets in options["paths"].items() if isinstance(targets, list)}
+            paths = _aliases(base if base is not None else folder, listed)
         return _Compiler(base, paths)
 
     def candidates(self, importer: str, module: str) -> list[str]:
