@@ -213,3 +213,26 @@ def test_broken_or_hostile_module_configs_resolve_nothing_and_run_nothing(tmp_pa
     modules = JsModules(texts)
     assert modules.packages == {} and modules.candidates("web/app.ts", "@/x") == []
     assert not marker.exists()
+
+
+def test_a_go_monorepo_resolves_each_import_by_the_module_whose_path_it_extends_most(tmp_path: Path) -> None:
+    """A repository of several Go modules has a go.mod per module: an import belongs to the longest module path it
+    extends, in that module's folder. A go.mod under testdata is no module of the build."""
+    go = "package {}\n\nfunc F() {{}}\n"
+    root = write_files(tmp_path / "mono", {
+        "go.mod": "module example.com/mono\n\ngo 1.22\n",
+        "pkg/log/log.go": go.format("log"),
+        "services/api/go.mod": "module example.com/mono/services/api\n",
+        "services/api/handlers/h.go": go.format("handlers"),
+        "libs/util/go.mod": 'module "example.com/util"\n',
+        "libs/util/strs/strs.go": go.format("strs"),
+        "tools/testdata/go.mod": "module example.com/util/strs\n",
+        "tools/testdata/fake.go": go.format("strs"),
+        "services/api/main.go": 'package main\n\nimport (\n\t"example.com/mono/pkg/log"\n\t"example.com/mono/services/'
+                                'api/handlers"\n\t"example.com/util/strs"\n)\n\nfunc main() {\n\tlog.F()\n}\n',
+    })
+    files = scan_repo(root).files
+    texts = {f.path: f.text for f in files}
+    edges = resolve_imports([parse_file(f) for f in files], set(texts), texts)
+    assert {e.dst for e in edges if e.src == "services/api/main.go"} == {
+        "pkg/log/log.go", "services/api/handlers/h.go", "libs/util/strs/strs.go"}

@@ -114,10 +114,11 @@ def _c(imp: Import, repo: _Repo) -> list[str] | str:
     return [] if imp.level else imp.module.split("/")[0].removesuffix(".h")
 
 
-def _go(imp: Import, repo: _Repo, module_prefix: str) -> list[str] | str:
-    if module_prefix and (imp.module == module_prefix or imp.module.startswith(module_prefix + "/")):
-        package_dir = imp.module[len(module_prefix):].strip("/")
-        return [p for p in repo.dirs.get(package_dir, []) if p.endswith(".go") and not p.endswith("_test.go")]
+def _go(imp: Import, repo: _Repo, modules: list[tuple[str, str]]) -> list[str] | str:
+    for module, folder in modules:
+        if imp.module == module or imp.module.startswith(module + "/"):
+            package_dir = posixpath.join(folder, imp.module[len(module):].strip("/")).strip("/")
+            return [p for p in repo.dirs.get(package_dir, []) if p.endswith(".go") and not p.endswith("_test.go")]
     parts = imp.module.split("/")
     return "/".join(parts[:3]) if "." in parts[0] else f"stdlib:{parts[0]}"
 
@@ -157,11 +158,17 @@ def _ruby(imp: Import, repo: _Repo) -> list[str] | str:
     return [t] if (t := repo.first([f"lib/{name}", name])) else imp.module.split("/")[0]
 
 
-def _go_module_prefix(texts: dict[str, str]) -> str:
-    for line in texts.get("go.mod", "").splitlines():
-        if line.startswith("module "):
-            return line.split()[1]
-    return ""
+def _go_modules(texts: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(module path, folder) of each go.mod, the longest module path first, then the shallowest folder: a
+    monorepo's nested modules (or a go.work's) each own their folder, and an import names the longest match."""
+    found = []
+    for path, text in texts.items():
+        if posixpath.basename(path) == "go.mod":
+            module = next((line.split()[1].strip('"') for line in text.splitlines()
+                           if line.startswith("module ") and len(line.split()) > 1), None)
+            if module:
+                found.append((module, posixpath.dirname(path)))
+    return sorted(found, key=lambda m: (-len(m[0]), m[1].count("/"), m[1]))
 
 
 _INDEX_STEMS = frozenset({"index", "mod"})  # JS/TS `dir/index.ts` and Rust `dir/mod.rs` are found by the folder's name
@@ -190,8 +197,11 @@ def probe_names(path: str) -> set[str] | None:
 
 
 def config_file(path: str) -> bool:
-    """Whether the resolvers read ``path``: go.mod, and the package lists and tsconfig/jsconfig files of JS/TS."""
-    return path == "go.mod" or module_config(path)
+    """Whether the resolvers read ``path``: go.mod files, and the package lists and tsconfig/jsconfig files of JS/TS.
+    Go builds no ``testdata`` or ``vendor`` folder's module: their go.mod files name nothing here."""
+    if posixpath.basename(path) == "go.mod":
+        return not {"testdata", "vendor"} & set(path.split("/"))
+    return module_config(path)
 
 
 def import_probes(paths: Iterable[str], texts: Mapping[str, str]) -> list[set[str] | None]:
@@ -203,7 +213,7 @@ def import_probes(paths: Iterable[str], texts: Mapping[str, str]) -> list[set[st
 
 def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[str, str] | None = None) -> list[Edge]:
     """File→file import edges and file→``ext:<package>`` edges, merged by (src, dst). ``texts``: the texts of
-    the repository's ``config_file`` files (go.mod's module path, JS/TS package names and path aliases)."""
+    the repository's ``config_file`` files (go.mod module paths, JS/TS package names and path aliases)."""
     repo = _Repo(paths)
     namespaces: dict[str, list[str]] = defaultdict(list)  # C#: `using A.B;` names a namespace, not a file
     for file in parsed:
@@ -211,14 +221,14 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[st
             for symbol in file.symbols:
                 if symbol.kind == "module" and file.path not in namespaces[symbol.qualname]:
                     namespaces[symbol.qualname].append(file.path)
-    go_prefix = _go_module_prefix(texts or {})
-    modules = JsModules(texts or {})
+    texts = {path: text for path, text in (texts or {}).items() if config_file(path)}
+    go_modules, modules = _go_modules(texts), JsModules(texts)
     resolvers: dict[str, Callable[[Import], list[str] | str]] = {
         "python": lambda i: _python(i, repo),
         "javascript": lambda i: _javascript(i, repo, modules), "typescript": lambda i: _javascript(i, repo, modules),
         "tsx": lambda i: _javascript(i, repo, modules),
         "c": lambda i: _c(i, repo), "cpp": lambda i: _c(i, repo),
-        "go": lambda i: _go(i, repo, go_prefix),
+        "go": lambda i: _go(i, repo, go_modules),
         "java": lambda i: _dotted(i, repo, ".java"), "csharp": lambda i: namespaces.get(i.module) or _dotted(i, repo, ".cs"),
         "rust": lambda i: _rust(i, repo), "ruby": lambda i: _ruby(i, repo),
     }
