@@ -794,3 +794,20 @@ def test_a_monorepo_reindex_links_a_package_entry_that_appears_and_follows_a_cha
     api.index_repo(repo, "full", settings, embed=False)
     edges = assert_same_graph(api.open_index("inc", settings), api.open_index("full", settings))
     assert (page, "apps/web/lib/components/header.tsx", "import") in {(e.src, e.dst, e.kind) for e in edges}
+
+
+def test_a_rust_crate_root_that_appears_is_linked_by_the_crate_name_incrementally(
+        tmp_path: Path, settings: Settings) -> None:
+    """`use acme_core::Ledger` names `crates/core/src/lib.rs` by the crate's name, not the file's: the reindex that
+    adds the file must look for its users by that name too, and give the graph a full index gives."""
+    repo = write_files(tmp_path / "acme", {
+        "crates/core/Cargo.toml": '[package]\nname = "acme-core"\n',
+        "crates/app/Cargo.toml": '[package]\nname = "app"\n',
+        "crates/app/src/main.rs": "use acme_core::Ledger;\n\nfn main() {\n    let _ = Ledger;\n}\n",
+    })
+    api.index_repo(repo, "inc", settings, embed=False)
+    write_files(repo, {"crates/core/src/lib.rs": "pub struct Ledger;\n"})
+    assert api.reindex("inc", settings, embed=False).graph == "updated"
+    api.index_repo(repo, "full", settings, embed=False)
+    edges = assert_same_graph(api.open_index("inc", settings), api.open_index("full", settings))
+    assert ("crates/app/src/main.rs", "crates/core/src/lib.rs", "import") in {(e.src, e.dst, e.kind) for e in edges}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import sys
+import tomllib
 from collections import defaultdict
 from typing import Callable, Iterable, Mapping
 
@@ -16,6 +17,7 @@ from onboard.graph.js_modules import JsModules, module_config
 from onboard.models import Edge, Import, ParsedFile
 
 _STDLIB = frozenset(sys.stdlib_module_names)
+_MAX_MANIFEST = 256_000  # characters: a Cargo.toml is short; tomllib is pure Python
 _JS_SUFFIXES = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", "/index.ts", "/index.tsx", "/index.js",
                 "/index.jsx", ".d.ts", "/index.d.ts")  # declaration files last: a type-only module
 
@@ -134,21 +136,51 @@ def _dotted(imp: Import, repo: _Repo, extension: str) -> list[str] | str:
     return parts[0]
 
 
-def _rust(imp: Import, repo: _Repo) -> list[str] | str:
+def _rust_file(base: str, parts: list[str], repo: _Repo) -> str | None:
+    """The file of the longest module path ``parts`` names below ``base`` (``a::b::C`` → ``a/b.rs`` or ``a.rs``)."""
+    for size in range(len(parts), 0, -1):
+        stem = posixpath.join(base, *parts[:size])
+        if target := repo.first([f"{stem}.rs", f"{stem}/mod.rs"]):
+            return target
+    return None
+
+
+def _rust(imp: Import, repo: _Repo, crates: Mapping[str, str]) -> list[str] | str:
     here = posixpath.dirname(imp.path)
     if imp.level:  # `mod x;`
         stem = posixpath.join(here, imp.module)
         return [t] if (t := repo.first([f"{stem}.rs", f"{stem}/mod.rs"])) else []
-    parts = imp.module.replace("{", " ").split("::")
-    head = parts[0].strip()
+    parts = [p.strip() for p in imp.module.replace("{", " ").split("::")]
+    head = parts[0]
     if head in {"crate", "self", "super"}:
         base = "src" if head == "crate" else here if head == "self" else posixpath.dirname(here)
-        for size in range(len(parts) - 1, 0, -1):
-            stem = posixpath.join(base, *[p.strip() for p in parts[1:size + 1]])
-            if target := repo.first([f"{stem}.rs", f"{stem}/mod.rs"]):
-                return [target]
-        return []
+        return [t] if (t := _rust_file(base, parts[1:], repo)) else []
+    if head in crates:  # another crate of the workspace: its modules, or its root file for what that defines
+        root = crates[head]
+        target = _rust_file(posixpath.dirname(root), parts[1:], repo) or repo.first([root])
+        return [target] if target else []
     return "stdlib:" + head if head in {"std", "core", "alloc"} else head
+
+
+def _rust_crates(texts: Mapping[str, str]) -> dict[str, str]:
+    """Each workspace crate's name as code writes it (``acme-core`` → ``acme_core``, or its ``[lib] name``) → its
+    library's root file (``[lib] path``, else ``src/lib.rs`` beside its Cargo.toml). tomllib: the standard library's."""
+    crates: dict[str, str] = {}
+    for path, text in texts.items():
+        if posixpath.basename(path) != "Cargo.toml" or len(text) > _MAX_MANIFEST:
+            continue
+        try:
+            manifest = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, RecursionError):
+            continue
+        package, lib = manifest.get("package"), manifest.get("lib")
+        lib = lib if isinstance(lib, dict) else {}
+        name = lib.get("name") or (package.get("name") if isinstance(package, dict) else None)
+        root = lib.get("path") if isinstance(lib.get("path"), str) else "src/lib.rs"
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), root))
+        if isinstance(name, str) and name and not joined.startswith(".."):
+            crates.setdefault(name.replace("-", "_"), joined)
+    return crates
 
 
 def _ruby(imp: Import, repo: _Repo) -> list[str] | str:
@@ -197,18 +229,26 @@ def probe_names(path: str) -> set[str] | None:
 
 
 def config_file(path: str) -> bool:
-    """Whether the resolvers read ``path``: go.mod files, and the package lists and tsconfig/jsconfig files of JS/TS.
-    Go builds no ``testdata`` or ``vendor`` folder's module: their go.mod files name nothing here."""
-    if posixpath.basename(path) == "go.mod":
-        return not {"testdata", "vendor"} & set(path.split("/"))
+    """Whether the resolvers read ``path``: go.mod and Cargo.toml files, and the package lists and tsconfig/jsconfig
+    files of JS/TS. No ``testdata``, ``vendor`` or ``target`` folder's module is built: their manifests name nothing."""
+    if posixpath.basename(path) in ("go.mod", "Cargo.toml"):
+        return not {"testdata", "vendor", "target"} & set(path.split("/"))
     return module_config(path)
 
 
 def import_probes(paths: Iterable[str], texts: Mapping[str, str]) -> list[set[str] | None]:
     """``probe_names`` of each path, with the package names and path aliases that may name it
     (``js_modules.JsModules.probe_names``) read from ``texts``, the repository's ``config_file`` texts."""
-    modules = JsModules(texts)
-    return [None if (names := probe_names(path)) is None else names | modules.probe_names(path) for path in paths]
+    modules, crates = JsModules(texts), _rust_crates(texts)
+    return [None if (names := probe_names(path)) is None else
+            names | modules.probe_names(path) | {c for c, root in crates.items() if _holds(root, path)}
+            for path in paths]
+
+
+def _holds(root: str, path: str) -> bool:
+    """Whether ``path`` lies in the folder of a crate's root file (its ``src``): a file the crate's name may reach."""
+    folder = posixpath.dirname(root)
+    return not folder or path.startswith(folder + "/")
 
 
 def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[str, str] | None = None) -> list[Edge]:
@@ -222,7 +262,7 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[st
                 if symbol.kind == "module" and file.path not in namespaces[symbol.qualname]:
                     namespaces[symbol.qualname].append(file.path)
     texts = {path: text for path, text in (texts or {}).items() if config_file(path)}
-    go_modules, modules = _go_modules(texts), JsModules(texts)
+    go_modules, modules, crates = _go_modules(texts), JsModules(texts), _rust_crates(texts)
     resolvers: dict[str, Callable[[Import], list[str] | str]] = {
         "python": lambda i: _python(i, repo),
         "javascript": lambda i: _javascript(i, repo, modules), "typescript": lambda i: _javascript(i, repo, modules),
@@ -230,7 +270,7 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[st
         "c": lambda i: _c(i, repo), "cpp": lambda i: _c(i, repo),
         "go": lambda i: _go(i, repo, go_modules),
         "java": lambda i: _dotted(i, repo, ".java"), "csharp": lambda i: namespaces.get(i.module) or _dotted(i, repo, ".cs"),
-        "rust": lambda i: _rust(i, repo), "ruby": lambda i: _ruby(i, repo),
+        "rust": lambda i: _rust(i, repo, crates), "ruby": lambda i: _ruby(i, repo),
     }
     weights: dict[tuple[str, str, str], float] = defaultdict(float)
     for file in parsed:
