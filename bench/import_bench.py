@@ -1,13 +1,15 @@
-"""JavaScript/TypeScript imports that name the repository's own code by a package name or a path alias.
+"""Imports that name the repository's own code by a package, crate or module name, or by a path alias.
 
-A monorepo's packages import each other by their package.json names, and apps import through tsconfig's
-``paths`` (``@/components/...``); ``onboard/graph/js_modules.py`` reads those configurations. Per source tree this
-prints, for its JS/TS files, the import edges that land on a repository file and those left to external
-packages, with the configurations read and, as the reference in the same run, with relative paths alone (what
-the resolver did before), plus the seconds each resolution of the whole tree took (best of three).
+A monorepo's JS/TS packages import each other by their package.json names, apps import through tsconfig's
+``paths`` (``@/components/...``), a Cargo workspace's crates ``use`` each other by crate name, and a Go
+repository may hold several go.mod modules; ``onboard/graph/resolve.py`` and ``js_modules.py`` read those
+manifests. Per source tree this prints, for its JS/TS, Rust and Go files, the import edges that land on a
+repository file and those left to external packages, with the manifests read and, as the reference in the same
+run, with only the top-level go.mod (what the resolver read before), plus the seconds each resolution of the
+whole tree took (best of three).
 
-Default trees: PyPI sdists that ship JS/TS sources, downloaded once under .corpus/pypi (JupyterLab: a yarn
-workspace; Panel: a tsconfig whose aliases point into node_modules, which must stay external). Or pass folders.
+Default trees: PyPI sdists downloaded once under .corpus/pypi: JupyterLab (a yarn workspace), Panel (a tsconfig
+whose aliases point into node_modules, which must stay external), Ruff (a Cargo workspace). Or pass folders.
 
     python bench/import_bench.py [FOLDER ...]
 """
@@ -28,8 +30,8 @@ from onboard.models import Edge  # noqa: E402
 from onboard.parse import parse_file  # noqa: E402
 from onboard.scan import scan_repo  # noqa: E402
 
-SDISTS = ("jupyterlab==4.6.6", "panel==1.10.0")
-JS = frozenset({"javascript", "typescript", "tsx"})
+SDISTS = ("jupyterlab==4.6.6", "panel==1.10.0", "ruff==0.17.6")
+LANGUAGES = frozenset({"javascript", "typescript", "tsx", "rust", "go"})
 
 
 def resolved(parsed: list, paths: set[str], texts: dict[str, str]) -> tuple[list[Edge], float]:
@@ -43,13 +45,13 @@ def resolved(parsed: list, paths: set[str], texts: dict[str, str]) -> tuple[list
 
 def report(root: Path) -> None:
     files = scan_repo(root).files
-    js = {f.path for f in files if f.language in JS}
+    js = {f.path for f in files if f.language in LANGUAGES}
     parsed = [parse_file(f) for f in files]
     paths = {f.path for f in files}
     configs = {f.path: f.text for f in files if config_file(f.path)}
-    print(f"\n== {root.name}: {len(js)} JS/TS files, {len(configs)} configuration files read")
-    runs = {"with package names and aliases": resolved(parsed, paths, configs),
-            "relative paths only (reference)": resolved(parsed, paths, {})}
+    print(f"\n== {root.name}: {len(js)} JS/TS, Rust and Go files, {len(configs)} manifests read")
+    runs = {"with names, aliases and modules": resolved(parsed, paths, configs),
+            "top go.mod only (reference)": resolved(parsed, paths, {p: t for p, t in configs.items() if p == "go.mod"})}
     for label, (edges, seconds) in runs.items():
         inner = [e for e in edges if e.src in js and e.kind == "import"]
         outer = Counter(e.dst for e in edges if e.src in js and e.kind == "external")

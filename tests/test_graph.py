@@ -240,18 +240,22 @@ def test_a_go_monorepo_resolves_each_import_by_the_module_whose_path_it_extends_
 
 def test_a_rust_workspace_crate_uses_another_by_its_name(tmp_path: Path) -> None:
     """The crates of a Cargo workspace `use` each other by crate name (`acme-core` is written `acme_core`): a path
-    reaches the module file it names, or the crate's root file for what that defines; other crates stay external."""
+    reaches the module file it names, or the crate's root file for what that defines (also under a new name, `use
+    acme_core as core_crate`); a path from a module the file declares (`mod screen;`, `use screen::Screen`) is
+    that module's; other crates stay external."""
     root = write_files(tmp_path / "acme", {
         "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n',
         "crates/core/Cargo.toml": '[package]\nname = "acme-core"\nversion = "0.1.0"\n',
         "crates/core/src/lib.rs": "pub mod money;\n\npub struct Ledger;\n",
         "crates/core/src/money.rs": "pub struct Money(pub i64);\n",
         "crates/app/Cargo.toml": '[package]\nname = "app"\n\n[dependencies]\nacme-core = { path = "../core" }\n',
-        "crates/app/src/main.rs": "use acme_core::money::Money;\nuse acme_core::Ledger;\nuse serde::Serialize;\n\n"
-                                  "fn main() {\n    let _ = (Money(1), Ledger);\n}\n",
+        "crates/app/src/screen.rs": "pub struct Screen;\n",
+        "crates/app/src/main.rs": "mod screen;\n\nuse acme_core::money::Money;\nuse acme_core as core_crate;\n"
+                                  "use screen::Screen;\nuse serde::Serialize;\n\n"
+                                  "fn main() {\n    let _ = (Money(1), core_crate::Ledger);\n}\n",
     })
     files = scan_repo(root).files
     texts = {f.path: f.text for f in files}
     edges = resolve_imports([parse_file(f) for f in files], set(texts), texts)
     assert {e.dst for e in edges if e.src == "crates/app/src/main.rs"} == {
-        "crates/core/src/money.rs", "crates/core/src/lib.rs", "ext:serde"}
+        "crates/core/src/money.rs", "crates/core/src/lib.rs", "crates/app/src/screen.rs", "ext:serde"}

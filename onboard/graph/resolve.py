@@ -8,6 +8,7 @@ and takes the first that exists. What does not resolve is an external dependency
 from __future__ import annotations
 
 import posixpath
+import re
 import sys
 import tomllib
 from collections import defaultdict
@@ -18,6 +19,7 @@ from onboard.models import Edge, Import, ParsedFile
 
 _STDLIB = frozenset(sys.stdlib_module_names)
 _MAX_MANIFEST = 256_000  # characters: a Cargo.toml is short; tomllib is pure Python
+_RUST_RENAME = re.compile(r"\s+as\s+\w+\s*$")  # `use ruff_python_ast as ast;` names ruff_python_ast
 _JS_SUFFIXES = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", "/index.ts", "/index.tsx", "/index.js",
                 "/index.jsx", ".d.ts", "/index.d.ts")  # declaration files last: a type-only module
 
@@ -150,7 +152,7 @@ def _rust(imp: Import, repo: _Repo, crates: Mapping[str, str]) -> list[str] | st
     if imp.level:  # `mod x;`
         stem = posixpath.join(here, imp.module)
         return [t] if (t := repo.first([f"{stem}.rs", f"{stem}/mod.rs"])) else []
-    parts = [p.strip() for p in imp.module.replace("{", " ").split("::")]
+    parts = [p.strip() for p in _RUST_RENAME.sub("", imp.module).replace("{", " ").split("::")]
     head = parts[0]
     if head in {"crate", "self", "super"}:
         base = "src" if head == "crate" else here if head == "self" else posixpath.dirname(here)
@@ -159,6 +161,12 @@ def _rust(imp: Import, repo: _Repo, crates: Mapping[str, str]) -> list[str] | st
         root = crates[head]
         target = _rust_file(posixpath.dirname(root), parts[1:], repo) or repo.first([root])
         return [target] if target else []
+    # a module this file declares (`mod render;` then `use render::Renderer;`): its children sit beside a
+    # lib.rs, main.rs or mod.rs, and in a folder of the file's own name otherwise
+    stem, _ = posixpath.splitext(posixpath.basename(imp.path))
+    own = here if stem in ("lib", "main", "mod") else posixpath.join(here, stem)
+    if local := _rust_file(own, parts, repo):
+        return [local]
     return "stdlib:" + head if head in {"std", "core", "alloc"} else head
 
 
