@@ -259,3 +259,23 @@ def test_a_rust_workspace_crate_uses_another_by_its_name(tmp_path: Path) -> None
     edges = resolve_imports([parse_file(f) for f in files], set(texts), texts)
     assert {e.dst for e in edges if e.src == "crates/app/src/main.rs"} == {
         "crates/core/src/money.rs", "crates/core/src/lib.rs", "crates/app/src/screen.rs", "ext:serde"}
+
+
+def test_a_php_class_is_found_where_composers_psr4_autoload_puts_it(tmp_path: Path) -> None:
+    """`App\\Models\\User` lives in `app/Models/User.php` because composer.json maps `App\\` to `app/`; a `use`
+    names what it imports, not its alias, and a group `use A\\{B}` names `A\\B`. Before, PHP imports made no edge."""
+    php = "<?php\nnamespace {};\n\nclass {} {{}}\n"
+    root = write_files(tmp_path / "shop", {
+        "composer.json": '{"autoload": {"psr-4": {"App\\\\": "app/"}}, "autoload-dev": {"psr-4": {"Tests\\\\": "tests/"}}}',
+        "app/Models/User.php": php.format("App\\Models", "User"),
+        "app/Models/Post.php": php.format("App\\Models", "Post"),
+        "tests/Feature/UserTest.php": "<?php\nnamespace Tests\\Feature;\n\nuse App\\Models\\User;\n",
+        "app/Http/Controllers/UserController.php": "<?php\nnamespace App\\Http\\Controllers;\n\nuse App\\Models\\User;\n"
+                                                   "use App\\Models\\{Post};\nuse Illuminate\\Support\\Str as S;\n",
+    })
+    files = scan_repo(root).files
+    texts = {f.path: f.text for f in files}
+    edges = {(e.src, e.dst) for e in resolve_imports([parse_file(f) for f in files], set(texts), texts)}
+    assert {dst for src, dst in edges if src == "app/Http/Controllers/UserController.php"} == {
+        "app/Models/User.php", "app/Models/Post.php", "ext:Illuminate"}
+    assert ("tests/Feature/UserTest.php", "app/Models/User.php") in edges

@@ -7,6 +7,7 @@ and takes the first that exists. What does not resolve is an external dependency
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 import sys
@@ -191,6 +192,37 @@ def _rust_crates(texts: Mapping[str, str]) -> dict[str, str]:
     return crates
 
 
+def _php_roots(texts: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(namespace prefix as dotted words, folder) of each composer.json's PSR-4 autoload map (``"App\\": "app/"``,
+    dev maps too), the longest prefix first: the autoloader's own rule for which file holds a class."""
+    roots = []
+    for path, text in texts.items():
+        if posixpath.basename(path) != "composer.json":
+            continue
+        try:
+            manifest = json.loads(text)
+        except (ValueError, RecursionError):
+            continue
+        for section in ("autoload", "autoload-dev"):
+            table = manifest.get(section) if isinstance(manifest, dict) else None
+            mapping = table.get("psr-4") if isinstance(table, dict) else None
+            for prefix, folders in (mapping.items() if isinstance(mapping, dict) else ()):
+                for folder in [folders] if isinstance(folders, str) else folders if isinstance(folders, list) else []:
+                    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), str(folder)))
+                    if not joined.startswith(".."):
+                        roots.append((prefix.replace("\\", ".").strip("."), "" if joined == "." else joined))
+    return sorted(roots, key=lambda root: -len(root[0]))
+
+
+def _php(imp: Import, repo: _Repo, roots: list[tuple[str, str]]) -> list[str] | str:
+    for prefix, folder in roots:
+        if not prefix or imp.module.startswith(prefix + "."):
+            rest = imp.module[len(prefix):].strip(".").split(".")
+            if target := repo.first([posixpath.join(folder, *rest) + ".php"]):
+                return [target]
+    return _dotted(imp, repo, ".php")
+
+
 def _ruby(imp: Import, repo: _Repo) -> list[str] | str:
     name = imp.module if imp.module.endswith(".rb") else imp.module + ".rb"
     if imp.level:
@@ -237,9 +269,10 @@ def probe_names(path: str) -> set[str] | None:
 
 
 def config_file(path: str) -> bool:
-    """Whether the resolvers read ``path``: go.mod and Cargo.toml files, and the package lists and tsconfig/jsconfig
-    files of JS/TS. No ``testdata``, ``vendor`` or ``target`` folder's module is built: their manifests name nothing."""
-    if posixpath.basename(path) in ("go.mod", "Cargo.toml"):
+    """Whether the resolvers read ``path``: go.mod, Cargo.toml and composer.json files, and the package lists and
+    tsconfig/jsconfig files of JS/TS. No ``testdata``, ``vendor`` or ``target`` folder's module is built: their
+    manifests name nothing."""
+    if posixpath.basename(path) in ("go.mod", "Cargo.toml", "composer.json"):
         return not {"testdata", "vendor", "target"} & set(path.split("/"))
     return module_config(path)
 
@@ -270,7 +303,7 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[st
                 if symbol.kind == "module" and file.path not in namespaces[symbol.qualname]:
                     namespaces[symbol.qualname].append(file.path)
     texts = {path: text for path, text in (texts or {}).items() if config_file(path)}
-    go_modules, modules, crates = _go_modules(texts), JsModules(texts), _rust_crates(texts)
+    go_modules, modules, crates, php_roots = _go_modules(texts), JsModules(texts), _rust_crates(texts), _php_roots(texts)
     resolvers: dict[str, Callable[[Import], list[str] | str]] = {
         "python": lambda i: _python(i, repo),
         "javascript": lambda i: _javascript(i, repo, modules), "typescript": lambda i: _javascript(i, repo, modules),
@@ -279,6 +312,7 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[st
         "go": lambda i: _go(i, repo, go_modules),
         "java": lambda i: _dotted(i, repo, ".java"), "csharp": lambda i: namespaces.get(i.module) or _dotted(i, repo, ".cs"),
         "rust": lambda i: _rust(i, repo, crates), "ruby": lambda i: _ruby(i, repo),
+        "php": lambda i: _php(i, repo, php_roots),
     }
     weights: dict[tuple[str, str, str], float] = defaultdict(float)
     for file in parsed:

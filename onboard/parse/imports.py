@@ -53,6 +53,18 @@ def _string_import(node: Node, path: str, fn: Node | None) -> list[Import]:
     return [Import(module, path, node.start_point[0] + 1, level=1 if relative else 0)]
 
 
+def _php_use(clause: Node) -> str:
+    """The dotted name a PHP ``use`` clause imports: ``use A\\B\\C as D;`` imports A.B.C, not its alias, and a
+    clause of a group, ``use A\\B\\{C, D as E};``, names A.B.C and A.B.D."""
+    target = next((c for c in clause.named_children if c.type in ("qualified_name", "name")), clause)
+    text = _text(target)
+    group = clause.parent
+    if group is not None and group.type == "namespace_use_group" and group.parent is not None:
+        prefix = next((c for c in group.parent.named_children if c.type == "namespace_name"), None)
+        text = f"{_text(prefix)}\\{text}" if prefix is not None else text
+    return text.replace("\\", ".").strip(".;")
+
+
 def read_imports(language: str, path: str, captures: dict[str, list[Node]]) -> list[Import]:
     nodes = captures.get("imp", [])
     fns = captures.get("fn", [])
@@ -80,7 +92,9 @@ def read_imports(language: str, path: str, captures: dict[str, list[Node]]) -> l
                 found.append(Import(_text(node), path, line))
         elif language == "go":
             found.append(Import(_unquote(_text(node)), path, line))
-        else:  # java, csharp, php: `import a.b.C;` / `using A.B;` / `use A\\B;`
+        elif language == "php":
+            found.append(Import(_php_use(node), path, line))
+        else:  # java, csharp: `import a.b.C;` / `using A.B;`
             names = [c for c in node.named_children if c.type not in {"comment", "identifier"} or
                      len(node.named_children) == 1]
             target = names[-1] if names else node
