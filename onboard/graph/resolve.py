@@ -208,7 +208,9 @@ def _php_roots(texts: Mapping[str, str]) -> list[tuple[str, str]]:
             mapping = table.get("psr-4") if isinstance(table, dict) else None
             for prefix, folders in (mapping.items() if isinstance(mapping, dict) else ()):
                 for folder in [folders] if isinstance(folders, str) else folders if isinstance(folders, list) else []:
-                    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), str(folder)))
+                    if not isinstance(folder, str):
+                        continue
+                    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), folder))
                     if not joined.startswith(".."):
                         roots.append((prefix.replace("\\", ".").strip("."), "" if joined == "." else joined))
     return sorted(roots, key=lambda root: -len(root[0]))
@@ -278,8 +280,8 @@ def config_file(path: str) -> bool:
 
 
 def import_probes(paths: Iterable[str], texts: Mapping[str, str]) -> list[set[str] | None]:
-    """``probe_names`` of each path, with the package names and path aliases that may name it
-    (``js_modules.JsModules.probe_names``) read from ``texts``, the repository's ``config_file`` texts."""
+    """``probe_names`` of each path, with the JS/TS package names and path aliases (``JsModules.probe_names``) and
+    the Rust crate names that may name it, read from ``texts``, the repository's ``config_file`` texts."""
     modules, crates = JsModules(texts), _rust_crates(texts)
     return [None if (names := probe_names(path)) is None else
             names | modules.probe_names(path) | {c for c, root in crates.items() if _holds(root, path)}
@@ -294,7 +296,8 @@ def _holds(root: str, path: str) -> bool:
 
 def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[str, str] | None = None) -> list[Edge]:
     """File→file import edges and file→``ext:<package>`` edges, merged by (src, dst). ``texts``: the texts of
-    the repository's ``config_file`` files (go.mod module paths, JS/TS package names and path aliases)."""
+    the repository's ``config_file`` files (go.mod, Cargo.toml, composer.json, JS/TS package lists and configs);
+    other paths in it are left out."""
     repo = _Repo(paths)
     namespaces: dict[str, list[str]] = defaultdict(list)  # C#: `using A.B;` names a namespace, not a file
     for file in parsed:
@@ -303,7 +306,8 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[st
                 if symbol.kind == "module" and file.path not in namespaces[symbol.qualname]:
                     namespaces[symbol.qualname].append(file.path)
     texts = {path: text for path, text in (texts or {}).items() if config_file(path)}
-    go_modules, modules, crates, php_roots = _go_modules(texts), JsModules(texts), _rust_crates(texts), _php_roots(texts)
+    go_modules, crates, php_roots = _go_modules(texts), _rust_crates(texts), _php_roots(texts)
+    modules = JsModules(texts)
     resolvers: dict[str, Callable[[Import], list[str] | str]] = {
         "python": lambda i: _python(i, repo),
         "javascript": lambda i: _javascript(i, repo, modules), "typescript": lambda i: _javascript(i, repo, modules),

@@ -253,8 +253,8 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
     after edits only). Where that set cannot be told (an ``__init__.py`` added or removed, a ``config_file``
     such as go.mod or a tsconfig.json changed, C# namespaces, many files at once, a first index, ``rebuild``:
     edges made under older ``GRAPH_RULES``) every edge is rebuilt, unchanged files' parse results coming back
-    from SQLite. PageRank is then recomputed from all edges, unless nothing
-    changed. Returns which of these it did (``IndexReport.graph``).
+    from SQLite. PageRank is then recomputed from all edges, unless nothing changed. Returns which of these it did
+    (``IndexReport.graph``).
 
     Rebuilding, it calls ``meanwhile`` (SQLite work, such as a first index's ``build_indexes``) while
     another thread works out the edges: SQLite runs without the GIL, so on two cores the 0.3-0.5 s of index
