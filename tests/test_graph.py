@@ -279,3 +279,31 @@ def test_a_php_class_is_found_where_composers_psr4_autoload_puts_it(tmp_path: Pa
     assert {dst for src, dst in edges if src == "app/Http/Controllers/UserController.php"} == {
         "app/Models/User.php", "app/Models/Post.php", "ext:Illuminate"}
     assert ("tests/Feature/UserTest.php", "app/Models/User.php") in edges
+
+
+def test_jvm_wildcard_imports_reach_their_package_and_kotlin_imports_resolve(tmp_path: Path) -> None:
+    """`import com.acme.model.*` imports the package: its files, in Java and Kotlin, which import each other's
+    classes. Kotlin imports are read (they were not) and resolve like Java's; an imported top-level function names
+    no file of its own, which is no reason to call the repository's own package external."""
+    kotlin, base = "package {}\n\nclass {}\n", "src/main/kotlin/com/acme"
+    root = write_files(tmp_path / "shop", {
+        f"{base}/util/Formatter.kt": kotlin.format("com.acme.util", "Formatter"),
+        f"{base}/util/Dates.kt": "package com.acme.util\n\nfun formatDate(): String = \"\"\n",
+        f"{base}/model/User.kt": kotlin.format("com.acme.model", "User"),
+        f"{base}/model/Order.kt": kotlin.format("com.acme.model", "Order"),
+        f"{base}/app/Main.kt": "package com.acme.app\n\nimport com.acme.util.Formatter\nimport com.acme.util.formatDate as fd\n"
+                               "import com.acme.model.*\nimport kotlinx.coroutines.launch\n\nfun main() {}\n",
+        "java/src/main/java/com/acme/model/Item.java": "package com.acme.model;\n\npublic class Item {}\n",
+        "java/src/main/java/com/acme/model/Cart.java": "package com.acme.model;\n\npublic class Cart {}\n",
+        "java/src/main/java/com/acme/Shop.java": "package com.acme;\n\nimport com.acme.model.*;\nimport java.util.List;\n\n"
+                                                 "public class Shop {}\n",
+    })
+    files = scan_repo(root).files
+    texts = {f.path: f.text for f in files}
+    edges = {(e.src, e.dst) for e in resolve_imports([parse_file(f) for f in files], set(texts), texts)}
+    java = "java/src/main/java/com/acme/model"  # the same package in Java: Kotlin imports its classes too
+    assert {dst for src, dst in edges if src == f"{base}/app/Main.kt"} == {
+        f"{base}/util/Formatter.kt", f"{base}/model/User.kt", f"{base}/model/Order.kt", f"{java}/Item.java",
+        f"{java}/Cart.java", "ext:kotlinx"}
+    assert {dst for src, dst in edges if src == "java/src/main/java/com/acme/Shop.java"} == {
+        f"{java}/Item.java", f"{java}/Cart.java", f"{base}/model/User.kt", f"{base}/model/Order.kt", "ext:java"}

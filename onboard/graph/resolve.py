@@ -45,9 +45,21 @@ class _Repo:
                     roots.add(parent)
         self.python_roots = tuple(sorted(roots, key=len))
         self.python_found: dict[tuple, list[str] | str] = {}  # ``_python``'s answers, by what they depend on
+        self.dirs_by_name: dict[str, list[str]] = defaultdict(list)  # a folder's last name → folders
+        for folder in self.dirs:
+            self.dirs_by_name[posixpath.basename(folder)].append(folder)
+        self.folders_found: dict[str, list[str]] = {}
 
     def first(self, candidates: list[str]) -> str | None:
         return next((c for c in candidates if c in self.paths), None)
+
+    def folders_ending(self, suffix: str) -> list[str]:
+        """Folders whose path is ``suffix`` or ends with ``/suffix`` (a JVM package's folders: main, test, modules)."""
+        if suffix not in self.folders_found:
+            last = suffix.rpartition("/")[2]
+            self.folders_found[suffix] = [d for d in self.dirs_by_name.get(last, [])
+                                          if d == suffix or d.endswith("/" + suffix)]
+        return self.folders_found[suffix]
 
 
 def _python(imp: Import, repo: _Repo) -> list[str] | str:
@@ -137,6 +149,26 @@ def _dotted(imp: Import, repo: _Repo, extension: str) -> list[str] | str:
         if matches:
             return matches[:1]
     return parts[0]
+
+
+_JVM = (".java", ".kt")  # Java and Kotlin import each other's classes
+
+
+def _jvm(imp: Import, repo: _Repo) -> list[str] | str:
+    """Java and Kotlin: the file a class is named after (``_dotted``); for a wildcard (``a.b.*``) the files of
+    the package's folders; a name of the repository's own package that names no file (a Kotlin top-level
+    function, a nested class) resolves to nothing rather than to an external package."""
+    for extension in _JVM:
+        if not isinstance(found := _dotted(imp, repo, extension), str):
+            return found
+    parts = imp.module.removesuffix(".*").split(".")
+    package = parts if imp.module.endswith(".*") else parts[:-1]
+    folders = repo.folders_ending("/".join(package)) if package else []
+    if not folders:
+        return found
+    if not imp.module.endswith(".*"):
+        return []
+    return sorted(p for folder in folders for p in repo.dirs[folder] if p.endswith(_JVM))
 
 
 def _rust_file(base: str, parts: list[str], repo: _Repo) -> str | None:
@@ -314,7 +346,8 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[st
         "tsx": lambda i: _javascript(i, repo, modules),
         "c": lambda i: _c(i, repo), "cpp": lambda i: _c(i, repo),
         "go": lambda i: _go(i, repo, go_modules),
-        "java": lambda i: _dotted(i, repo, ".java"), "csharp": lambda i: namespaces.get(i.module) or _dotted(i, repo, ".cs"),
+        "java": lambda i: _jvm(i, repo), "kotlin": lambda i: _jvm(i, repo),
+        "csharp": lambda i: namespaces.get(i.module) or _dotted(i, repo, ".cs"),
         "rust": lambda i: _rust(i, repo, crates), "ruby": lambda i: _ruby(i, repo),
         "php": lambda i: _php(i, repo, php_roots),
     }

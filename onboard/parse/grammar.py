@@ -107,6 +107,7 @@ IMPORT_PATTERNS: dict[str, tuple[str, ...]] = {
                    "(call_expression function: (import) arguments: (arguments (string) @imp))"),
     "go": ("(import_spec path: (_) @imp)",),
     "java": ("(import_declaration) @imp",),
+    "kotlin": ("(import_header) @imp",),
     "rust": ("(use_declaration argument: (_) @imp)", "(mod_item name: (identifier) @imp)",
              "(extern_crate_declaration name: (identifier) @imp)"),
     "c": ("(preproc_include path: (_) @imp)",),

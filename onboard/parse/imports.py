@@ -94,7 +94,11 @@ def read_imports(language: str, path: str, captures: dict[str, list[Node]]) -> l
             found.append(Import(_unquote(_text(node)), path, line))
         elif language == "php":
             found.append(Import(_php_use(node), path, line))
-        else:  # java, csharp: `import a.b.C;` / `using A.B;`
+        elif language in {"java", "kotlin"}:  # `import a.b.C as D` imports a.b.C; `import a.b.*` the package
+            name = next((c for c in node.named_children if c.type in ("scoped_identifier", "identifier")), None)
+            wildcard = any(c.type in ("asterisk", "wildcard_import") for c in node.named_children)
+            found.append(Import(_text(name) + ".*" * wildcard, path, line))
+        else:  # csharp: `using A.B;`
             names = [c for c in node.named_children if c.type not in {"comment", "identifier"} or
                      len(node.named_children) == 1]
             target = names[-1] if names else node

@@ -25,7 +25,7 @@ from typing import Callable
 from onboard.config import Settings
 from onboard.errors import OnboardError
 from onboard.graph import (GRAPH_RULES, config_file, import_probes, needs_reparse, ranks_of, reference_edges,
-                           resolve_imports)
+                           reparse_languages, resolve_imports)
 from onboard.models import Edge, ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
@@ -175,7 +175,8 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     rules_changed = stored.get("redaction_rules") != RULES_VERSION
     # References stored under older graph rules lack what the current ones read: parse every file again.
     reparse = bool(before) and needs_reparse(stored.get("graph_rules"))
-    trusted = {} if rules_changed or reparse else before
+    again = reparse_languages(stored.get("graph_rules"))  # or those of some languages only
+    trusted = {} if rules_changed or reparse else {path: row for path, row in before.items() if row.language not in again}
     scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in trusted},
                      hashes={path: row.sha256 for path, row in trusted.items()}, watched=db.watched(),
                      skipped=db.skipped())
