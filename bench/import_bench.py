@@ -1,12 +1,12 @@
 """Imports that name the repository's own code by a package, crate or module name, or by a path alias.
 
 A monorepo's JS/TS packages import each other by their package.json names, apps import through tsconfig's
-``paths`` (``@/components/...``), a Cargo workspace's crates ``use`` each other by crate name, and a Go
-repository may hold several go.mod modules; ``onboard/graph/resolve.py`` and ``js_modules.py`` read those
-manifests. Per source tree this prints, for its JS/TS, Rust and Go files, the import edges that land on a
-repository file and those left to external packages, with the manifests read and, as the reference in the same
-run, with only the top-level go.mod (what the resolver read before), plus the seconds each resolution of the
-whole tree took (best of three).
+``paths`` (``@/components/...``), a Cargo workspace's crates ``use`` each other by crate name, a Go repository
+may hold several go.mod modules, and composer maps PHP namespaces to folders; ``onboard/graph/resolve.py`` and
+``js_modules.py`` read those manifests. Per source tree this prints, for its JS/TS, Rust, Go, Java, Kotlin and
+PHP files, the import edges that land on a repository file and those left to external packages, with the
+manifests read and, as the reference in the same run, with only the top-level go.mod (what the resolver read
+before), plus the seconds each resolution of the whole tree took (best of three).
 
 Default trees: PyPI sdists downloaded once under .corpus/pypi: JupyterLab (a yarn workspace), Panel (a tsconfig
 whose aliases point into node_modules, which must stay external), Ruff (a Cargo workspace). Or pass folders.
@@ -31,7 +31,7 @@ from onboard.parse import parse_file  # noqa: E402
 from onboard.scan import scan_repo  # noqa: E402
 
 SDISTS = ("jupyterlab==4.6.6", "panel==1.10.0", "ruff==0.17.6")
-LANGUAGES = frozenset({"javascript", "typescript", "tsx", "rust", "go"})
+LANGUAGES = frozenset({"javascript", "typescript", "tsx", "rust", "go", "java", "kotlin", "php"})
 
 
 def resolved(parsed: list, paths: set[str], texts: dict[str, str]) -> tuple[list[Edge], float]:
@@ -49,7 +49,7 @@ def report(root: Path) -> None:
     parsed = [parse_file(f) for f in files]
     paths = {f.path for f in files}
     configs = {f.path: f.text for f in files if config_file(f.path)}
-    print(f"\n== {root.name}: {len(js)} JS/TS, Rust and Go files, {len(configs)} manifests read")
+    print(f"\n== {root.name}: {len(js)} JS/TS, Rust, Go, JVM and PHP files, {len(configs)} manifests read")
     runs = {"with names, aliases and modules": resolved(parsed, paths, configs),
             "top go.mod only (reference)": resolved(parsed, paths, {p: t for p, t in configs.items() if p == "go.mod"})}
     for label, (edges, seconds) in runs.items():
