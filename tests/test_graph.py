@@ -307,3 +307,17 @@ def test_jvm_wildcard_imports_reach_their_package_and_kotlin_imports_resolve(tmp
         f"{java}/Cart.java", "ext:kotlinx"}
     assert {dst for src, dst in edges if src == "java/src/main/java/com/acme/Shop.java"} == {
         f"{java}/Item.java", f"{java}/Cart.java", f"{base}/model/User.kt", f"{base}/model/Order.kt", "ext:java"}
+
+
+def test_pnpm_and_lerna_list_workspace_packages_and_a_negated_glob_takes_one_out() -> None:
+    """pnpm lists its packages in pnpm-workspace.yaml and lerna in lerna.json; `!packages/legacy` is no member, so
+    its name stays an external package's. A `#` import reads the nearest package.json's table only."""
+    texts = {"pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!packages/legacy'\n",
+             "packages/core/package.json": '{"name": "@x/core", "imports": {"#db": "./src/db/client.ts"}}',
+             "packages/legacy/package.json": '{"name": "@x/legacy"}',
+             "tools/lerna.json": '{"packages": ["cli"]}', "tools/cli/package.json": '{"name": "x-cli", "main": "main.js"}'}
+    modules = JsModules(texts)
+    assert set(modules.packages) == {"@x/core", "x-cli"}
+    assert modules.candidates("apps/a.ts", "x-cli")[0] == "tools/cli/main"
+    assert modules.candidates("packages/core/src/a.ts", "#db") == ["packages/core/src/db/client"]
+    assert modules.candidates("packages/legacy/a.ts", "#db") == []
