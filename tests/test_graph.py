@@ -36,11 +36,15 @@ EXTERNAL = [("python", "shop/payments/gateway.py", "ext:requests"), ("javascript
             ("python", "shop/payments/gateway.py", "ext:stdlib:json")]
 
 
-def edges_of(language_dir: str) -> list[Edge]:
-    root = FIXTURES / language_dir
+def edges_in(root: Path) -> list[Edge]:
+    """The import edges of the repository at ``root``, its manifests read as the indexer reads them."""
     files = scan_repo(root).files
     texts = {f.path: f.text for f in files}
     return resolve_imports([parse_file(f) for f in files], set(texts), texts)
+
+
+def edges_of(language_dir: str) -> list[Edge]:
+    return edges_in(FIXTURES / language_dir)
 
 
 @pytest.mark.parametrize(("language_dir", "src", "dst"), IMPORTS, ids=[i[1] for i in IMPORTS])
@@ -191,9 +195,7 @@ def test_a_monorepo_imports_its_packages_by_name_and_its_own_files_through_path_
     aliases (`@/components/header`, in a JSONC config that extends another) and a package's own `#` subpath
     imports are the repository's own files, not external packages; a package.json that no workspace lists (a test
     fixture called "react") names nothing. A relative import finds a declaration file too."""
-    files = scan_repo(write_files(tmp_path / "acme", MONOREPO)).files
-    texts = {f.path: f.text for f in files}
-    edges = {(e.src, e.dst, e.kind) for e in resolve_imports([parse_file(f) for f in files], set(texts), texts)}
+    edges = {(e.src, e.dst, e.kind) for e in edges_in(write_files(tmp_path / "acme", MONOREPO))}
     page = "apps/web/src/app/page.tsx"
     assert {(dst, kind) for src, dst, kind in edges if src == page} == {
         ("packages/ui/src/index.ts", "import"), ("packages/ui/src/button.tsx", "import"),
@@ -231,9 +233,7 @@ def test_a_go_monorepo_resolves_each_import_by_the_module_whose_path_it_extends_
         "services/api/main.go": 'package main\n\nimport (\n\t"example.com/mono/pkg/log"\n\t"example.com/mono/services/'
                                 'api/handlers"\n\t"example.com/util/strs"\n)\n\nfunc main() {\n\tlog.F()\n}\n',
     })
-    files = scan_repo(root).files
-    texts = {f.path: f.text for f in files}
-    edges = resolve_imports([parse_file(f) for f in files], set(texts), texts)
+    edges = edges_in(root)
     assert {e.dst for e in edges if e.src == "services/api/main.go"} == {
         "pkg/log/log.go", "services/api/handlers/h.go", "libs/util/strs/strs.go"}
 
@@ -254,9 +254,7 @@ def test_a_rust_workspace_crate_uses_another_by_its_name(tmp_path: Path) -> None
                                   "use screen::Screen;\nuse serde::Serialize;\n\n"
                                   "fn main() {\n    let _ = (Money(1), core_crate::Ledger);\n}\n",
     })
-    files = scan_repo(root).files
-    texts = {f.path: f.text for f in files}
-    edges = resolve_imports([parse_file(f) for f in files], set(texts), texts)
+    edges = edges_in(root)
     assert {e.dst for e in edges if e.src == "crates/app/src/main.rs"} == {
         "crates/core/src/money.rs", "crates/core/src/lib.rs", "crates/app/src/screen.rs", "ext:serde"}
 
@@ -273,9 +271,7 @@ def test_a_php_class_is_found_where_composers_psr4_autoload_puts_it(tmp_path: Pa
         "app/Http/Controllers/UserController.php": "<?php\nnamespace App\\Http\\Controllers;\n\nuse App\\Models\\User;\n"
                                                    "use App\\Models\\{Post};\nuse Illuminate\\Support\\Str as S;\n",
     })
-    files = scan_repo(root).files
-    texts = {f.path: f.text for f in files}
-    edges = {(e.src, e.dst) for e in resolve_imports([parse_file(f) for f in files], set(texts), texts)}
+    edges = {(e.src, e.dst) for e in edges_in(root)}
     assert {dst for src, dst in edges if src == "app/Http/Controllers/UserController.php"} == {
         "app/Models/User.php", "app/Models/Post.php", "ext:Illuminate"}
     assert ("tests/Feature/UserTest.php", "app/Models/User.php") in edges
@@ -298,9 +294,7 @@ def test_jvm_wildcard_imports_reach_their_package_and_kotlin_imports_resolve(tmp
         "java/src/main/java/com/acme/Shop.java": "package com.acme;\n\nimport com.acme.model.*;\nimport java.util.List;\n\n"
                                                  "public class Shop {}\n",
     })
-    files = scan_repo(root).files
-    texts = {f.path: f.text for f in files}
-    edges = {(e.src, e.dst) for e in resolve_imports([parse_file(f) for f in files], set(texts), texts)}
+    edges = {(e.src, e.dst) for e in edges_in(root)}
     java = "java/src/main/java/com/acme/model"  # the same package in Java: Kotlin imports its classes too
     assert {dst for src, dst in edges if src == f"{base}/app/Main.kt"} == {
         f"{base}/util/Formatter.kt", f"{base}/model/User.kt", f"{base}/model/Order.kt", f"{java}/Item.java",
