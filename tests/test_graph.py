@@ -315,3 +315,11 @@ def test_pnpm_and_lerna_list_workspace_packages_and_a_negated_glob_takes_one_out
     assert modules.candidates("apps/a.ts", "x-cli")[0] == "tools/cli/main"
     assert modules.candidates("packages/core/src/a.ts", "#db") == ["packages/core/src/db/client"]
     assert modules.candidates("packages/legacy/a.ts", "#db") == []
+
+
+def test_a_config_listing_thousands_of_aliases_is_read_only_as_far_as_a_real_one_goes() -> None:
+    """Every import tries every alias of its config: a hostile tsconfig with 100,000 of them would make each
+    import a scan. Only the first ones a real config could hold are read."""
+    paths = {f"@gen{n}/*": [f"src/gen{n}/*"] for n in range(100_000)}
+    modules = JsModules({"tsconfig.json": json.dumps({"compilerOptions": {"paths": paths | {"@/*": ["src/*"]}}})})
+    assert modules.candidates("a.ts", "@gen7/x") == ["src/gen7/x"] and modules.candidates("a.ts", "@/x") == []

@@ -31,6 +31,7 @@ _EXPORT_CONDITIONS = ("source", "types", "import", "module", "default", "require
 _BUILT = frozenset({"dist", "lib", "build", "out", "esm", "cjs", "es", "umd"})  # folders of compiled output
 _EXTENSIONS = (".d.ts", ".d.mts", ".d.cts", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 _MAX_EXTENDS = 8  # a chain longer than this is a loop
+_MAX_ENTRIES = 512  # globs or aliases read from one file: real ones list a few dozen, and each import tries them all
 _JSONC = rapidjson.PM_COMMENTS | rapidjson.PM_TRAILING_COMMAS  # tsconfig's JSON: comments and trailing commas
 _MAX_YAML = 64_000  # characters: a pnpm-workspace.yaml is a short list, and a YAML parser is slow on a long text
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -70,7 +71,7 @@ def _workspace_globs(path: str, config: dict) -> list[str]:
     listed = config.get("workspaces") if posixpath.basename(path) == "package.json" else config.get("packages")
     if isinstance(listed, dict):  # yarn 1's {"packages": [...], "nohoist": [...]}
         listed = listed.get("packages")
-    return [g for g in listed if isinstance(g, str)] if isinstance(listed, list) else []
+    return [g for g in listed[:_MAX_ENTRIES] if isinstance(g, str)] if isinstance(listed, list) else []
 
 
 def _stem(path: str) -> str:
@@ -131,7 +132,7 @@ def _member(folder: str, members: list[tuple[str, re.Pattern[str], bool]]) -> bo
 def _aliases(folder: str, table: dict) -> list[tuple[str, list[str]]]:
     """An alias table (tsconfig ``paths``, package.json ``imports``) with its targets as repository paths."""
     aliases = []
-    for pattern, value in table.items():
+    for pattern, value in list(table.items())[:_MAX_ENTRIES]:
         joined = [_join(folder, t) for t in _export_targets(value)]
         aliases.append((pattern, [t for t in joined if t is not None]))
     return aliases
