@@ -6,11 +6,13 @@ through the path aliases of ``tsconfig.json`` / ``jsconfig.json`` (``@/component
 or ``core/util`` under a ``baseUrl``). Read as external packages, those imports left such a repository's
 dependency graph with few edges: no centrality, no walk from a hit to what it uses, empty maps.
 
-This reads the same configuration the TypeScript compiler and the bundlers read, as far as a file graph needs:
-``compilerOptions.baseUrl`` and ``paths`` (with ``extends`` inside the repository; the longest matching prefix
-wins, as in TypeScript), and each package's ``name`` with its entry (``source``, ``exports``, ``module``,
-``main``, ``types``, or the ``src/index`` / ``index`` conventions, where a built ``dist/`` file maps back to
-``src/``). tsconfig files are JSONC (comments, trailing commas), which rapidjson reads in its JSONC mode.
+This reads the same configuration the TypeScript compiler, Node and the bundlers read, as far as a file graph
+needs: ``compilerOptions.baseUrl`` and ``paths`` (with ``extends`` inside the repository; the longest matching
+prefix wins, as in TypeScript); the packages a workspace lists (package.json ``workspaces``, pnpm-workspace.yaml,
+lerna.json), each by its ``name``, with its entry (``source``, ``exports``, ``module``, ``main``, ``types``, or the
+``src/index`` / ``index`` conventions, where a built ``dist/`` file maps back to ``src/``); and a package's own
+``#`` subpath imports (package.json ``imports``). tsconfig files are JSONC (comments, trailing commas), which
+rapidjson reads in its JSONC mode.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ _T = TypeVar("_T")
 
 
 def module_config(path: str) -> bool:
-    """Whether ``path`` is a file these rules read: a package.json or a tsconfig/jsconfig (also one extended)."""
+    """Whether ``path`` is a file these rules read: a package.json, a workspace list, or a tsconfig/jsconfig (also
+    one that another extends)."""
     name = posixpath.basename(path)
     return (name in _WORKSPACE_FILES or _CONFIG.match(name) is not None) and "node_modules/" not in path
 
