@@ -3,9 +3,9 @@
 A monorepo's JS/TS packages import each other by their package.json names, apps import through tsconfig's
 ``paths`` (``@/components/...``), a Cargo workspace's crates ``use`` each other by crate name, a Go repository
 may hold several go.mod modules, and composer maps PHP namespaces to folders; ``onboard/graph/resolve.py`` and
-``js_modules.py`` read those manifests. Per source tree this prints, for its JS/TS, Rust, Go, Java, Kotlin and
-PHP files, the import edges that land on a repository file and those left to external packages, with the
-manifests read and, as the reference in the same run, with only the top-level go.mod (what the resolver read
+``js_modules.py`` read those manifests. Per source tree this prints, for its JS/TS, Rust, Go, Java, Kotlin,
+Scala and PHP files, the import edges that land on a repository file and those left to external packages, with
+the manifests read and, as the reference in the same run, with only the top-level go.mod (what the resolver read
 before), plus the seconds each resolution of the whole tree took (best of three).
 
 Default trees: PyPI sdists downloaded once under .corpus/pypi: JupyterLab (a yarn workspace), Panel (a tsconfig
@@ -31,7 +31,7 @@ from onboard.parse import parse_file  # noqa: E402
 from onboard.scan import scan_repo  # noqa: E402
 
 SDISTS = ("jupyterlab==4.6.6", "panel==1.10.0", "ruff==0.17.6")
-LANGUAGES = frozenset({"javascript", "typescript", "tsx", "rust", "go", "java", "kotlin", "php"})
+LANGUAGES = frozenset({"javascript", "typescript", "tsx", "rust", "go", "java", "kotlin", "scala", "php"})
 
 
 def resolved(parsed: list, paths: set[str], texts: dict[str, str]) -> tuple[list[Edge], float]:

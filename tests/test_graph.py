@@ -264,7 +264,8 @@ def test_a_php_class_is_found_where_composers_psr4_autoload_puts_it(tmp_path: Pa
     names what it imports, not its alias, and a group `use A\\{B}` names `A\\B`. Before, PHP imports made no edge."""
     php = "<?php\nnamespace {};\n\nclass {} {{}}\n"
     root = write_files(tmp_path / "shop", {
-        "composer.json": '{"autoload": {"psr-4": {"App\\\\": "app/"}}, "autoload-dev": {"psr-4": {"Tests\\\\": "tests/"}}}',
+        "composer.json": '{"autoload": {"psr-4": {"App\\\\": "app/"}}, '
+                         '"autoload-dev": {"psr-4": {"Tests\\\\": "tests/"}}}',
         "app/Models/User.php": php.format("App\\Models", "User"),
         "app/Models/Post.php": php.format("App\\Models", "Post"),
         "tests/Feature/UserTest.php": "<?php\nnamespace Tests\\Feature;\n\nuse App\\Models\\User;\n",
@@ -278,21 +279,25 @@ def test_a_php_class_is_found_where_composers_psr4_autoload_puts_it(tmp_path: Pa
 
 
 def test_jvm_wildcard_imports_reach_their_package_and_kotlin_imports_resolve(tmp_path: Path) -> None:
-    """`import com.acme.model.*` imports the package: its files, in Java and Kotlin, which import each other's
-    classes. Kotlin imports are read (they were not) and resolve like Java's; an imported top-level function names
-    no file of its own, which is no reason to call the repository's own package external."""
+    """`import com.acme.model.*` imports the package: its files, in Java, Kotlin and Scala, which import each other's
+    classes. Kotlin and Scala imports are read (they were not) and resolve like Java's (Scala's `{A, B => C}` and
+    `_` too); an imported top-level function names no file of its own, which is no reason to call the repository's
+    own package external."""
     kotlin, base = "package {}\n\nclass {}\n", "src/main/kotlin/com/acme"
     root = write_files(tmp_path / "shop", {
         f"{base}/util/Formatter.kt": kotlin.format("com.acme.util", "Formatter"),
         f"{base}/util/Dates.kt": "package com.acme.util\n\nfun formatDate(): String = \"\"\n",
         f"{base}/model/User.kt": kotlin.format("com.acme.model", "User"),
         f"{base}/model/Order.kt": kotlin.format("com.acme.model", "Order"),
-        f"{base}/app/Main.kt": "package com.acme.app\n\nimport com.acme.util.Formatter\nimport com.acme.util.formatDate as fd\n"
-                               "import com.acme.model.*\nimport kotlinx.coroutines.launch\n\nfun main() {}\n",
+        f"{base}/app/Main.kt": "package com.acme.app\n\nimport com.acme.util.Formatter\n"
+                               "import com.acme.util.formatDate as fd\nimport com.acme.model.*\n"
+                               "import kotlinx.coroutines.launch\n\nfun main() {}\n",
         "java/src/main/java/com/acme/model/Item.java": "package com.acme.model;\n\npublic class Item {}\n",
         "java/src/main/java/com/acme/model/Cart.java": "package com.acme.model;\n\npublic class Cart {}\n",
         "java/src/main/java/com/acme/Shop.java": "package com.acme;\n\nimport com.acme.model.*;\nimport java.util.List;\n\n"
                                                  "public class Shop {}\n",
+        "src/main/scala/com/acme/Report.scala": "package com.acme\n\nimport com.acme.util.{Formatter, Dates => D}\n"
+                                                "import scala.util.Try, com.acme.model._\n\nobject Report\n",
     })
     edges = {(e.src, e.dst) for e in edges_in(root)}
     java = "java/src/main/java/com/acme/model"  # the same package in Java: Kotlin imports its classes too
@@ -301,6 +306,9 @@ def test_jvm_wildcard_imports_reach_their_package_and_kotlin_imports_resolve(tmp
         f"{java}/Cart.java", "ext:kotlinx"}
     assert {dst for src, dst in edges if src == "java/src/main/java/com/acme/Shop.java"} == {
         f"{java}/Item.java", f"{java}/Cart.java", f"{base}/model/User.kt", f"{base}/model/Order.kt", "ext:java"}
+    assert {dst for src, dst in edges if src == "src/main/scala/com/acme/Report.scala"} == {
+        f"{base}/util/Formatter.kt", f"{base}/util/Dates.kt", f"{java}/Item.java", f"{java}/Cart.java",
+        f"{base}/model/User.kt", f"{base}/model/Order.kt", "ext:scala"}
 
 
 def test_pnpm_and_lerna_list_workspace_packages_and_a_negated_glob_takes_one_out() -> None:
@@ -309,7 +317,8 @@ def test_pnpm_and_lerna_list_workspace_packages_and_a_negated_glob_takes_one_out
     texts = {"pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!packages/legacy'\n",
              "packages/core/package.json": '{"name": "@x/core", "imports": {"#db": "./src/db/client.ts"}}',
              "packages/legacy/package.json": '{"name": "@x/legacy"}',
-             "tools/lerna.json": '{"packages": ["cli"]}', "tools/cli/package.json": '{"name": "x-cli", "main": "main.js"}'}
+             "tools/lerna.json": '{"packages": ["cli"]}',
+             "tools/cli/package.json": '{"name": "x-cli", "main": "main.js"}'}
     modules = JsModules(texts)
     assert set(modules.packages) == {"@x/core", "x-cli"}
     assert modules.candidates("apps/a.ts", "x-cli")[0] == "tools/cli/main"

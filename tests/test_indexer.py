@@ -815,13 +815,14 @@ def test_a_rust_crate_root_that_appears_is_linked_by_the_crate_name_incrementall
 
 def test_an_index_made_before_java_kotlin_and_php_imports_were_read_parses_those_files_again(
         tmp_path: Path, settings: Settings) -> None:
-    """Graph rules 10 read Java's wildcard imports, Kotlin's (not read before) and PHP's aliased and grouped ones
-    differently: an index made under rules 9 parses the files of those languages again on its next reindex, and
+    """Graph rules 10 read Java's wildcard imports, Kotlin's and Scala's (not read before) and PHP's aliased and
+    grouped ones differently: an index made under rules 9 parses the files of those languages again on its next reindex, and
     only those, and ends with the graph a new index makes."""
     repo = write_files(tmp_path / "shop", {
         "src/main/java/com/acme/model/Item.java": "package com.acme.model;\n\npublic class Item {}\n",
         "src/main/java/com/acme/Shop.java": "package com.acme;\n\nimport com.acme.model.*;\n\npublic class Shop {}\n",
         "src/main/kotlin/com/acme/App.kt": "package com.acme\n\nimport com.acme.model.Item\n\nfun main() {}\n",
+        "src/main/scala/com/acme/Report.scala": "package com.acme\n\nimport com.acme.model._\n\nobject Report\n",
         "app/Models/User.php": "<?php\nnamespace App\\Models;\n\nclass User {}\n",
         "app/Show.php": "<?php\nnamespace App;\n\nuse App\\Models\\{User};\n",
         "composer.json": '{"autoload": {"psr-4": {"App\\\\": "app/"}}}',
@@ -830,15 +831,16 @@ def test_an_index_made_before_java_kotlin_and_php_imports_were_read_parses_those
     api.index_repo(repo, "old", settings, embed=False)
     db = api.open_index("old", settings).db
     with db.transaction() as tx:  # what rules 9 parsed: no Kotlin import, `*` for a wildcard, a group's last name
-        tx.execute("DELETE FROM imports WHERE path LIKE '%.kt'")
+        tx.execute("DELETE FROM imports WHERE path LIKE '%.kt' OR path LIKE '%.scala'")
         tx.execute("UPDATE imports SET module = '*' WHERE path LIKE '%Shop.java'")
         tx.execute("UPDATE imports SET module = 'User' WHERE path = 'app/Show.php'")
         tx.execute("UPDATE manifest SET value = '9' WHERE key = 'graph_rules'")
         db.replace_edges(tx, [])
     report = api.reindex("old", settings, embed=False)
-    assert (report.indexed, report.graph) == (5, "rebuilt")
+    assert (report.indexed, report.graph) == (6, "rebuilt")
     api.index_repo(repo, "new", settings, embed=False)
     edges = assert_same_graph(api.open_index("old", settings), api.open_index("new", settings))
     assert {("src/main/java/com/acme/Shop.java", "src/main/java/com/acme/model/Item.java"),
             ("src/main/kotlin/com/acme/App.kt", "src/main/java/com/acme/model/Item.java"),
+            ("src/main/scala/com/acme/Report.scala", "src/main/java/com/acme/model/Item.java"),
             ("app/Show.php", "app/Models/User.php")} <= {(e.src, e.dst) for e in edges}

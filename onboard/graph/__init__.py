@@ -22,7 +22,7 @@ from onboard.lazy import lazy_exports
 # 9: but a member read (``t.indices``) names a property (``Reference.attribute``, kind "property": re-parsed too);
 # 10: a JS/TS import names a workspace package or a tsconfig/jsconfig path alias of the repository (``js_modules``),
 # a Go import the longest module path of the repository's go.mod files, a Rust path a workspace crate by its name,
-# a PHP `use` the file composer's PSR-4 autoload maps it to, a Java or Kotlin wildcard import its package's files.
+# a PHP `use` the file composer's PSR-4 autoload maps it to, a JVM wildcard import its package's files.
 GRAPH_RULES = "10"
 # The first graph rules that read more of a use than the references stored before them held (8: ``Reference.method``,
 # 9: ``Reference.attribute`` and properties): an index made under older rules parses its files again, rather than
@@ -30,9 +30,10 @@ GRAPH_RULES = "10"
 REPARSE_BELOW = 9
 
 
-# Rules that read the imports of some languages differently (10: Java's wildcard imports, Kotlin's, which were not
-# read, PHP's aliases and groups): an index made under older rules parses those languages' files again, not all.
-REPARSE_LANGUAGES = {10: frozenset({"java", "kotlin", "php"})}
+# Rules that read the imports of some languages differently (10: Java's wildcard imports, Kotlin's and Scala's,
+# which were not read, PHP's aliases and groups): an index made under older rules parses those languages' files
+# again, not all.
+REPARSE_LANGUAGES = {10: frozenset({"java", "kotlin", "scala", "php"})}
 
 
 def needs_reparse(graph_rules: str | None) -> bool:

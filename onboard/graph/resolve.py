@@ -151,12 +151,12 @@ def _dotted(imp: Import, repo: _Repo, extension: str) -> list[str] | str:
     return parts[0]
 
 
-_JVM = (".java", ".kt")  # Java and Kotlin import each other's classes
+_JVM = (".java", ".kt", ".scala")  # Java, Kotlin and Scala import each other's classes
 
 
 def _jvm(imp: Import, repo: _Repo) -> list[str] | str:
-    """Java and Kotlin: the file a class is named after (``_dotted``); for a wildcard (``a.b.*``) the files of
-    the package's folders; a name of the repository's own package that names no file (a Kotlin top-level
+    """Java, Kotlin and Scala: the file a class is named after (``_dotted``); for a wildcard (``a.b.*``) the files
+    of the package's folders; a name of the repository's own package that names no file (a Kotlin top-level
     function, a nested class) resolves to nothing rather than to an external package."""
     for extension in _JVM:
         if not isinstance(found := _dotted(imp, repo, extension), str):
@@ -346,7 +346,7 @@ def resolve_imports(parsed: list[ParsedFile], paths: set[str], texts: Mapping[st
         "tsx": lambda i: _javascript(i, repo, modules),
         "c": lambda i: _c(i, repo), "cpp": lambda i: _c(i, repo),
         "go": lambda i: _go(i, repo, go_modules),
-        "java": lambda i: _jvm(i, repo), "kotlin": lambda i: _jvm(i, repo),
+        "java": lambda i: _jvm(i, repo), "kotlin": lambda i: _jvm(i, repo), "scala": lambda i: _jvm(i, repo),
         "csharp": lambda i: namespaces.get(i.module) or _dotted(i, repo, ".cs"),
         "rust": lambda i: _rust(i, repo, crates), "ruby": lambda i: _ruby(i, repo),
         "php": lambda i: _php(i, repo, php_roots),

@@ -108,6 +108,7 @@ IMPORT_PATTERNS: dict[str, tuple[str, ...]] = {
     "go": ("(import_spec path: (_) @imp)",),
     "java": ("(import_declaration) @imp",),
     "kotlin": ("(import_header) @imp",),
+    "scala": ("(import_declaration) @imp",),
     "rust": ("(use_declaration argument: (_) @imp)", "(mod_item name: (identifier) @imp)",
              "(extern_crate_declaration name: (identifier) @imp)"),
     "c": ("(preproc_include path: (_) @imp)",),

@@ -65,6 +65,26 @@ def _php_use(clause: Node) -> str:
     return text.replace("\\", ".").strip(".;")
 
 
+def _scala_imports(declaration: Node) -> list[str]:
+    """The dotted names one Scala ``import`` names: ``a.b.C``, ``a.b.{C, D => E}`` (C and D), ``a.b._`` (``a.b.*``,
+    a package's members, written as Java's wildcard), several of them separated by commas."""
+    found: list[str] = []
+    prefix: list[str] = []
+    for child in declaration.children:
+        if child.type == "identifier":
+            prefix.append(_text(child))
+        elif child.type in ("namespace_wildcard", "namespace_selectors"):
+            selectors = [child] if child.type == "namespace_wildcard" else child.named_children
+            for selector in selectors:
+                name = selector.named_children[0] if selector.type == "arrow_renamed_identifier" else selector
+                found.append(".".join(prefix + ["*" if selector.type == "namespace_wildcard" else _text(name)]))
+            prefix = []
+        elif child.type == "," and prefix:
+            found.append(".".join(prefix))
+            prefix = []
+    return found + ([".".join(prefix)] if prefix else [])
+
+
 def read_imports(language: str, path: str, captures: dict[str, list[Node]]) -> list[Import]:
     nodes = captures.get("imp", [])
     fns = captures.get("fn", [])
@@ -98,6 +118,8 @@ def read_imports(language: str, path: str, captures: dict[str, list[Node]]) -> l
             name = next((c for c in node.named_children if c.type in ("scoped_identifier", "identifier")), None)
             wildcard = any(c.type in ("asterisk", "wildcard_import") for c in node.named_children)
             found.append(Import(_text(name) + ".*" * wildcard, path, line))
+        elif language == "scala":
+            found.extend(Import(module, path, line) for module in _scala_imports(node))
         else:  # csharp: `using A.B;`
             names = [c for c in node.named_children if c.type not in {"comment", "identifier"} or
                      len(node.named_children) == 1]

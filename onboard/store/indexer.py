@@ -176,7 +176,8 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     # References stored under older graph rules lack what the current ones read: parse every file again.
     reparse = bool(before) and needs_reparse(stored.get("graph_rules"))
     again = reparse_languages(stored.get("graph_rules"))  # or those of some languages only
-    trusted = {} if rules_changed or reparse else {path: row for path, row in before.items() if row.language not in again}
+    trusted = ({} if rules_changed or reparse
+               else {path: row for path, row in before.items() if row.language not in again})
     scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in trusted},
                      hashes={path: row.sha256 for path, row in trusted.items()}, watched=db.watched(),
                      skipped=db.skipped())
