@@ -224,6 +224,10 @@ class IndexDB:
         text, and SQLite reads a whole value to cut its start."""
         return dict(self._rows("SELECT path, text FROM chunks WHERE start_line = 1"))
 
+    def texts_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """The stored texts of several files in one query (a monorepo's manifests on every reindex)."""
+        return {path: text for path, text in self._rows_in("SELECT path, text FROM files WHERE path IN ({})", paths)}
+
     def file_text(self, path: str) -> str:
         rows = self._rows("SELECT text FROM files WHERE path = ?", (path,))
         if not rows:

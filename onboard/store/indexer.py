@@ -264,7 +264,7 @@ def _update_graph(db: IndexDB, tx: sqlite3.Connection, parsed: list[ParsedFile],
     """
     changed = {p.path for p in parsed}
     appeared, gone = current - set(before), set(before) - current
-    texts = {path: db.file_text(path) for path in current if config_file(path)}
+    texts = db.texts_of(path for path in current if config_file(path))
     probes = import_probes(appeared | gone, texts) if len(appeared | gone) <= MAX_PATHS_CHANGED else [None]
     if (rebuild or not before or None in probes or any(config_file(path) for path in changed | gone)
             or any(p.language == "csharp" for p in parsed)):
