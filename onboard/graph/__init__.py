@@ -36,16 +36,23 @@ REPARSE_BELOW = 9
 REPARSE_LANGUAGES = {10: frozenset({"java", "kotlin", "scala", "php"})}
 
 
+def _number(graph_rules: str | None) -> int | None:
+    """The rules an index's manifest names, as a number; None when it names none it could have written."""
+    return int(graph_rules) if (graph_rules or "").isdigit() else None
+
+
 def needs_reparse(graph_rules: str | None) -> bool:
     """Whether an index whose edges were made under ``graph_rules`` must parse its files again for the current ones."""
-    return not (graph_rules or "").isdigit() or int(graph_rules) < REPARSE_BELOW
+    number = _number(graph_rules)
+    return number is None or number < REPARSE_BELOW
 
 
 def reparse_languages(graph_rules: str | None) -> frozenset[str]:
     """The languages whose files an index made under ``graph_rules`` must parse again (``needs_reparse``: all)."""
-    if not (graph_rules or "").isdigit():
+    number = _number(graph_rules)
+    if number is None:
         return frozenset()
-    return frozenset().union(*(languages for rules, languages in REPARSE_LANGUAGES.items() if int(graph_rules) < rules))
+    return frozenset().union(*(languages for rules, languages in REPARSE_LANGUAGES.items() if number < rules))
 
 if TYPE_CHECKING:
     from onboard.graph.build import (

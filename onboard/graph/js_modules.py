@@ -111,6 +111,12 @@ def _export_targets(value: object) -> list[str]:
     return []
 
 
+def package_name(module: str) -> str:
+    """The package a bare import names: ``@scope/name`` of ``@scope/name/sub``, else its first part."""
+    parts = module.split("/")
+    return "/".join(parts[:2]) if module.startswith("@") else parts[0]
+
+
 def _wildcard(pattern: str, module: str) -> str | None:
     """What ``*`` stands for when ``module`` matches ``pattern`` (``""`` for an exact pattern), else None."""
     if "*" not in pattern:
@@ -262,8 +268,7 @@ class JsModules:
             found += _aliased(compiler.paths, module)
             if compiler.base is not None:
                 found.append(posixpath.join(compiler.base, module))
-        parts = module.split("/")
-        name = "/".join(parts[:2]) if module.startswith("@") else parts[0]
+        name = package_name(module)
         package = self.packages.get(name)
         if package is not None:
             rest = module[len(name):].lstrip("/")

@@ -15,7 +15,7 @@ import tomllib
 from collections import defaultdict
 from typing import Callable, Iterable, Mapping
 
-from onboard.graph.js_modules import JsModules, module_config
+from onboard.graph.js_modules import JsModules, module_config, package_name
 from onboard.models import Edge, Import, ParsedFile
 
 _STDLIB = frozenset(sys.stdlib_module_names)
@@ -112,8 +112,7 @@ def _javascript(imp: Import, repo: _Repo, modules: JsModules) -> list[str] | str
         stems = modules.candidates(imp.path, imp.module)
         if target := repo.first([stem + suffix for stem in stems for suffix in _JS_SUFFIXES if stem + suffix]):
             return [target]
-        parts = imp.module.split("/")
-        return "/".join(parts[:2]) if imp.module.startswith("@") else parts[0]
+        return package_name(imp.module)
     stem = posixpath.normpath(posixpath.join(posixpath.dirname(imp.path), imp.module))
     target = repo.first([stem + suffix for suffix in _JS_SUFFIXES]
                         + [stem.rsplit(".", 1)[0] + s for s in (".ts", ".tsx")])
@@ -183,8 +182,7 @@ def _rust_file(base: str, parts: list[str], repo: _Repo) -> str | None:
 def _rust(imp: Import, repo: _Repo, crates: Mapping[str, str]) -> list[str] | str:
     here = posixpath.dirname(imp.path)
     if imp.level:  # `mod x;`
-        stem = posixpath.join(here, imp.module)
-        return [t] if (t := repo.first([f"{stem}.rs", f"{stem}/mod.rs"])) else []
+        return [t] if (t := _rust_file(here, [imp.module], repo)) else []
     parts = [p.strip() for p in _RUST_RENAME.sub("", imp.module).replace("{", " ").split("::")]
     head = parts[0]
     if head in {"crate", "self", "super"}:
