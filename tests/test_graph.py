@@ -332,3 +332,23 @@ def test_a_config_listing_thousands_of_aliases_is_read_only_as_far_as_a_real_one
     paths = {f"@gen{n}/*": [f"src/gen{n}/*"] for n in range(100_000)}
     modules = JsModules({"tsconfig.json": json.dumps({"compilerOptions": {"paths": paths | {"@/*": ["src/*"]}}})})
     assert modules.candidates("a.ts", "@gen7/x") == ["src/gen7/x"] and modules.candidates("a.ts", "@/x") == []
+
+
+def test_a_rust_module_declared_in_a_non_root_file_lives_in_the_folder_of_that_files_name(tmp_path: Path) -> None:
+    """`mod x;` in `src/shapes.rs` declares `src/shapes/x.rs` (Rust 2018), not the sibling `src/x.rs`; in lib.rs,
+    main.rs or mod.rs it declares the sibling. `self::` and `super::` count from the same folder. The resolver took
+    the file's own folder for all of them."""
+    root = write_files(tmp_path / "geo", {
+        "src/lib.rs": "mod shapes;\nmod tools;\nmod x;\n",
+        "src/x.rs": "pub struct Unrelated;\n",
+        "src/shapes.rs": "mod x;\n",
+        "src/shapes/x.rs": "use super::round::Round;\n",
+        "src/shapes/round.rs": "pub struct Round;\n",
+        "src/tools.rs": "use self::knife::Blade;\n",
+        "src/tools/knife.rs": "pub struct Blade;\n",
+    })
+    edges = {(e.src, e.dst) for e in edges_in(root)}
+    assert {dst for src, dst in edges if src == "src/shapes.rs"} == {"src/shapes/x.rs"}
+    assert {dst for src, dst in edges if src == "src/shapes/x.rs"} == {"src/shapes/round.rs"}
+    assert {dst for src, dst in edges if src == "src/tools.rs"} == {"src/tools/knife.rs"}
+    assert {dst for src, dst in edges if src == "src/lib.rs"} == {"src/shapes.rs", "src/tools.rs", "src/x.rs"}

@@ -179,24 +179,28 @@ def _rust_file(base: str, parts: list[str], repo: _Repo) -> str | None:
     return None
 
 
+def _rust_children(path: str) -> str:
+    """The folder of the modules a Rust file declares (``mod x;``): beside a lib.rs, main.rs or mod.rs, and in a
+    folder of the file's own name otherwise (``src/a/b.rs`` declares ``src/a/b/x.rs``, Rust 2018)."""
+    folder, name = posixpath.split(path)
+    stem = posixpath.splitext(name)[0]
+    return folder if stem in ("lib", "main", "mod") else posixpath.join(folder, stem)
+
+
 def _rust(imp: Import, repo: _Repo, crates: Mapping[str, str]) -> list[str] | str:
-    here = posixpath.dirname(imp.path)
+    children = _rust_children(imp.path)  # what `self::` names; `super::` is the folder above
     if imp.level:  # `mod x;`
-        return [t] if (t := _rust_file(here, [imp.module], repo)) else []
+        return [t] if (t := _rust_file(children, [imp.module], repo)) else []
     parts = [p.strip() for p in _RUST_RENAME.sub("", imp.module).replace("{", " ").split("::")]
     head = parts[0]
     if head in {"crate", "self", "super"}:
-        base = "src" if head == "crate" else here if head == "self" else posixpath.dirname(here)
+        base = "src" if head == "crate" else children if head == "self" else posixpath.dirname(children)
         return [t] if (t := _rust_file(base, parts[1:], repo)) else []
     if head in crates:  # another crate of the workspace: its modules, or its root file for what that defines
         root = crates[head]
         target = _rust_file(posixpath.dirname(root), parts[1:], repo) or repo.first([root])
         return [target] if target else []
-    # a module this file declares (`mod render;` then `use render::Renderer;`): its children sit beside a
-    # lib.rs, main.rs or mod.rs, and in a folder of the file's own name otherwise
-    stem, _ = posixpath.splitext(posixpath.basename(imp.path))
-    own = here if stem in ("lib", "main", "mod") else posixpath.join(here, stem)
-    if local := _rust_file(own, parts, repo):
+    if local := _rust_file(children, parts, repo):  # `mod render;` then `use render::Renderer;`
         return [local]
     return "stdlib:" + head if head in {"std", "core", "alloc"} else head
 
