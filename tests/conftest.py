@@ -99,10 +99,13 @@ def snapshot_project(target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def project_index(tmp_path_factory: pytest.TempPathFactory) -> api.Index:
-    """This project indexed once per test session, embeddings included."""
+    """This project indexed once per test session, without vectors: embedding its ~1,600 chunks took
+    a minute of every run, and the tests on it check lexical, symbol and graph retrieval, packing and
+    the pages. Vectors are tested end to end on small repositories (test_chroma_server,
+    test_background_embedding, the rebuild tests in test_web and test_browser_e2e)."""
     base = tmp_path_factory.mktemp("project")
     settings = Settings.from_env(home=base / "indexes")
-    api.index_repo(snapshot_project(base / "onboard-src"), "onboard", settings)
+    api.index_repo(snapshot_project(base / "onboard-src"), "onboard", settings, embed=False)
     return api.open_index("onboard", settings)
 
 
