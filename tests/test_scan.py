@@ -238,3 +238,13 @@ def test_a_broken_symlink_always_has_the_tree_walked(tmp_path: Path, monkeypatch
     again = scan_repo(tmp_path, known=recorded.stamps, hashes={"app.py": recorded.files[0].sha256},
                       watched=recorded.watched, skipped=recorded.skipped)
     assert walked and [f.path for f in again.files] == ["link.py"]
+
+
+def test_an_ignore_line_git_cannot_read_is_skipped_and_the_rest_still_apply(tmp_path: Path) -> None:
+    """git skips a pattern it cannot read; pathspec refused the whole file, so one such line (a trailing
+    backslash, a lone `!`, a reversed range) stopped every scan of the repository, and `onboard list` with it."""
+    write(tmp_path, ".gitignore", "*.log\nbuild\\\n!\n[z-a]\n")
+    write(tmp_path, "pkg/.gitignore", "[z-a].py\nlocal.py\n")
+    for name in ("app.py", "debug.log", "pkg/local.py", "pkg/kept.py"):
+        write(tmp_path, name, "x = 1\n")
+    assert sorted(f.path for f in scan_repo(tmp_path).files) == ["app.py", "pkg/kept.py"]

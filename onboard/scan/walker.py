@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import time
 from collections.abc import Iterable, Mapping
@@ -122,8 +123,26 @@ def _load_rules(directory: Path, base: str, watched: dict[str, Stamp], started_n
             lines = read_regular(directory / name).decode("utf-8", errors="replace").splitlines()
         except OSError:
             continue
-        rules.append(_Rules(base, pathspec.GitIgnoreSpec.from_lines(lines)))
+        rules.append(_Rules(base, _ignore_spec(lines)))
     return rules
+
+
+def _ignore_spec(lines: list[str]) -> pathspec.PathSpec:
+    """The patterns of one ignore file. git skips a line it cannot read (`build\\`, a lone `!`, `[z-a]`) and keeps
+    the rest, where pathspec refuses the whole file; one such line in any repository would stop its every scan
+    (and so `onboard list`). The lines are read one by one only when the whole file does not compile."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _readable_pattern(line)])
+
+
+def _readable_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 def _format_size(size: int) -> str:
