@@ -36,6 +36,16 @@ class IndexCorrupt(OnboardError):
         self.name = name
 
 
+class IndexIncomplete(OnboardError):
+    """An index whose first run (or rebuild) never finished: its tables exist, empty, and would answer every
+    question with nothing as if that were the repository."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Index {name!r} was never completely built (the run was interrupted, or is still going); "
+                         f"run `onboard reindex {name}`.")
+        self.name = name
+
+
 class IndexLocked(OnboardError):
     def __init__(self, name: str) -> None:
         super().__init__(f"Index {name!r} is being (re)indexed by another process; "

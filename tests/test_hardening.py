@@ -21,7 +21,7 @@ from onboard.cli import app
 from onboard.config import Settings, default_home
 from onboard.errors import IndexLocked, IndexNotFound, InvalidIndexName, OnboardError
 from onboard.scan import scan_repo
-from tests.conftest import free_port
+from tests.conftest import free_port, write_files
 
 runner = CliRunner()
 
@@ -286,3 +286,77 @@ def test_memory_chroma_gets_after_a_repository_was_read_holds_none_of_its_text()
         pytest.skip("this C library hands a freed block back clean anyway")
     leftovers, filled = reused("onboard")
     assert leftovers == 0 and filled > 0
+
+
+def _interrupt_at_parse(stage: str, done: int, total: int) -> None:
+    """A progress callback that acts as Ctrl-C does, in the middle of a run."""
+    if stage == "parse":
+        raise KeyboardInterrupt
+
+
+def test_an_index_whose_first_run_or_rebuild_was_interrupted_says_so_and_a_reindex_completes_it(
+        shop_repo: Path, settings: Settings) -> None:
+    """Ctrl-C during a first index (or a rebuild, which empties the index before it builds) left empty tables
+    that answered every question with nothing and listed as a healthy index of 0 files."""
+    with pytest.raises(KeyboardInterrupt):
+        api.index_repo(shop_repo, "shop", settings, embed=False, progress=_interrupt_at_parse)
+    with pytest.raises(OnboardError, match=r"never completely built.*onboard reindex shop"):
+        api.open_index("shop", settings)
+    assert "never completely built" in (api.list_indexes(settings)[0].error or "")
+    assert cli(settings, "stats", "shop").exit_code == 1
+    assert api.reindex("shop", settings, embed=False).files == 6
+    with pytest.raises(KeyboardInterrupt):
+        api.reindex("shop", settings, rebuild=True, embed=False, progress=_interrupt_at_parse)
+    with pytest.raises(OnboardError, match="never completely built"):
+        api.open_index("shop", settings)
+    assert api.reindex("shop", settings, embed=False).files == 6
+    assert api.open_index("shop", settings).db.counts()["files"] == 6
+
+
+def test_a_refused_index_changes_nothing_and_a_moved_repository_can_be_followed(tmp_path: Path, shop_repo: Path,
+                                                                                 settings: Settings) -> None:
+    """A refused `index` of another folder under a taken name wrote its root first: every reindex after it
+    was refused, and a rebuild quietly indexed the other folder. A repository that moved said only "no such
+    directory", and could not be followed without losing its index."""
+    other = write_files(tmp_path / "elsewhere" / "shop", {"other.py": "def other():\n    return 1\n"})
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    with pytest.raises(OnboardError, match="already holds"):
+        api.index_repo(other, "shop", settings, embed=False)
+    assert api.reindex("shop", settings, embed=False).root == str(shop_repo.resolve())
+    assert api.reindex("shop", settings, rebuild=True, embed=False).root == str(shop_repo.resolve())
+
+    moved = tmp_path / "moved-shop"
+    shop_repo.rename(moved)
+    info = api.list_indexes(settings)[0]
+    assert info.notice and "no longer at" in info.notice and "--name shop" in info.notice
+    with pytest.raises(OnboardError, match=r"no longer at .*onboard index NEW_PATH --name shop"):
+        api.reindex("shop", settings, embed=False)
+    report = api.index_repo(moved, "shop", settings, embed=False)
+    assert (report.root, report.files, report.indexed) == (str(moved.resolve()), 6, 0)  # nothing read again
+    assert api.list_indexes(settings)[0].notice is None
+
+
+def test_a_folder_that_only_holds_a_file_named_like_our_database_is_not_an_index(settings: Settings) -> None:
+    """`remove` took any folder holding a file named index.sqlite3 for an index and deleted that file."""
+    folder = settings.home / "notanindex"
+    folder.mkdir(parents=True)
+    (folder / "index.sqlite3").write_text("my notes, not a database\n")
+    (folder / "data.txt").write_text("important\n")
+    result = cli(settings, "remove", "notanindex", "--yes")
+    assert result.exit_code == 1 and "not an onboard index" in result.output
+    assert (folder / "index.sqlite3").read_text() == "my notes, not a database\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["data.txt", "index.sqlite3"]
+    assert api.list_indexes(settings) == []
+
+
+def test_the_index_home_is_never_indexed_as_a_repository_s_code(tmp_path: Path, shop_repo: Path) -> None:
+    """Indexing a folder that holds the index home (no .gitignore covering it) indexed every index's root.txt
+    and logs; indexing the home itself made an index that lived inside what it indexed."""
+    settings = Settings.from_env(home=shop_repo / "data" / "indexes")
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    report = api.reindex("shop", settings, embed=False)
+    assert report.files == 6 and not any(path.startswith("data/") for path in api.open_index("shop", settings).db.hashes())
+    assert ("data/indexes", "onboard's index home (its own data, not code)") in {(s.path, s.reason)
+                                                                                for s in report.skipped}
+    with pytest.raises(OnboardError, match="inside the index home"):
+        api.index_repo(settings.home, "home", settings, embed=False)

@@ -25,6 +25,10 @@ from onboard.scan.secrets import is_secret_file
 ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox",
                                  ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".DS_Store"})
 IGNORE_FILES = (".gitignore", ".onboardignore")
+# Written by the store into every index home: a folder holding it is onboard's own data (other indexes' roots,
+# logs, chat histories), never a repository's code, wherever it sits (a home inside an indexed tree that no
+# .gitignore covers, or someone else's).
+HOME_MARKER = ".onboard-home"
 MINIFIED_LINE = 5000
 MINIFIED_AVERAGE = 500
 BUNDLED_LANGUAGES = frozenset({"javascript", "css", "json", "html", "typescript"})
@@ -97,7 +101,7 @@ class ScanResult:
 UNTRUSTED: Stamp = (-1, -1)  # matches no real stat: whoever compares must scan
 # What a walk finds in an unchanged tree. Bump it when that changes (a language, a skip rule, a limit): watched
 # stamps recorded under other rules do not spare the walk, or a file the new rules index would stay unseen.
-SCAN_RULES = "1"
+SCAN_RULES = "2"
 
 
 @dataclass(frozen=True)
@@ -387,6 +391,9 @@ def scan_repo(root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, S
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as err:
             result.skipped.append(SkippedFile(base or ".", f"unreadable directory ({err.strerror or err})"))
+            continue
+        if base and any(entry.name == HOME_MARKER for entry in entries):
+            result.skipped.append(SkippedFile(base, "onboard's index home (its own data, not code)"))
             continue
         for entry in entries:
             rel = f"{base}/{entry.name}" if base else entry.name

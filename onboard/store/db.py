@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from onboard.errors import IndexCorrupt, PathOutsideRepo
+from onboard.errors import IndexCorrupt, OnboardError, PathOutsideRepo
 from onboard.models import Chunk, Edge, Import, Reference, SkippedFile, Symbol
 from onboard.scan import SCAN_RULES
+from onboard.store.layout import DB_NAME, ROOT_COPY
 
 if TYPE_CHECKING:  # networkx loads in a quarter second; `onboard list` never needs it
     import networkx as nx
@@ -478,3 +479,23 @@ class IndexDB:
 
     def texts(self) -> dict[str, str]:
         return dict(self._rows("SELECT path, text FROM files"))
+
+
+def held_root(directory: Path, name: str) -> str | None:
+    """The repository an index directory already holds: its manifest's root, or, where the database cannot be
+    read (the damage a rebuild mends), the copy beside it."""
+    if (directory / DB_NAME).exists():
+        try:
+            db = IndexDB(directory / DB_NAME, name)
+            try:
+                root = db.manifest().get("root")
+            finally:
+                db.close()
+        except OnboardError:
+            root = None
+        if root:
+            return root
+    try:
+        return (directory / ROOT_COPY).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onboard.config import Settings, name_for_folder, validate_index_name
-from onboard.errors import IndexCorrupt, IndexNotFound, InvalidIndexName, OnboardError
+from onboard.errors import IndexCorrupt, IndexIncomplete, IndexNotFound, InvalidIndexName, OnboardError
 from onboard.graph import GRAPH_RULES
 from onboard.scan import RULES_VERSION, scan_repo
 from onboard.scan.roles import content_roles
-from onboard.store.db import FileRow, IndexDB
+from onboard.store.db import FileRow, IndexDB, held_root
 from onboard.store.layout import CHROMA_DIR, DB_NAME, ROOT_COPY, index_lock, is_our_index, wipe
 from onboard.store.vector_fill import (
     Progress,
@@ -116,7 +116,11 @@ def open_index(name: str, settings: Settings | None = None) -> Index:
     path = settings.index_dir(name) / DB_NAME
     if not path.exists():
         raise IndexNotFound(name, settings.home)
-    return Index(name, settings, IndexDB(path, name))
+    index = Index(name, settings, IndexDB(path, name))
+    if "updated_at" not in index.db.manifest():  # written last, in the run's one transaction
+        index.close()
+        raise IndexIncomplete(name)
+    return index
 
 
 def _valid(name: str) -> bool:
@@ -129,7 +133,9 @@ def _valid(name: str) -> bool:
 
 def index_names(settings: Settings | None = None) -> list[str]:
     home = _settings(settings).home
-    return sorted(p.parent.name for p in home.glob(f"*/{DB_NAME}") if _valid(p.parent.name)) if home.exists() else []
+    if not home.exists():
+        return []
+    return sorted(p.parent.name for p in home.glob(f"*/{DB_NAME}") if _valid(p.parent.name) and is_our_index(p.parent))
 
 
 def stale_files(index: Index) -> list[str]:
@@ -186,19 +192,21 @@ def describe(name: str, settings: Settings | None = None, check_stale: bool = Tr
                          manifest.get("updated_at", ""), len(stale_files(index)) if check_stale else None,
                          manifest.get("vectors_complete") == "true" and damaged is None, vectors_error=damaged,
                          vectors=progress.describe(name), vectors_percent=progress.percent,
-                         notice=_rules_notice(name, manifest))
+                         notice=_notice(name, manifest))
     except OnboardError as err:
         return IndexInfo(name, error=str(err))
     finally:
         index.close()
 
 
-def _rules_notice(name: str, manifest: dict[str, str]) -> str | None:
-    """What was stored under older rules, and how to redo it: text under older redaction rules may hold what
-    the current ones redact (this first: it is about secrets), edges under older graph rules link files that
-    do not use each other. A reindex redoes both."""
+def _notice(name: str, manifest: dict[str, str]) -> str | None:
+    """What to do about a usable index: text under older redaction rules may hold what the current ones redact
+    (this first: it is about secrets), a repository that is no longer where it was indexed, edges under older
+    graph rules that link files that do not use each other."""
     if "updated_at" not in manifest:  # never written
         return None
+    if (root := manifest.get("root")) and not Path(root).is_dir():
+        return _gone(name, root)
     if manifest.get("redaction_rules") != RULES_VERSION:
         return f"redacted under older rules: run `onboard reindex {name}`"
     if manifest.get("graph_rules") != GRAPH_RULES:
@@ -302,7 +310,14 @@ def reindex(name: str, settings: Settings | None = None, progress: Progress | No
     if not directory.exists():
         raise IndexNotFound(name, settings.home)
     root = _recorded_root(directory, name)
+    if not Path(root).is_dir():
+        raise OnboardError(_gone(name, root))
     return build_index(root, name, settings, progress, rebuild=rebuild, embed=embed, background=background)
+
+
+def _gone(name: str, root: str) -> str:
+    return (f"The repository of index {name!r} is no longer at {root}: if it moved, run "
+            f"`onboard index NEW_PATH --name {name}`; otherwise `onboard remove {name}`.")
 
 
 def wait_for_vectors(name: str, settings: Settings | None = None, progress: Progress | None = None) -> int:
@@ -328,16 +343,10 @@ def resume_embedding(name: str, settings: Settings | None = None) -> int | None:
 
 
 def _recorded_root(directory: Path, name: str) -> str:
-    """The repo root from the manifest; a damaged database keeps a copy in ``root.txt``."""
-    copy = directory / ROOT_COPY
-    if copy.exists():
-        return copy.read_text(encoding="utf-8").strip()
-    db = IndexDB(directory / DB_NAME, name)
-    try:
-        root = db.manifest().get("root")
-    finally:
-        db.close()
-    if not root:
+    """The repo root from the manifest, or from the copy ``root.txt`` where the database is damaged. Only an
+    absolute path counts: a relative one would be read against wherever the command happens to run."""
+    root = held_root(directory, name)
+    if not root or not Path(root).is_absolute():
         raise OnboardError(f"Index {name!r} does not record which repository it came from; "
                            f"run `onboard index PATH --name {name}`.")
     return root

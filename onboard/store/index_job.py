@@ -27,7 +27,7 @@ from filelock import FileLock, Timeout
 from onboard.config import Settings, name_for_folder, validate_index_name
 from onboard.errors import IndexLocked, OnboardError
 from onboard.store.db import IndexDB
-from onboard.store.layout import DB_NAME, JOB_FILE, JOB_LOG, LOCK_NAME, ROOT_COPY, is_our_index
+from onboard.store.layout import DB_NAME, JOB_FILE, JOB_LOG, LOCK_NAME, ROOT_COPY, claim_home, is_our_index
 from onboard.store.vector_fill import spawn_detached
 
 MODULE = "onboard.store.index_job"
@@ -162,10 +162,8 @@ def repository_root(path: str, settings: Settings) -> Path:
         raise OnboardError(f"There is no folder {root}: check the path.")
     if not root.is_dir():
         raise OnboardError(f"{root} is a file: type the folder of the repository instead.")
-    root, home = root.resolve(), settings.home.expanduser().resolve()
-    if root == home or home in root.parents:
-        raise OnboardError(f"{root} is inside the index home ({home}), where onboard keeps its own data: "
-                           "type a repository folder instead.")
+    root = root.resolve()
+    claim_home(settings.home, root)
     return root
 
 

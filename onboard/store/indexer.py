@@ -29,9 +29,10 @@ from onboard.graph import (GRAPH_RULES, config_file, import_probes, needs_repars
 from onboard.models import Edge, ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
-from onboard.store.db import RECORDED, SCHEMA_VERSION, FileRow, IndexDB, StoredFile
+from onboard.store.db import RECORDED, SCHEMA_VERSION, FileRow, IndexDB, StoredFile, held_root
 from onboard.store.history import read_people, write_people
-from onboard.store.layout import CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, index_lock, is_our_index, wipe
+from onboard.store.layout import (CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, claim_home, index_lock, is_our_index,
+                                  wipe)
 from onboard.store.vector_fill import fill_vectors, start_worker, stopped_embedding
 
 Progress = Callable[[str, int, int], None]
@@ -93,6 +94,7 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
     if not root.is_dir():
         raise OnboardError(f"Cannot index {root}: it is a file, not a directory.")
     root = root.resolve()
+    claim_home(settings.home, root)
     directory = settings.index_dir(name)
     if directory.is_symlink() or (directory.exists() and any(directory.iterdir()) and not is_our_index(directory)):
         raise OnboardError(f"{directory} exists and is not an onboard index; choose another --name.")
@@ -101,6 +103,14 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
     notify = progress or (lambda stage, done, total: None)
     lock = index_lock(directory, name)
     try:
+        # Before anything is written: a refused run used to leave its root in root.txt, after which every
+        # reindex was refused and a rebuild quietly indexed the other repository under this name.
+        previous_root = held_root(directory, name)
+        # A root that is gone (the repository moved) may be followed to where it is now: its files keep their
+        # relative paths, so what did not change is recognised by its hash and kept.
+        if previous_root and previous_root != str(root) and Path(previous_root).exists():
+            raise OnboardError(f"Index {name!r} already holds {previous_root}. Choose another --name, "
+                               f"or `onboard remove {name}` first.")
         if rebuild:  # vectors go through chroma's own client: a running web app keeps a working store
             from onboard.store.vectors import drop_vectors  # chroma loads only when vectors are touched
 
@@ -110,10 +120,6 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
         (directory / ROOT_COPY).write_text(str(root), encoding="utf-8")
         db = IndexDB(directory / DB_NAME, name, create=True)
         try:
-            previous_root = db.manifest().get("root")
-            if previous_root and previous_root != str(root):
-                raise OnboardError(f"Index {name!r} already holds {previous_root}. Choose another --name, "
-                                   f"or `onboard remove {name}` first.")
             with _collector_paused():
                 _update_sqlite(db, root, name, report, notify, embed)
             report.vectors_complete = db.manifest().get("vectors_complete") == "true"

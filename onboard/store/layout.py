@@ -11,7 +11,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from onboard.errors import IndexLocked
+from onboard.errors import IndexLocked, OnboardError
+from onboard.scan import HOME_MARKER
 
 DB_NAME = "index.sqlite3"
 CHROMA_DIR = "chroma"
@@ -47,13 +48,36 @@ def index_lock(directory: Path, name: str) -> FileLock:
     return lock
 
 
+def claim_home(home: Path, root: Path) -> None:
+    """Refuse a repository inside the index home (it would index onboard's own data), and mark the home so that
+    a scan of a tree holding it leaves it out (``scan.HOME_MARKER``)."""
+    home = home.expanduser().resolve()
+    if root == home or home in root.parents:
+        raise OnboardError(f"{root} is inside the index home ({home}), where onboard keeps its own data: "
+                           "choose a repository folder instead.")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / HOME_MARKER).touch(exist_ok=True)
+
+
 def is_our_index(directory: Path) -> bool:
-    """An index directory of ours has our database or the root copy the indexer writes first (or,
-    after a run killed at its very start, only our lock file and a web job's progress)."""
+    """An index directory of ours has the root copy the indexer writes first, our lock file (which every
+    index, reindex and remove leaves), or an SQLite database under our name; after a run killed at its very
+    start, only our lock file and a web job's progress. A file that merely has our database's name is not
+    enough: `remove` deletes what is ours, and someone's folder may hold an ``index.sqlite3`` of another kind."""
     if not directory.is_dir():
         return False
     names = {child.name for child in directory.iterdir()}
-    return bool({DB_NAME, ROOT_COPY} & names) or bool(names) and names <= LOCKS | PRESERVED
+    if ROOT_COPY in names or names & LOCKS or _is_sqlite(directory / DB_NAME):
+        return True
+    return bool(names) and names <= PRESERVED
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def wipe(directory: Path, keep: frozenset[str] = LOCKS) -> list[str]:
