@@ -7,6 +7,7 @@ Every line of a file lands in exactly one chunk, so a hit can always be mapped b
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from itertools import accumulate
 
@@ -21,15 +22,14 @@ def chunk_id(path: str, start: int, end: int, text: str) -> str:
     return hashlib.sha1(f"{path}:{start}:{end}:{digest}".encode("utf-8")).hexdigest()
 
 
-def _innermost(symbols: list[Symbol], line: int) -> str | None:
-    """The deepest symbol covering ``line`` (symbols come sorted by start line)."""
-    best = None
-    for symbol in symbols:
-        if symbol.start_line > line:
-            break
-        if symbol.end_line >= line:
-            best = symbol.qualname
-    return best
+def _innermost(symbols: list[Symbol], first_lines: list[int], line: int) -> str | None:
+    """The deepest symbol covering ``line``: the last one, in ``symbols``' order (by start line, the longest
+    first), that starts at or before it and ends at or after it. Searched back from ``line`` rather than
+    forward from the file's top: from the top, a file of 150,000 one-line functions took 12 s here."""
+    for index in range(bisect.bisect_right(first_lines, line) - 1, -1, -1):
+        if symbols[index].end_line >= line:
+            return symbols[index].qualname
+    return None
 
 
 def _boundaries(symbols: list[Symbol], line_count: int) -> list[int]:
@@ -46,6 +46,7 @@ def chunk_file(path: str, text: str, symbols: list[Symbol]) -> list[Chunk]:
     if not lines:
         return []
     symbols = sorted(symbols, key=lambda s: (s.start_line, -s.end_line))
+    first_lines = [s.start_line for s in symbols]
     starts = _boundaries(symbols, len(lines)) + [len(lines) + 1]
     # Characters per line (with its newline) and their running total: the size of any line range in
     # O(1); this is the hot loop of a full index (a million lines for 20 MB of code).
@@ -71,5 +72,6 @@ def chunk_file(path: str, text: str, symbols: list[Symbol]) -> list[Chunk]:
     chunks = []
     for start, end in merged:
         body = "\n".join(lines[start - 1:end])
-        chunks.append(Chunk(chunk_id(path, start, end, body), path, start, end, body, _innermost(symbols, start)))
+        chunks.append(Chunk(chunk_id(path, start, end, body), path, start, end, body,
+                            _innermost(symbols, first_lines, start)))
     return chunks
