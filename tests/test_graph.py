@@ -259,6 +259,32 @@ def test_a_rust_workspace_crate_uses_another_by_its_name(tmp_path: Path) -> None
         "crates/core/src/money.rs", "crates/core/src/lib.rs", "crates/app/src/screen.rs", "ext:serde"}
 
 
+def test_crate_paths_start_at_the_root_of_the_crate_that_holds_the_file(tmp_path: Path) -> None:
+    """`crate::` names the importing file's own crate: in a workspace that is the crate's `src/` (or its `[lib]
+    path`'s folder), not the repository's top-level `src/`, which is where the resolver looked (Ruff's sdist: 133 of
+    1,259 files using `crate::` had an edge into their own crate)."""
+    root = write_files(tmp_path / "ws", {
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*", "tools/gen"]\n',
+        "src/util.rs": "pub fn top() {}\n",
+        "crates/lint/Cargo.toml": '[package]\nname = "lint"\n',
+        "crates/lint/src/lib.rs": "pub mod util;\npub mod rules;\n",
+        "crates/lint/src/util.rs": "pub fn helper() {}\n",
+        "crates/lint/src/rules/mod.rs": "pub mod unused;\n",
+        "crates/lint/src/rules/unused.rs": "use crate::util::helper;\nuse crate::rules;\n",
+        "crates/fmt/src/lib.rs": "pub mod util;\nuse crate::util::width;\n",  # no Cargo.toml indexed
+        "crates/fmt/src/util.rs": "pub fn width() {}\n",
+        "tools/gen/Cargo.toml": '[package]\nname = "gen"\n\n[lib]\npath = "gen.rs"\n',
+        "tools/gen/gen.rs": "mod emit;\nuse crate::emit::out;\n",
+        "tools/gen/emit.rs": "pub fn out() {}\n",
+    })
+    edges = {(e.src, e.dst) for e in edges_in(root)}
+    assert {dst for src, dst in edges if src == "crates/lint/src/rules/unused.rs"} == {
+        "crates/lint/src/util.rs", "crates/lint/src/rules/mod.rs"}
+    assert ("crates/fmt/src/lib.rs", "crates/fmt/src/util.rs") in edges
+    assert ("tools/gen/gen.rs", "tools/gen/emit.rs") in edges
+    assert not any(dst == "src/util.rs" for _, dst in edges)
+
+
 def test_a_php_class_is_found_where_composers_psr4_autoload_puts_it(tmp_path: Path) -> None:
     """`App\\Models\\User` lives in `app/Models/User.php` because composer.json maps `App\\` to `app/`; a `use`
     names what it imports, not its alias, and a group `use A\\{B}` names `A\\B`. Before, PHP imports made no edge."""

@@ -22,8 +22,9 @@ from onboard.lazy import lazy_exports
 # 9: but a member read (``t.indices``) names a property (``Reference.attribute``, kind "property": re-parsed too);
 # 10: a JS/TS import names a workspace package or a tsconfig/jsconfig path alias of the repository (``js_modules``),
 # a Go import the longest module path of the repository's go.mod files, a Rust path a workspace crate by its name,
-# a PHP `use` the file composer's PSR-4 autoload maps it to, a JVM wildcard import its package's files.
-GRAPH_RULES = "10"
+# a PHP `use` the file composer's PSR-4 autoload maps it to, a JVM wildcard import its package's files; 11: a Rust
+# ``crate::`` path starts at the root folder of the importing file's own crate, not at the top-level ``src``.
+GRAPH_RULES = "11"
 # The first graph rules that read more of a use than the references stored before them held (8: ``Reference.method``,
 # 9: ``Reference.attribute`` and properties): an index made under older rules parses its files again, rather than
 # rebuilding its edges from what it stored.

@@ -187,6 +187,17 @@ def _rust_children(path: str) -> str:
     return folder if stem in ("lib", "main", "mod") else posixpath.join(folder, stem)
 
 
+def _crate_folder(path: str, crates: Mapping[str, str]) -> str:
+    """The folder of the root file of the crate ``path`` belongs to, where ``crate::`` paths start: the workspace
+    crate whose root folder holds it (the longest), else the nearest ``src`` folder above it (Cargo's layout, for a
+    crate whose Cargo.toml is not indexed), else the top-level ``src``."""
+    folders = [posixpath.dirname(root) for root in crates.values()]
+    if holding := [folder for folder in folders if not folder or path.startswith(folder + "/")]:
+        return max(holding, key=len)
+    parts = path.split("/")[:-1]
+    return "/".join(parts[:len(parts) - parts[::-1].index("src")]) if "src" in parts else "src"
+
+
 def _rust(imp: Import, repo: _Repo, crates: Mapping[str, str]) -> list[str] | str:
     children = _rust_children(imp.path)  # what `self::` names; `super::` is the folder above
     if imp.level:  # `mod x;`
@@ -194,7 +205,8 @@ def _rust(imp: Import, repo: _Repo, crates: Mapping[str, str]) -> list[str] | st
     parts = [p.strip() for p in _RUST_RENAME.sub("", imp.module).replace("{", " ").split("::")]
     head = parts[0]
     if head in {"crate", "self", "super"}:
-        base = "src" if head == "crate" else children if head == "self" else posixpath.dirname(children)
+        base = _crate_folder(imp.path, crates) if head == "crate" else children if head == "self" \
+            else posixpath.dirname(children)
         return [t] if (t := _rust_file(base, parts[1:], repo)) else []
     if head in crates:  # another crate of the workspace: its modules, or its root file for what that defines
         root = crates[head]
