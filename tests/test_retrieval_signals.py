@@ -59,6 +59,10 @@ def ledger_steps(book: str) -> str:
     ("CHANGES.md", "docs"),
     ("examples/basic/app.py", "example"),
     ("galleries/examples/lines.py", "example"),
+    # a JavaScript package's build output inside a Python package; a nested build/ is often real code
+    ("panel/dist/lib/models/tabulator.js", "generated"),
+    ("conan/tools/build/flags.py", "source"),
+    ("app/components/__generated__/UserQuery.graphql.ts", "generated"),
 ])
 def test_file_roles_follow_the_usual_conventions(path: str, role: str) -> None:
     assert file_role(path) == role

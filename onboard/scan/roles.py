@@ -35,6 +35,12 @@ _GENERATED_NAMES = re.compile(r"(_pb2(_grpc)?\.pyi?|\.pb\.go|_pb\.(js|ts|d\.ts)|
                               r"parsetab\.py|lextab\.py|_parsetab\.py|\.g\.dart|\.designer\.cs|\.generated\.\w+|"
                               r"_generated\.\w+|\.lock|-lock\.(json|yaml)|^go\.sum)$", re.I)
 _GENERATED_DIRS = frozenset({"generated", "__generated__", "gen", "autogen", "_build", "build", "dist", "target"})
+# Of those, the ones that are output at any depth: a JavaScript package's ``dist/`` inside a Python package
+# (``panel/dist/lib/models/tabulator.js``), as ``(^|/)dist/`` is in Linguist's vendor.yml, and Relay's
+# ``__generated__`` beside each component. The others name real code below the top (conan's ``conan/tools/build/``,
+# a command line's ``commands/build/``, a compiler's ``gen/``), in JavaScript as much as in Python, so not even the
+# kind of file they hold tells output from code.
+_GENERATED_ANYWHERE = frozenset({"dist", "__generated__"})
 _LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock",
                          "cargo.lock", "composer.lock", "gemfile.lock", "uv.lock", "go.sum", "npm-shrinkwrap.json"})
 # What a Python build writes beside the code: every sdist carries them, and SOURCES.txt lists every path (matching
@@ -63,6 +69,8 @@ def file_role(path: str) -> str:
     if any(f in _STATIC_DIRS for f in folders) and (_LIBRARIES.match(lower) or _VERSIONED.search(lower)):
         return "vendored"
     if lower in _LOCK_FILES or _GENERATED_NAMES.search(name) or any(f in _GENERATED_DIRS for f in folders[:1]):
+        return "generated"
+    if any(f in _GENERATED_ANYWHERE for f in folders):
         return "generated"
     if name == "PKG-INFO" or any(f.endswith(_PACKAGING_METADATA) for f in folders):
         return "generated"
