@@ -63,6 +63,11 @@ def ledger_steps(book: str) -> str:
     ("panel/dist/lib/models/tabulator.js", "generated"),
     ("conan/tools/build/flags.py", "source"),
     ("app/components/__generated__/UserQuery.graphql.ts", "generated"),
+    # npm packages copied in whole, named for their version
+    ("panel/dist/bundled/@finos/perspective@3.8.0/dist/cdn/perspective.js", "vendored"),
+    ("app/bundled/gridstack@7.2.3/gridstack.js", "vendored"),
+    ("ui/node_modules/left-pad/index.js", "vendored"),
+    ("web/static/bower_components/d3/index.js", "vendored"),
 ])
 def test_file_roles_follow_the_usual_conventions(path: str, role: str) -> None:
     assert file_role(path) == role

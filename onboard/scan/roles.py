@@ -41,6 +41,10 @@ _GENERATED_DIRS = frozenset({"generated", "__generated__", "gen", "autogen", "_b
 # a command line's ``commands/build/``, a compiler's ``gen/``), in JavaScript as much as in Python, so not even the
 # kind of file they hold tells output from code.
 _GENERATED_ANYWHERE = frozenset({"dist", "__generated__"})
+# An npm package copied in whole, in a folder named for it and its version (``@finos/perspective@3.8.0/``,
+# ``ace-builds@1.40.1/``), as bundlers and pnpm's store lay them out: Linguist's NuGet rule (``packages/Name.1.2/``)
+# in npm's spelling.
+_VERSIONED_PACKAGE = re.compile(r"^[\w.-]+@v?\d+(\.\d+)+([+-][\w.-]+)?$")
 _LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock",
                          "cargo.lock", "composer.lock", "gemfile.lock", "uv.lock", "go.sum", "npm-shrinkwrap.json"})
 # What a Python build writes beside the code: every sdist carries them, and SOURCES.txt lists every path (matching
@@ -64,7 +68,7 @@ def file_role(path: str) -> str:
     parts = PurePosixPath(path).parts
     folders, name = [p.lower() for p in parts[:-1]], parts[-1] if parts else ""
     lower = name.lower()
-    if any(f in _VENDOR_DIRS for f in folders) or _MINIFIED.search(lower):
+    if any(f in _VENDOR_DIRS or _VERSIONED_PACKAGE.match(f) for f in folders) or _MINIFIED.search(lower):
         return "vendored"
     if any(f in _STATIC_DIRS for f in folders) and (_LIBRARIES.match(lower) or _VERSIONED.search(lower)):
         return "vendored"
