@@ -68,6 +68,10 @@ def ledger_steps(book: str) -> str:
     ("app/bundled/gridstack@7.2.3/gridstack.js", "vendored"),
     ("ui/node_modules/left-pad/index.js", "vendored"),
     ("web/static/bower_components/d3/index.js", "vendored"),
+    # test data beside the code it tests: Go's testdata/, Jest's __mocks__/
+    ("internal/parser/testdata/bad_syntax.go", "fixture"),
+    ("src/api/__mocks__/client.js", "fixture"),
+    ("pkg/data/table.csv", "source"),
 ])
 def test_file_roles_follow_the_usual_conventions(path: str, role: str) -> None:
     assert file_role(path) == role

@@ -54,8 +54,12 @@ _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs"
                         "unittests", "unit_tests", "integration_tests", "e2e"})
 _TEST_NAMES = re.compile(r"^(test_.*|.*_tests?\.\w+|.*\.(test|spec)\.\w+|conftest\.py|.*Tests?\.(java|cs|kt|scala)|"
                          r".*_spec\.rb|tests?\.py)$")
-_FIXTURE_DIRS = frozenset({"fixtures", "fixture", "testdata", "test_data", "test-data", "roots", "snapshots",
-                           "__snapshots__", "cassettes", "mocks", "__mocks__", "baseline_images", "data"})
+# Folders whose own name says they hold test data, wherever they are: Go's ``testdata/`` sits beside the package it
+# tests (the go tool ignores it), Jest's ``__snapshots__``, ``__mocks__`` and ``__fixtures__`` beside the module.
+_TEST_DATA_DIRS = frozenset({"testdata", "test_data", "test-data", "__snapshots__", "__mocks__", "__fixtures__"})
+# ... and those that hold test data only inside a tests folder (``data/`` elsewhere is the package's own).
+_FIXTURE_DIRS = _TEST_DATA_DIRS | {"fixtures", "fixture", "roots", "snapshots", "cassettes", "mocks",
+                                   "baseline_images", "data"}
 _DOC_DIRS = frozenset({"doc", "docs", "documentation", "man", "website", "site", "_docs"})
 _DOC_EXTENSIONS = frozenset({".md", ".rst", ".txt", ".adoc", ".asciidoc", ".textile", ".org", ".ipynb"})
 _EXAMPLE_DIRS = frozenset({"example", "examples", "samples", "sample", "demo", "demos", "tutorial", "tutorials",
@@ -79,7 +83,7 @@ def file_role(path: str) -> str:
     if name == "PKG-INFO" or any(f.endswith(_PACKAGING_METADATA) for f in folders):
         return "generated"
     in_tests = any(f in _TEST_DIRS for f in folders)
-    if in_tests and any(f in _FIXTURE_DIRS for f in folders):
+    if any(f in _TEST_DATA_DIRS for f in folders) or in_tests and any(f in _FIXTURE_DIRS for f in folders):
         return "fixture"
     if in_tests or _TEST_NAMES.match(name):
         return "test"
