@@ -20,7 +20,7 @@ from onboard.retrieve.cues import read_cues
 from onboard.retrieve.families import FAMILY_FREE, family
 from onboard.retrieve.protocols import READ_CHARS
 from onboard.retrieve.terms import terms
-from onboard.scan.roles import file_role, generated_header
+from onboard.scan.roles import content_roles, file_role, generated_header
 from tests.conftest import write_files
 
 FILLER = "\n".join(f"def helper_{i}(value):\n    \"\"\"Convert the value for the table.\"\"\"\n    return value + {i}\n"
@@ -75,6 +75,18 @@ def ledger_steps(book: str) -> str:
 ])
 def test_file_roles_follow_the_usual_conventions(path: str, role: str) -> None:
     assert file_role(path) == role
+
+
+def test_scripts_compiled_from_typescript_are_generated() -> None:
+    """A package that ships its compiled scripts keeps them beside its sources: the same path with an output
+    folder for ``src`` (or for nothing). A script with no module of that path is hand-written."""
+    roles = content_roles([
+        "ui/src/button.tsx", "ui/lib/button.js", "ui/lib/button.d.ts", "ui/lib/esm/button.mjs",
+        "panel/models/tabulator.ts", "panel/out/models/tabulator.js",
+        "ui/index.js", "ui/src/index.ts", "ui/lib/legacy.js", "ui/src/types.d.ts", "ui/lib/types.js",
+    ], {})
+    assert {path for path, role in roles.items() if role == "generated"} == {
+        "ui/lib/button.js", "ui/lib/button.d.ts", "ui/lib/esm/button.mjs", "panel/out/models/tabulator.js"}
 
 
 @pytest.mark.parametrize(("text", "generated"), [

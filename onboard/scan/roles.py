@@ -12,7 +12,7 @@ generators say what they made (``DO NOT EDIT``, ``@generated``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -139,11 +139,57 @@ def chunk_heads(chunks: Iterable[Chunk]) -> dict[str, str]:
     return {c.path: c.text for c in chunks if c.start_line == 1}
 
 
+# What TypeScript's compiler writes for a module, and what it compiles.
+_EMITTED = (".d.ts", ".js", ".mjs", ".cjs")
+_TYPESCRIPT = (".ts", ".tsx", ".mts", ".cts")
+# The folders packages compile into (tsc's ``outDir``), a second one per module format (``lib/esm/``, ``dist/cjs/``).
+_OUTPUT_DIRS = frozenset({"lib", "dist", "build", "out", "es", "esm", "cjs", "umd", "types"})
+
+
+def _stem(path: str, suffixes: tuple[str, ...]) -> str | None:
+    """``path`` without the first of ``suffixes`` it ends with; None if it ends with none."""
+    return next((path[: -len(suffix)] for suffix in suffixes if path.endswith(suffix)), None)
+
+
+def _without_output_dirs(parts: list[str]) -> Iterator[str]:
+    """The paths ``parts`` (folders, then a stem) would have with one or two output folders in a row taken out:
+    ``pkg/lib/esm/a`` gives ``pkg/esm/a`` and ``pkg/a``."""
+    for i, part in enumerate(parts[:-1]):
+        if part in _OUTPUT_DIRS:
+            yield "/".join(parts[:i] + parts[i + 1:])
+            if parts[i + 1] in _OUTPUT_DIRS and i + 2 < len(parts):
+                yield "/".join(parts[:i] + parts[i + 2:])
+
+
+def compiled_scripts(paths: Iterable[str]) -> set[str]:
+    """The scripts and declarations among ``paths`` that TypeScript compiled from a module among them:
+    ``ui/lib/button.js`` and ``ui/lib/button.d.ts`` from ``ui/src/button.tsx`` (or ``ui/button.tsx``).
+
+    Linguist knows compiled scripts by the ``//# sourceMappingURL=`` comment on their last line, but roles are read
+    from each file's first chunk (all its callers but the guide hold no more) and ``.map`` files are never indexed;
+    the module they were compiled from is in the paths, though: the same path with the output folders taken out,
+    and ``src`` too where the sources are kept there. A script in no output folder is never taken for compiled
+    (``pkg/index.js`` beside ``pkg/src/index.ts`` is often a hand-written entry point)."""
+    paths = list(paths)
+    modules = set()
+    for path in paths:
+        stem = None if path.endswith(".d.ts") else _stem(path, _TYPESCRIPT)
+        if stem is not None:
+            parts = stem.split("/")
+            modules.add(stem)
+            modules.update("/".join(parts[:i] + parts[i + 1:]) for i, part in enumerate(parts[:-1]) if part == "src")
+    return {path for path in paths if (stem := _stem(path, _EMITTED)) is not None
+            and any(source in modules for source in _without_output_dirs(stem.split("/")))}
+
+
 def content_roles(paths: Iterable[str], heads: Mapping[str, str]) -> dict[str, str]:
     """Each path's role, "generated" also where its opening comments say so (``heads``: the start of each file's
-    text); a vendored copy stays vendored."""
+    text) or TypeScript compiled it (``compiled_scripts``); a vendored copy stays vendored."""
+    paths = list(paths)
+    compiled = compiled_scripts(paths)
     roles = {}
     for path in paths:
         role = file_role(path)
-        roles[path] = "generated" if role != "vendored" and generated_header(heads.get(path, "")) else role
+        made = path in compiled or generated_header(heads.get(path, ""))
+        roles[path] = "generated" if role != "vendored" and made else role
     return roles
