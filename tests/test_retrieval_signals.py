@@ -898,6 +898,18 @@ def test_companion_tests_are_found_by_the_usual_names() -> None:
     assert tests.of("a/b/other.py") is None
 
 
+def test_a_companion_test_is_in_a_language_that_reaches_the_code() -> None:
+    """A browser test in TypeScript tests no Python module of its name, however near; a Python test tests Python,
+    the C of an extension module and the browser scripts it drives."""
+    tests = Companions(["galata/test/commands.test.ts", "app/commands.test.ts", "tests/test_commands.py",
+                        "ui/src/menu.test.ts", "pkg/tests/test_convolve.py", "admin/tests/test_sidebar.py"])
+    assert tests.of("jupyter/extensions/menu.py") is None
+    assert tests.of("app/commands.py") == "tests/test_commands.py"
+    assert tests.of("app/commands.tsx") == "app/commands.test.ts"
+    assert tests.of("pkg/src/convolve.c") == "pkg/tests/test_convolve.py"
+    assert tests.of("admin/static/js/sidebar.js") == "admin/tests/test_sidebar.py"
+
+
 def test_an_all_caps_word_names_a_constant_not_a_method_of_another_case(tmp_path: Path, settings: Settings) -> None:
     """"SELECT" in a question about SQL is a keyword, not the `select` method of a collection class;
     `DEBUG`, assigned in that case, still finds its module."""
