@@ -17,7 +17,7 @@ from onboard.pack.packer import MAX_SYMBOL_LINES, TAIL_DOC, PackedDoc, _focused
 from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.companions import Companions
 from onboard.retrieve.cues import read_cues
-from onboard.retrieve.families import FAMILY_FREE, family
+from onboard.retrieve.families import FAMILY_FREE, family, shadowing_stubs
 from onboard.retrieve.protocols import READ_CHARS
 from onboard.retrieve.terms import terms
 from onboard.scan.roles import content_roles, file_role, generated_header
@@ -82,11 +82,12 @@ def test_scripts_compiled_from_typescript_are_generated() -> None:
     folder for ``src`` (or for nothing). A script with no module of that path is hand-written."""
     roles = content_roles([
         "ui/src/button.tsx", "ui/lib/button.js", "ui/lib/button.d.ts", "ui/lib/esm/button.mjs",
-        "panel/models/tabulator.ts", "panel/out/models/tabulator.js",
-        "ui/index.js", "ui/src/index.ts", "ui/lib/legacy.js", "ui/src/types.d.ts", "ui/lib/types.js",
+        "ui/src/menu.mts", "ui/lib/menu.d.mts", "panel/models/tabulator.ts", "panel/out/models/tabulator.js",
+        "ui/index.js", "ui/src/index.ts", "ui/lib/legacy.js", "ui/src/types.d.mts", "ui/lib/types.js",
     ], {})
     assert {path for path, role in roles.items() if role == "generated"} == {
-        "ui/lib/button.js", "ui/lib/button.d.ts", "ui/lib/esm/button.mjs", "panel/out/models/tabulator.js"}
+        "ui/lib/button.js", "ui/lib/button.d.ts", "ui/lib/esm/button.mjs", "ui/lib/menu.d.mts",
+        "panel/out/models/tabulator.js"}
 
 
 @pytest.mark.parametrize(("text", "generated"), [
@@ -865,6 +866,12 @@ def test_families_are_files_of_one_folder_named_alike() -> None:
     assert family("lib/axes/_axes.py") != family("lib/axes/_base.py")
     assert family("tests/test_json_tag.py") == family("tests/test_basic.py") != family("other/test_basic.py")
     assert read_cues("Which type hints does the stub declare?").roles == {"stub"}
+
+
+def test_a_declaration_file_beside_its_module_is_a_stub() -> None:
+    assert shadowing_stubs(["a/ticker.py", "a/ticker.pyi", "b/index.js", "b/index.d.ts", "c/esm.mjs", "c/esm.d.mts",
+                            "d/cjs.cts", "d/cjs.d.cts", "e/alone.d.ts", "e/alone.pyi"]) == {
+        "a/ticker.pyi", "b/index.d.ts", "c/esm.d.mts", "d/cjs.d.cts"}
 
 
 def test_the_tests_of_the_best_implementation_file_join_the_top_ten(tmp_path: Path, settings: Settings) -> None:

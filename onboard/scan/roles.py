@@ -139,8 +139,9 @@ def chunk_heads(chunks: Iterable[Chunk]) -> dict[str, str]:
     return {c.path: c.text for c in chunks if c.start_line == 1}
 
 
-# What TypeScript's compiler writes for a module, and what it compiles.
-_EMITTED = (".d.ts", ".js", ".mjs", ".cjs")
+# What TypeScript's compiler writes for a module, and what it compiles (which a declaration's name ends like).
+_DECLARATIONS = (".d.ts", ".d.mts", ".d.cts")
+_EMITTED = _DECLARATIONS + (".js", ".mjs", ".cjs")
 _TYPESCRIPT = (".ts", ".tsx", ".mts", ".cts")
 # The folders packages compile into (tsc's ``outDir``), a second one per module format (``lib/esm/``, ``dist/cjs/``).
 _OUTPUT_DIRS = frozenset({"lib", "dist", "build", "out", "es", "esm", "cjs", "umd", "types"})
@@ -173,7 +174,7 @@ def compiled_scripts(paths: Iterable[str]) -> set[str]:
     paths = list(paths)
     modules = set()
     for path in paths:
-        stem = None if path.endswith(".d.ts") else _stem(path, _TYPESCRIPT)
+        stem = None if path.endswith(_DECLARATIONS) else _stem(path, _TYPESCRIPT)
         if stem is not None:
             parts = stem.split("/")
             modules.add(stem)
