@@ -172,7 +172,7 @@ def compiled_scripts(paths: Iterable[str]) -> set[str]:
     and ``src`` too where the sources are kept there. A script in no output folder is never taken for compiled
     (``pkg/index.js`` beside ``pkg/src/index.ts`` is often a hand-written entry point)."""
     paths = list(paths)
-    modules = set()
+    modules: set[str] = set()
     for path in paths:
         stem = None if path.endswith(_DECLARATIONS) else _stem(path, _TYPESCRIPT)
         if stem is not None:
