@@ -17,10 +17,10 @@ from onboard.pack.packer import MAX_SYMBOL_LINES, TAIL_DOC, PackedDoc, _focused
 from onboard.retrieve import RankedFile, retriever_for
 from onboard.retrieve.companions import Companions
 from onboard.retrieve.cues import read_cues
-from onboard.retrieve.families import FAMILY_FREE, family
+from onboard.retrieve.families import FAMILY_FREE, family, shadowing_stubs
 from onboard.retrieve.protocols import READ_CHARS
 from onboard.retrieve.terms import terms
-from onboard.scan.roles import file_role, generated_header
+from onboard.scan.roles import content_roles, file_role, generated_header
 from tests.conftest import write_files
 
 FILLER = "\n".join(f"def helper_{i}(value):\n    \"\"\"Convert the value for the table.\"\"\"\n    return value + {i}\n"
@@ -59,9 +59,35 @@ def ledger_steps(book: str) -> str:
     ("CHANGES.md", "docs"),
     ("examples/basic/app.py", "example"),
     ("galleries/examples/lines.py", "example"),
+    # a JavaScript package's build output inside a Python package; a nested build/ is often real code
+    ("panel/dist/lib/models/tabulator.js", "generated"),
+    ("conan/tools/build/flags.py", "source"),
+    ("app/components/__generated__/UserQuery.graphql.ts", "generated"),
+    # npm packages copied in whole, named for their version
+    ("panel/dist/bundled/@finos/perspective@3.8.0/dist/cdn/perspective.js", "vendored"),
+    ("app/bundled/gridstack@7.2.3/gridstack.js", "vendored"),
+    ("ui/node_modules/left-pad/index.js", "vendored"),
+    ("web/static/bower_components/d3/index.js", "vendored"),
+    # test data beside the code it tests: Go's testdata/, Jest's __mocks__/
+    ("internal/parser/testdata/bad_syntax.go", "fixture"),
+    ("src/api/__mocks__/client.js", "fixture"),
+    ("pkg/data/table.csv", "source"),
 ])
 def test_file_roles_follow_the_usual_conventions(path: str, role: str) -> None:
     assert file_role(path) == role
+
+
+def test_scripts_compiled_from_typescript_are_generated() -> None:
+    """A package that ships its compiled scripts keeps them beside its sources: the same path with an output
+    folder for ``src`` (or for nothing). A script with no module of that path is hand-written."""
+    roles = content_roles([
+        "ui/src/button.tsx", "ui/lib/button.js", "ui/lib/button.d.ts", "ui/lib/esm/button.mjs",
+        "ui/src/menu.mts", "ui/lib/menu.d.mts", "panel/models/tabulator.ts", "panel/out/models/tabulator.js",
+        "ui/index.js", "ui/src/index.ts", "ui/lib/legacy.js", "ui/src/types.d.mts", "ui/lib/types.js",
+    ], {})
+    assert {path for path, role in roles.items() if role == "generated"} == {
+        "ui/lib/button.js", "ui/lib/button.d.ts", "ui/lib/esm/button.mjs", "ui/lib/menu.d.mts",
+        "panel/out/models/tabulator.js"}
 
 
 @pytest.mark.parametrize(("text", "generated"), [
@@ -842,6 +868,12 @@ def test_families_are_files_of_one_folder_named_alike() -> None:
     assert read_cues("Which type hints does the stub declare?").roles == {"stub"}
 
 
+def test_a_declaration_file_beside_its_module_is_a_stub() -> None:
+    assert shadowing_stubs(["a/ticker.py", "a/ticker.pyi", "b/index.js", "b/index.d.ts", "c/esm.mjs", "c/esm.d.mts",
+                            "d/cjs.cts", "d/cjs.d.cts", "e/alone.d.ts", "e/alone.pyi"]) == {
+        "a/ticker.pyi", "b/index.d.ts", "c/esm.d.mts", "d/cjs.d.cts"}
+
+
 def test_the_tests_of_the_best_implementation_file_join_the_top_ten(tmp_path: Path, settings: Settings) -> None:
     """A question about a module's behaviour: its test module (found by name, nearest folder first)
     comes into the top 10 though it shares few of the question's words; another folder's namesake does not."""
@@ -871,6 +903,18 @@ def test_companion_tests_are_found_by_the_usual_names() -> None:
     assert tests.of("sk/feature/_from_model.py") == "sk/feature/tests/test_from_model.py"
     assert tests.of("a/b/util.py") == "a/b/tests/test_util.py" and tests.of("a/util.py") == "a/tests/test_util.py"
     assert tests.of("a/b/other.py") is None
+
+
+def test_a_companion_test_is_in_a_language_that_reaches_the_code() -> None:
+    """A browser test in TypeScript tests no Python module of its name, however near; a Python test tests Python,
+    the C of an extension module and the browser scripts it drives."""
+    tests = Companions(["galata/test/commands.test.ts", "app/commands.test.ts", "tests/test_commands.py",
+                        "ui/src/menu.test.ts", "pkg/tests/test_convolve.py", "admin/tests/test_sidebar.py"])
+    assert tests.of("jupyter/extensions/menu.py") is None
+    assert tests.of("app/commands.py") == "tests/test_commands.py"
+    assert tests.of("app/commands.tsx") == "app/commands.test.ts"
+    assert tests.of("pkg/src/convolve.c") == "pkg/tests/test_convolve.py"
+    assert tests.of("admin/static/js/sidebar.js") == "admin/tests/test_sidebar.py"
 
 
 def test_an_all_caps_word_names_a_constant_not_a_method_of_another_case(tmp_path: Path, settings: Settings) -> None:

@@ -16,7 +16,7 @@ from onboard.lazy import lazy_exports
 # so reading it loads no networkx. 2: builtins make no reference edge (``build.COMMON_NAMES``); 3: a standard-
 # library module name resolves to a repository file only in the importer's own source root (``resolve._python``);
 # 4: the methods of built-in types make no reference edge; 5: nor a name the using file defines itself;
-# 6: nor one across languages that cannot call each other by name (``build._CALLING_GROUPS``); 7: nor a Python
+# 6: nor one across languages that cannot call each other by name (``scan.languages.call_each_other``); 7: nor a Python
 # use of a top-level Python definition its file does not import (``build.reference_edges``); 8: nor a use that cannot
 # name a method (``x.message``, a bare Python name) of a method (``Reference.method``, which an older index re-parses);
 # 9: but a member read (``t.indices``) names a property (``Reference.attribute``, kind "property": re-parsed too);

@@ -16,7 +16,7 @@ from itertools import chain
 import networkx as nx
 
 from onboard.models import Edge, ParsedFile
-from onboard.scan.languages import language_for
+from onboard.scan.languages import call_each_other, language_for
 
 # Names too common to say which definition a use means. Python's builtins among them: `super()`, `type(x)`,
 # `min(...)` mean the builtin wherever a module imports nothing of that name (an import makes its own edge), so a
@@ -30,19 +30,6 @@ COMMON_NAMES = (frozenset({"get", "set", "run", "main", "init", "new", "close", 
                            "dump", "start", "stop", "__call__"})
                 | frozenset(dir(builtins)) | frozenset().union(*map(dir, _BUILTIN_TYPES)))
 MAX_DEFINERS = 3
-# Languages whose files call each other's definitions by name: Python and Cython, C and C++, the JavaScript dialects,
-# the JVM's. Any other pair shares a name by chance: browser JavaScript does not call a Python function (reflex's
-# templates were linked to a dozen Python modules), and Python reaches C through a binding that names the function
-# in a string (matplotlib's Python modules calling `.status()` or `.gamma()` were linked to 957 of the AGG
-# library's C++ headers; a `.pyi` stub of the extension module is where its Python names are defined).
-_CALLING_GROUPS = (frozenset({"python", "cython"}), frozenset({"c", "cpp"}),
-                   frozenset({"javascript", "typescript", "tsx"}), frozenset({"java", "kotlin", "scala"}))
-
-
-def _calls_across(a: str | None, b: str | None) -> bool:
-    return a == b or any(a in group and b in group for group in _CALLING_GROUPS)
-
-
 def can_name(method: bool, attribute: bool, kind: str) -> bool:
     """Whether a use (``Reference.method``, ``Reference.attribute``) may name a definition of ``kind``: a method
     only if it may name one, a property also if it reads a member (``t.indices``), anything else always."""
@@ -55,7 +42,7 @@ def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
     """file→file edges where a file uses a name defined in at most ``MAX_DEFINERS`` other files, and not
     in itself: a file calling a name it defines means its own definition (``self.fetch()``), not a
     subclass's override of it elsewhere (on the dev_large sdists 3-5 % of reference edges were such).
-    Only between languages that call each other by name (``_CALLING_GROUPS``).
+    Only between languages that call each other by name (``languages.call_each_other``).
 
     A Python file uses another's top-level definition only through an import (``imports``: the resolved
     import edges of the using files): of that file, or of a package whose folder holds it. Otherwise the name is
@@ -121,7 +108,7 @@ def reference_edges(parsed: Iterable[ParsedFile], imports: Iterable[Edge],
                         continue
                 weights[(path, target)] += count
     return [Edge(src, dst, "reference", float(n)) for (src, dst), n in sorted(weights.items())
-            if _calls_across(language_for(src), language_for(dst))]
+            if call_each_other(language_for(src), language_for(dst))]
 
 
 def _imported(path: str, target: str, imported: dict[str, set[str]], every_language: bool = False) -> bool:

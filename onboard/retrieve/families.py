@@ -19,8 +19,10 @@ from typing import Protocol, TypeVar
 FAMILY_FREE = 3  # members of a family that keep their score
 FAMILY_DECAY = 0.7  # each further member's score is scaled once more by this (the 4th by 0.7, the 5th by 0.49, ...)
 _TRAILING_DIGITS = re.compile(r"\d+$")
-# A declaration file and the implementation files it describes, by suffix.
-_STUB_SUFFIXES = {".pyi": (".py",), ".d.ts": (".js", ".mjs", ".cjs", ".ts")}
+# A declaration file and the implementation files it describes, by suffix (TypeScript declares ES modules and
+# CommonJS ones in ``.d.mts`` and ``.d.cts``).
+_STUB_SUFFIXES = {".pyi": (".py",), ".d.ts": (".js", ".mjs", ".cjs", ".ts"), ".d.mts": (".mjs", ".mts"),
+                  ".d.cts": (".cjs", ".cts")}
 
 
 class Ranked(Protocol):

@@ -50,3 +50,16 @@ def language_for(path: str) -> str | None:
         return _BY_NAME[name]
     dot = name.rfind(".")
     return _BY_EXTENSION.get(name[dot:]) if 0 < dot < len(name) - 1 else None
+
+# Languages whose files call each other's definitions by name: Python and Cython, C and C++, the JavaScript dialects,
+# the JVM's. Any other pair shares a name by chance: browser JavaScript does not call a Python function (reflex's
+# templates were linked to a dozen Python modules), and Python reaches C through a binding that names the function
+# in a string (matplotlib's Python modules calling `.status()` or `.gamma()` were linked to 957 of the AGG
+# library's C++ headers; a `.pyi` stub of the extension module is where its Python names are defined).
+_CALLING_GROUPS = (frozenset({"python", "cython"}), frozenset({"c", "cpp"}),
+                   frozenset({"javascript", "typescript", "tsx"}), frozenset({"java", "kotlin", "scala"}))
+
+
+def call_each_other(a: str | None, b: str | None) -> bool:
+    """Whether files of languages ``a`` and ``b`` (``language_for``) can call each other's definitions by name."""
+    return a == b or any(a in group and b in group for group in _CALLING_GROUPS)

@@ -12,7 +12,7 @@ generators say what they made (``DO NOT EDIT``, ``@generated``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -35,6 +35,16 @@ _GENERATED_NAMES = re.compile(r"(_pb2(_grpc)?\.pyi?|\.pb\.go|_pb\.(js|ts|d\.ts)|
                               r"parsetab\.py|lextab\.py|_parsetab\.py|\.g\.dart|\.designer\.cs|\.generated\.\w+|"
                               r"_generated\.\w+|\.lock|-lock\.(json|yaml)|^go\.sum)$", re.I)
 _GENERATED_DIRS = frozenset({"generated", "__generated__", "gen", "autogen", "_build", "build", "dist", "target"})
+# Of those, the ones that are output at any depth: a JavaScript package's ``dist/`` inside a Python package
+# (``panel/dist/lib/models/tabulator.js``), as ``(^|/)dist/`` is in Linguist's vendor.yml, and Relay's
+# ``__generated__`` beside each component. The others name real code below the top (conan's ``conan/tools/build/``,
+# a command line's ``commands/build/``, a compiler's ``gen/``), in JavaScript as much as in Python, so not even the
+# kind of file they hold tells output from code.
+_GENERATED_ANYWHERE = frozenset({"dist", "__generated__"})
+# An npm package copied in whole, in a folder named for it and its version (``@finos/perspective@3.8.0/``,
+# ``ace-builds@1.40.1/``), as bundlers and pnpm's store lay them out: Linguist's NuGet rule (``packages/Name.1.2/``)
+# in npm's spelling.
+_VERSIONED_PACKAGE = re.compile(r"^[\w.-]+@v?\d+(\.\d+)+([+-][\w.-]+)?$")
 _LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "pipfile.lock",
                          "cargo.lock", "composer.lock", "gemfile.lock", "uv.lock", "go.sum", "npm-shrinkwrap.json"})
 # What a Python build writes beside the code: every sdist carries them, and SOURCES.txt lists every path (matching
@@ -44,8 +54,12 @@ _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs"
                         "unittests", "unit_tests", "integration_tests", "e2e"})
 _TEST_NAMES = re.compile(r"^(test_.*|.*_tests?\.\w+|.*\.(test|spec)\.\w+|conftest\.py|.*Tests?\.(java|cs|kt|scala)|"
                          r".*_spec\.rb|tests?\.py)$")
-_FIXTURE_DIRS = frozenset({"fixtures", "fixture", "testdata", "test_data", "test-data", "roots", "snapshots",
-                           "__snapshots__", "cassettes", "mocks", "__mocks__", "baseline_images", "data"})
+# Folders whose own name says they hold test data, wherever they are: Go's ``testdata/`` sits beside the package it
+# tests (the go tool ignores it), Jest's ``__snapshots__``, ``__mocks__`` and ``__fixtures__`` beside the module.
+_TEST_DATA_DIRS = frozenset({"testdata", "test_data", "test-data", "__snapshots__", "__mocks__", "__fixtures__"})
+# ... and those that hold test data only inside a tests folder (``data/`` elsewhere is the package's own).
+_FIXTURE_DIRS = _TEST_DATA_DIRS | {"fixtures", "fixture", "roots", "snapshots", "cassettes", "mocks",
+                                   "baseline_images", "data"}
 _DOC_DIRS = frozenset({"doc", "docs", "documentation", "man", "website", "site", "_docs"})
 _DOC_EXTENSIONS = frozenset({".md", ".rst", ".txt", ".adoc", ".asciidoc", ".textile", ".org", ".ipynb"})
 _EXAMPLE_DIRS = frozenset({"example", "examples", "samples", "sample", "demo", "demos", "tutorial", "tutorials",
@@ -58,16 +72,18 @@ def file_role(path: str) -> str:
     parts = PurePosixPath(path).parts
     folders, name = [p.lower() for p in parts[:-1]], parts[-1] if parts else ""
     lower = name.lower()
-    if any(f in _VENDOR_DIRS for f in folders) or _MINIFIED.search(lower):
+    if any(f in _VENDOR_DIRS or _VERSIONED_PACKAGE.match(f) for f in folders) or _MINIFIED.search(lower):
         return "vendored"
     if any(f in _STATIC_DIRS for f in folders) and (_LIBRARIES.match(lower) or _VERSIONED.search(lower)):
         return "vendored"
     if lower in _LOCK_FILES or _GENERATED_NAMES.search(name) or any(f in _GENERATED_DIRS for f in folders[:1]):
         return "generated"
+    if any(f in _GENERATED_ANYWHERE for f in folders):
+        return "generated"
     if name == "PKG-INFO" or any(f.endswith(_PACKAGING_METADATA) for f in folders):
         return "generated"
     in_tests = any(f in _TEST_DIRS for f in folders)
-    if in_tests and any(f in _FIXTURE_DIRS for f in folders):
+    if any(f in _TEST_DATA_DIRS for f in folders) or in_tests and any(f in _FIXTURE_DIRS for f in folders):
         return "fixture"
     if in_tests or _TEST_NAMES.match(name):
         return "test"
@@ -123,11 +139,58 @@ def chunk_heads(chunks: Iterable[Chunk]) -> dict[str, str]:
     return {c.path: c.text for c in chunks if c.start_line == 1}
 
 
+# What TypeScript's compiler writes for a module, and what it compiles (which a declaration's name ends like).
+_DECLARATIONS = (".d.ts", ".d.mts", ".d.cts")
+_EMITTED = _DECLARATIONS + (".js", ".mjs", ".cjs")
+_TYPESCRIPT = (".ts", ".tsx", ".mts", ".cts")
+# The folders packages compile into (tsc's ``outDir``), a second one per module format (``lib/esm/``, ``dist/cjs/``).
+_OUTPUT_DIRS = frozenset({"lib", "dist", "build", "out", "es", "esm", "cjs", "umd", "types"})
+
+
+def _stem(path: str, suffixes: tuple[str, ...]) -> str | None:
+    """``path`` without the first of ``suffixes`` it ends with; None if it ends with none."""
+    return next((path[: -len(suffix)] for suffix in suffixes if path.endswith(suffix)), None)
+
+
+def _without_output_dirs(parts: list[str]) -> Iterator[str]:
+    """The paths ``parts`` (folders, then a stem) would have with one or two output folders in a row taken out:
+    ``pkg/lib/esm/a`` gives ``pkg/esm/a`` and ``pkg/a``."""
+    for i, part in enumerate(parts[:-1]):
+        if part in _OUTPUT_DIRS:
+            yield "/".join(parts[:i] + parts[i + 1:])
+            if parts[i + 1] in _OUTPUT_DIRS and i + 2 < len(parts):
+                yield "/".join(parts[:i] + parts[i + 2:])
+
+
+def compiled_scripts(paths: Iterable[str]) -> set[str]:
+    """The scripts and declarations among ``paths`` that TypeScript compiled from a module among them:
+    ``ui/lib/button.js`` and ``ui/lib/button.d.ts`` from ``ui/src/button.tsx`` (or ``ui/button.tsx``).
+
+    Linguist knows compiled scripts by the ``//# sourceMappingURL=`` comment on their last line, but roles are read
+    from each file's first chunk (all its callers but the guide hold no more) and ``.map`` files are never indexed;
+    the module they were compiled from is in the paths, though: the same path with the output folders taken out,
+    and ``src`` too where the sources are kept there. A script in no output folder is never taken for compiled
+    (``pkg/index.js`` beside ``pkg/src/index.ts`` is often a hand-written entry point)."""
+    paths = list(paths)
+    modules: set[str] = set()
+    for path in paths:
+        stem = None if path.endswith(_DECLARATIONS) else _stem(path, _TYPESCRIPT)
+        if stem is not None:
+            parts = stem.split("/")
+            modules.add(stem)
+            modules.update("/".join(parts[:i] + parts[i + 1:]) for i, part in enumerate(parts[:-1]) if part == "src")
+    return {path for path in paths if (stem := _stem(path, _EMITTED)) is not None
+            and any(source in modules for source in _without_output_dirs(stem.split("/")))}
+
+
 def content_roles(paths: Iterable[str], heads: Mapping[str, str]) -> dict[str, str]:
     """Each path's role, "generated" also where its opening comments say so (``heads``: the start of each file's
-    text); a vendored copy stays vendored."""
+    text) or TypeScript compiled it (``compiled_scripts``); a vendored copy stays vendored."""
+    paths = list(paths)
+    compiled = compiled_scripts(paths)
     roles = {}
     for path in paths:
         role = file_role(path)
-        roles[path] = "generated" if role != "vendored" and generated_header(heads.get(path, "")) else role
+        made = path in compiled or generated_header(heads.get(path, ""))
+        roles[path] = "generated" if role != "vendored" and made else role
     return roles
