@@ -75,7 +75,7 @@ class Settings:
         """Build settings from the environment; explicit keyword overrides win (None means keep)."""
         env = os.environ
         settings = cls(
-            home=Path(env["ONBOARD_HOME"]).expanduser() if env.get("ONBOARD_HOME") else default_home(),
+            home=_absolute(env["ONBOARD_HOME"]) if env.get("ONBOARD_HOME") else default_home(),
             chroma_host=env.get("ONBOARD_CHROMA_HOST") or None,
             chroma_port=int(env.get("ONBOARD_CHROMA_PORT", "8000")),
             model=env.get("ONBOARD_MODEL", DEFAULT_MODEL),
@@ -85,7 +85,7 @@ class Settings:
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "home" in given:
-            given["home"] = Path(str(given["home"])).expanduser()
+            given["home"] = _absolute(str(given["home"]))
         settings = replace(settings, **given)
         if settings.embedder not in EMBEDDERS:
             raise OnboardError(f"ONBOARD_EMBEDDER is {settings.embedder!r}; use one of {', '.join(EMBEDDERS)}.")
@@ -94,6 +94,12 @@ class Settings:
     def index_dir(self, name: str) -> Path:
         """The directory of index ``name``; raises InvalidIndexName for anything but a plain name."""
         return self.home / validate_index_name(name)
+
+
+def _absolute(home: str) -> Path:
+    """A home given relative is read against the current directory once, here: the background embedding worker
+    and the web app's indexing jobs are other processes, which may run elsewhere, and must find the same home."""
+    return Path(home).expanduser().absolute()
 
 
 def cores() -> int:

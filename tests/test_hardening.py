@@ -360,3 +360,21 @@ def test_the_index_home_is_never_indexed_as_a_repository_s_code(tmp_path: Path, 
                                                                                 for s in report.skipped}
     with pytest.raises(OnboardError, match="inside the index home"):
         api.index_repo(settings.home, "home", settings, embed=False)
+
+
+def test_a_relative_home_is_the_same_home_for_the_background_worker(tmp_path: Path, shop_repo: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ONBOARD_HOME=rel` was kept relative: the embedding worker, started in the home with the same variable,
+    looked for its index in `rel/rel` and never filled the vectors."""
+    import time
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ONBOARD_HOME", "rel-home")
+    settings = Settings.from_env()
+    assert settings.home == tmp_path / "rel-home"
+    assert api.index_repo(shop_repo, "shop", settings, background=True).worker
+    deadline = time.monotonic() + 120
+    while not api.describe("shop", settings).vectors_complete and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert api.describe("shop", settings).vectors_complete
+    assert not (settings.home / "rel-home").exists()
