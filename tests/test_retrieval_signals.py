@@ -221,6 +221,32 @@ def test_traceback_frames_find_the_file_even_from_site_packages(large_like: api.
     assert any("named in the question" in reason for reason in ranked[0].reasons)
 
 
+STACK_TRACES = """Saving fails:
+```
+TypeError: total is undefined
+    at Store.persist (src/store.ts:12:5)
+    at async load (webpack://app/./src/loader.js:3:1)
+Exception in thread "main" java.lang.IllegalStateException: boom
+\tat com.acme.billing.Invoice$Line.subtotal(Invoice.java:42)
+goroutine 1 [running]:
+main.(*Server).handleUpload(0xc000010000)
+\t/home/u/proj/server.go:42 +0x1d
+   3: app::billing::compute_total::h0123456789abcdef
+             at ./src/billing.rs:12:5
+```
+and `Checker::visit_stmt` is never reached."""
+
+
+def test_stack_frames_of_other_runtimes_name_their_functions() -> None:
+    """Node's, the JVM's, Go's and Rust's frames name the failing functions as Python's `File ..., in f` frames
+    do, and `Type::method` names a method as `Type.method` does; only Python's frames were read."""
+    cues = read_cues(STACK_TRACES)
+    assert cues.frames == ["persist", "load", "subtotal", "handleUpload", "compute_total"]
+    assert {"src/store.ts", "src/loader.js", "Invoice.java", "/home/u/proj/server.go", "src/billing.rs"} <= set(
+        cues.paths)
+    assert "visit_stmt" in cues.code_names
+
+
 def test_a_setting_defined_by_a_string_finds_the_file_that_registers_it(large_like: api.Index) -> None:
     ranked = retriever_for(large_like).rank("autodoc_typehints = 'description' has no effect on overloads")
     assert ranked[0].path == "proj/config.py"

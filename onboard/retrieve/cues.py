@@ -19,6 +19,18 @@ from onboard.retrieve.terms import split_identifier
 _FRAME = re.compile(r'File "([^"\n]+)", line (\d+)(?:, in ([A-Za-z_][A-Za-z0-9_]*))?')
 # pytest's traceback writes a frame as ``src/pkg/mod.py:306: in train_model``
 _PYTEST_FRAME = re.compile(r"^\s*(\S+?\.py):(\d+): in ([A-Za-z_][A-Za-z0-9_]*)", re.M)
+# Other runtimes' stack frames, each giving (path, function), so their functions count as Python frames' do:
+# V8 (Node, browsers): ``at Store.save (src/store.ts:12:5)``, ``at async load (webpack://app/src/a.js:3:1)``
+_V8_FRAME = re.compile(r"^\s*at (?:async )?(?:new )?(?:([\w$.<>]+) \()?(?:file://|webpack://[^/\s]*/)?"
+                       r"([^\s():]+\.\w+):\d+:\d+\)?\s*$", re.M)
+# the JVM: ``at com.acme.billing.Invoice.total(Invoice.java:42)`` (an inner class is ``Outer$Inner``)
+_JVM_FRAME = re.compile(r"^\s*at (?:[\w$]+\.)+?([\w$<>]+)\(([\w$]+\.(?:java|kt|scala|groovy)):\d+\)", re.M)
+# Go: ``main.(*Server).handle(0xc000010000)`` above ``\t/home/u/proj/server.go:42 +0x1d``
+_GO_FRAME = re.compile(r"^[\w./-]+?\.(?:\(\*?\w+\)\.)?(\w+)\([^\n]*\)\n\s+(\S+\.go):\d+", re.M)
+# Rust: ``panicked at src/main.rs:10:5`` (older: ``panicked at 'msg', src/main.rs:10:5``), a backtrace's
+# ``3: app::billing::total`` above ``at ./src/billing.rs:12:5``
+_RUST_FRAME = re.compile(r"^\s*\d+: (?:[\w<>]+::)+(?!h[0-9a-f]{16}\b)(\w+)(?:::h[0-9a-f]{16})?\n\s+at \.?/?(\S+\.rs):\d+:\d+", re.M)
+_RUST_PANIC = re.compile(r"panicked at (?:'[^'\n]*', )?([\w./-]+\.rs):\d+:\d+")
 _PATH = re.compile(r"(?<![\w/.-])((?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\.[A-Za-z0-9]{1,5})\b")
 _FILE = re.compile(r"(?<![\w/.-])([A-Za-z_][A-Za-z0-9_-]*\.(?:py|pyx|js|jsx|ts|tsx|go|rs|java|rb|c|cc|cpp|h|hpp|cs|"
                    r"kt|swift|php|scala|toml|cfg|ini|yaml|yml|json|md|rst))\b")
@@ -28,7 +40,7 @@ _DOTTED = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9
 # not one.
 _DOTTED_PROSE = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]+)+)(?![\w(])")
 _CALL = re.compile(r"(?:\.|\b)([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-_ATTRIBUTE = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)")
+_ATTRIBUTE = re.compile(r"(?:\.|::)([A-Za-z_][A-Za-z0-9_]*)")  # ``Checker::visit_stmt`` as ``Checker.visit_stmt``
 _FENCED = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.S)
 _INLINE = re.compile(r"`([^`\n]+)`")
 _PROMPT_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]:|\$)\s?(.*)$", re.M)
@@ -100,6 +112,13 @@ def read_cues(question: str) -> Cues:
         cues.paths.append(path.replace("\\", "/"))
         if function and function != "<module>":
             cues.frames.append(function)
+    for function, path in _V8_FRAME.findall(question) + _JVM_FRAME.findall(question) + \
+            [(f, p) for f, p in _GO_FRAME.findall(question) + _RUST_FRAME.findall(question)]:
+        cues.paths.append(path.removeprefix("./"))
+        function = function.rpartition(".")[2].rpartition("$")[2]
+        if function and not function.startswith("<"):  # <anonymous>, <init>
+            cues.frames.append(function)
+    cues.paths += _RUST_PANIC.findall(question)
     cues.paths += [p for p in _PATH.findall(question) if "://" not in p]
     cues.paths += _FILE.findall(question)
     code = code_text(question)
