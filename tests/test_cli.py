@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from onboard.cli import app
 from onboard.config import Settings
+from tests.conftest import write_files
 
 runner = CliRunner()
 
@@ -91,3 +92,17 @@ def test_installed_script_runs_offline(shop_repo: Path, settings: Settings) -> N
     assert max(map(len, table)) <= 80 and "status" in table[1], listing.stdout
     assert any(line.startswith("│ shop") and "vectors 0%" in line for line in table), listing.stdout
 
+
+
+def test_paths_that_are_not_utf8_are_refused_and_create_nothing(tmp_path: Path, shop_repo: Path,
+                                                                 settings: Settings) -> None:
+    repo = Path(os.fsdecode(bytes(tmp_path) + b"/rep\xffo"))  # how Python passes such a name from argv
+    write_files(repo, {"main.py": "X = 1\n"})
+    refused = run(settings, "index", str(repo), "--no-embed")
+    assert refused.exit_code == 1 and "rep\\xffo is not valid UTF-8; rename the folder" in refused.output, \
+        refused.output
+    assert not settings.home.exists() or not any(settings.home.iterdir())
+    assert run(settings, "index", str(shop_repo), "--name", "shop", "--no-embed").exit_code == 0
+    for args in (("who", "shop", "sub/bad\udcff.py"), ("map", "shop", "--level", "symbol", "--focus", "a\udcff.py")):
+        path = run(settings, *args)
+        assert path.exit_code == 1 and "\\xff.py is not valid UTF-8" in path.output, path.output
