@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from onboard.cli import app
 from onboard.config import Settings
 from tests.conftest import write_files
+from tests.test_history import commit, git
 
 runner = CliRunner()
 
@@ -92,6 +93,43 @@ def test_installed_script_runs_offline(shop_repo: Path, settings: Settings) -> N
     assert max(map(len, table)) <= 80 and "status" in table[1], listing.stdout
     assert any(line.startswith("│ shop") and "vectors 0%" in line for line in table), listing.stdout
 
+
+
+def test_brackets_in_paths_and_arguments_are_printed_as_written(tmp_path: Path, settings: Settings) -> None:
+    """Rich reads `[...]` as markup: a Next.js route or a folder called `[team]repo` must not crash or lose text."""
+    repo = write_files(tmp_path / "[team]repo", {"app/[slug]/page.tsx": "export default function Page() {}\n",
+                                                "app/[/]/w.ts": "export const w = 1;\n",
+                                                "lib/x:smile:.py": "X = 1\n"})
+    indexed = run(settings, "index", str(repo), "--name", "nx", "--no-embed")
+    assert indexed.exit_code == 0 and f"({repo})" in indexed.output, indexed.output
+    stats = run(settings, "stats", "nx")
+    assert stats.exit_code == 0, stats.output
+    assert all(path in stats.output for path in ("app/[slug]/page.tsx", "app/[/]/w.ts", "lib/x:smile:.py"))
+    assert str(repo) in run(settings, "list").output
+    for args, said in ((("stats", "[/]"), "`[/]` looks like a path"),
+                       (("map", "nx", "--focus", "[/]"), "`[/]` is not a package of nx's map"),
+                       (("who", "nx", "../[/]"), "Refusing '../[/]'"),
+                       (("index", str(tmp_path / "[red]nope")), f"{tmp_path}/[red]nope: no such directory")):
+        refused = run(settings, *args)
+        assert refused.exit_code == 1 and said in refused.output and "Traceback" not in refused.output, refused.output
+
+
+def test_control_characters_in_repository_text_reach_the_terminal_escaped(tmp_path: Path, settings: Settings) -> None:
+    """A file name, docstring, author or commit message with ESC sequences could clear the screen or retitle the
+    terminal; every command shows them as `\\x1b`."""
+    repo = write_files(tmp_path / "re\x1b[2Jpo", {
+        "pay\x1b[2Jment.py": '"""Charge\x1b]0;PWNED\x07 the card."""\n\n\ndef charge(amount):\n    return amount\n',
+        "cart.py": "from payment import charge\n"})
+    git(repo, "init", "-q")
+    commit(repo, ("Eve\x1b[2J", "eve@example.com"), "2025-01-01T12:00:00Z", "fix\x1b]0;PWNED\x07 it")
+    assert run(settings, "index", str(repo), "--name", "evil", "--no-embed").exit_code == 0
+    for args in (("stats", "evil"), ("who", "evil"), ("list",), ("map", "evil", "--level", "file"),
+                 ("ask", "evil", "How is the card charged?", "--show-context")):
+        shown = run(settings, *args)
+        assert shown.exit_code == 0, shown.output
+        assert "\x1b" not in shown.output and "\x07" not in shown.output, (args, shown.output)
+        assert "\\x1b" in shown.output, (args, shown.output)
+    assert "Eve\\x1b[2J" in run(settings, "who", "evil").output
 
 
 def test_paths_that_are_not_utf8_are_refused_and_create_nothing(tmp_path: Path, shop_repo: Path,

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from onboard import api
 from onboard.cli import app
-from onboard.cli.common import HomeOption, console, err_console, friendly_errors, progress_bars, settings_from
+from onboard.cli.common import HomeOption, console, err_console, friendly_errors, progress_bars, settings_from, shown
 
 
 @app.command()
@@ -29,19 +28,19 @@ def guide(name: str = typer.Argument(..., help="Index to describe."),
         if settings.api_key and write:
             with progress_bars() as progress:
                 report = api.write_guide(index, book, settings, progress=progress)
-            console.print(escape(report.line()))
+            console.print(shown(report.line()))
             for slug, error in report.errors.items():
-                err_console.print(f"[yellow]{escape(slug)}: {escape(error)}[/]")
+                err_console.print(f"[yellow]{shown(slug)}: {shown(error)}[/]")
         elif not settings.api_key:
             console.print("index only: no ANTHROPIC_API_KEY is set, so every page is built from the index alone.")
         if out is not None:
             written = api.export_guide(book, out, index.root, bool(settings.api_key))
-            console.print(f"wrote {len(written)} pages to {escape(str(out))} (start at README.md)")
+            console.print(f"wrote {len(written)} pages to {shown(out)} (start at README.md)")
             return
     table = Table("page", "title", "prose")
     for page in book.pages:
         status = page.stale_note() or ("index only" if page.status == "not written" and not settings.api_key
                                        else page.status)
-        table.add_row(escape(page.slug), escape(page.title), escape(status))
+        table.add_row(shown(page.slug), shown(page.title), shown(status))
     console.print(table)
     console.print("Export it with `onboard guide NAME --out DIR`, or read it on the Guide page of `onboard serve`.")

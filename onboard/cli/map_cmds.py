@@ -12,7 +12,14 @@ import typer
 
 from onboard import api
 from onboard.cli import app
-from onboard.cli.common import HomeOption, console, friendly_errors, settings_from
+from onboard.cli.common import (
+    HomeOption,
+    console,
+    friendly_errors,
+    settings_from,
+    shown,
+    visible,
+)
 
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -34,21 +41,21 @@ def map_(name: str = typer.Argument(..., help="Index to draw."),
     if format_ not in api.FORMATS or level not in api.LEVELS:
         console.print("[bold red]error:[/] --format is mermaid, dot or json; --level is package, file or symbol.")
         raise typer.Exit(2)
-    shown = {part.strip() for value in show for part in value.split(",") if part.strip()}
-    if "all" in shown:
-        shown = set(api.MAP_CATEGORIES)
-    if shown - set(api.MAP_CATEGORIES):
+    categories = {part.strip() for value in show for part in value.split(",") if part.strip()}
+    if "all" in categories:
+        categories = set(api.MAP_CATEGORIES)
+    if categories - set(api.MAP_CATEGORIES):
         console.print(f"[bold red]error:[/] --show takes {', '.join(api.MAP_CATEGORIES)} or all, "
-                      f"not {', '.join(sorted(shown - set(api.MAP_CATEGORIES)))}.")
+                      f"not {shown(', '.join(sorted(categories - set(api.MAP_CATEGORIES))))}.")
         raise typer.Exit(2)
     with friendly_errors():
         text = api.architecture_map(api.open_index(name, settings_from(home)), level=level, fmt=format_, focus=focus,
-                                    show=shown, max_nodes=max_nodes)
+                                    show=categories, max_nodes=max_nodes)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
-        console.print(f"wrote {output}")
+        console.print(f"wrote {shown(output)}")
     else:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(visible(text, lines=True) + "\n")  # a label may hold any byte of a file name
 
 
 @app.command()
@@ -61,5 +68,5 @@ def serve(port: int = typer.Option(8501, "--port"),
         env["ONBOARD_HOME"] = str(home.resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", host,
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    console.print(f"onboard web app on http://{host}:{port} (Ctrl-C to stop)")
+    console.print(f"onboard web app on http://{shown(host)}:{port} (Ctrl-C to stop)")
     raise typer.Exit(subprocess.call(command, env=env))
