@@ -144,3 +144,22 @@ def test_paths_that_are_not_utf8_are_refused_and_create_nothing(tmp_path: Path, 
     for args in (("who", "shop", "sub/bad\udcff.py"), ("map", "shop", "--level", "symbol", "--focus", "a\udcff.py")):
         path = run(settings, *args)
         assert path.exit_code == 1 and "\\xff.py is not valid UTF-8" in path.output, path.output
+
+
+def test_unusable_output_or_home_is_one_sentence(tmp_path: Path, shop_repo: Path, settings: Settings) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine\n")
+    assert run(settings, "index", str(shop_repo), "--name", "shop", "--no-embed").exit_code == 0
+    for args, said in (
+            (("guide", "shop", "--out", f"{a_file}/guide"), f"cannot write {a_file}/guide (not a directory); "
+                                                            "give --out a folder you can write to."),
+            (("guide", "shop", "--out", ""), "--out is empty; give it a folder"),
+            (("map", "shop", "--output", str(tmp_path)), f"cannot write {tmp_path} (is a directory); give --output"),
+            (("map", "shop", "--output", " "), "--output is empty; give it a file name.")):
+        refused = run(settings, *args)
+        assert refused.exit_code == 1 and said in refused.output and "Traceback" not in refused.output, refused.output
+    for home in (a_file, Path("/proc/onboard-home")):
+        refused = runner.invoke(app, ["index", str(shop_repo), "--no-embed"], env={"ONBOARD_HOME": str(home)})
+        assert refused.exit_code == 1 and f"cannot write {home}" in refused.output, refused.output
+        assert "give --home (or ONBOARD_HOME) a folder you can write to." in refused.output
+    assert a_file.read_text() == "mine\n"

@@ -4,6 +4,7 @@ repository or user text shown as data."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from pathlib import Path
 from typing import Iterator, Optional
@@ -69,6 +70,31 @@ def friendly_errors() -> Iterator[None]:
     except KeyboardInterrupt as err:
         err_console.print("[yellow]interrupted: the previous index is intact; run the command again to resume.[/]")
         raise typer.Exit(130) from err
+
+
+HOME_FIX = "give --home (or ONBOARD_HOME) a folder you can write to."
+
+
+@contextlib.contextmanager
+def writes_under(place: Path, fix: str) -> Iterator[None]:
+    """An OSError on ``place`` or a path in it (a file where a folder should be, /proc, no permission) ends the
+    command as one sentence naming the path and what to do (``fix``); any other OSError is a bug and stays one."""
+    try:
+        yield
+    except OSError as err:
+        if not err.filename or not Path(os.path.abspath(err.filename)).is_relative_to(os.path.abspath(place)):
+            raise
+        raise OnboardError(f"cannot write {err.filename} ({(err.strerror or str(err)).lower()}); {fix}") from err
+
+
+def output_path(value: Optional[str], option: str, wanted: str) -> Optional[Path]:
+    """``value`` of an output option as a path; an empty one is refused (Path("") is the current directory,
+    which nobody means by typing nothing). ``wanted`` says what to give instead."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise OnboardError(f"{option} is empty; give it {wanted}.")
+    return Path(value).expanduser()
 
 
 @contextlib.contextmanager

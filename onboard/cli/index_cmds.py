@@ -16,6 +16,7 @@ from onboard.cli import app
 from onboard.cli.common import (
     ChromaHostOption,
     ChromaPortOption,
+    HOME_FIX,
     HomeOption,
     console,
     err_console,
@@ -24,6 +25,7 @@ from onboard.cli.common import (
     settings_from,
     shown,
     visible,
+    writes_under,
 )
 from onboard.errors import OnboardError
 
@@ -86,7 +88,7 @@ def index(path: Path = typer.Argument(..., help="Repository to index."),
           chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Index a repository: scan, parse, graph; vectors fill in the background."""
     settings = settings_from(home, chroma_host, chroma_port)
-    with friendly_errors(), progress_bars() as progress:
+    with friendly_errors(), writes_under(settings.home, HOME_FIX), progress_bars() as progress:
         report = api.index_repo(path, name, settings, progress, rebuild=rebuild, embed=not no_embed,
                                 background=not wait)
     _print_report(report, not no_embed)
@@ -105,7 +107,7 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
     if all_ == bool(name):
         err_console.print("[bold red]error:[/] give an index NAME or --all.")
         raise typer.Exit(2)
-    with friendly_errors():
+    with friendly_errors(), writes_under(settings.home, HOME_FIX):
         if name:
             with progress_bars() as progress:
                 report = api.reindex(name, settings, progress, rebuild=rebuild, embed=not no_embed,

@@ -16,9 +16,11 @@ from onboard.cli.common import (
     HomeOption,
     console,
     friendly_errors,
+    output_path,
     settings_from,
     shown,
     visible,
+    writes_under,
 )
 
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
@@ -34,7 +36,8 @@ def map_(name: str = typer.Argument(..., help="Index to draw."),
          show: list[str] = typer.Option([], "--show", help="Also draw tests, examples, docs, data (locale), vendored "
                                         "or external (repeat, or separate with commas); all: everything."),
          max_nodes: int = typer.Option(40, "--max-nodes", min=5, help="At most this many nodes (--level package)."),
-         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
+         output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                              help="Write to a file instead of stdout."),
          home: Optional[Path] = HomeOption) -> None:
     """Print the architecture map of an index: code packages in layers, tests, examples, docs, locale data,
     vendored code and external packages hidden unless --show names them."""
@@ -49,11 +52,13 @@ def map_(name: str = typer.Argument(..., help="Index to draw."),
                       f"not {shown(', '.join(sorted(categories - set(api.MAP_CATEGORIES))))}.")
         raise typer.Exit(2)
     with friendly_errors():
+        target = output_path(output, "--output", "a file name")
         text = api.architecture_map(api.open_index(name, settings_from(home)), level=level, fmt=format_, focus=focus,
                                     show=categories, max_nodes=max_nodes)
-    if output:
-        output.write_text(text + "\n", encoding="utf-8")
-        console.print(f"wrote {shown(output)}")
+    if target is not None:
+        with friendly_errors(), writes_under(target, "give --output a file path you can write to."):
+            target.write_text(text + "\n", encoding="utf-8")
+        console.print(f"wrote {shown(target)}")
     else:
         sys.stdout.write(visible(text, lines=True) + "\n")  # a label may hold any byte of a file name
 
