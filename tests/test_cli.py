@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from onboard import api
 from onboard.cli import app
 from onboard.config import Settings
 from tests.conftest import write_files
+from tests.fakeapi import FakeAnthropic
 from tests.test_history import commit, git
 
 runner = CliRunner()
@@ -163,3 +167,27 @@ def test_unusable_output_or_home_is_one_sentence(tmp_path: Path, shop_repo: Path
         assert refused.exit_code == 1 and f"cannot write {home}" in refused.output, refused.output
         assert "give --home (or ONBOARD_HOME) a folder you can write to." in refused.output
     assert a_file.read_text() == "mine\n"
+
+
+def test_reindex_with_a_name_and_all_says_they_cannot_be_combined(settings: Settings) -> None:
+    both = run(settings, "reindex", "shop", "--all")
+    assert both.exit_code == 2 and "NAME and --all cannot be combined" in both.output
+
+
+def test_ctrl_c_outside_indexing_says_only_interrupted(shop_repo: Path, settings: Settings,
+                                                      fake_anthropic: FakeAnthropic) -> None:
+    """`guide` indexes nothing, so Ctrl-C while Claude writes a page says nothing about the index."""
+    api.index_repo(shop_repo, "shop", settings, embed=False)
+    fake_anthropic.state.delay = 5  # each streamed event: the command is mid-answer when Ctrl-C comes
+    script = shutil.which("onboard", path=str(Path(sys.executable).parent))
+    env = {**os.environ, "ONBOARD_HOME": str(settings.home), "ANTHROPIC_API_KEY": "test-key",
+           "ANTHROPIC_BASE_URL": fake_anthropic.url}
+    guide = subprocess.Popen([script, "guide", "shop"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    started = time.monotonic()
+    while not fake_anthropic.state.requests and guide.poll() is None and time.monotonic() - started < 120:
+        time.sleep(0.05)
+    guide.send_signal(signal.SIGINT)
+    _, stderr = guide.communicate(timeout=120)
+    assert guide.returncode == 130 and stderr.rstrip().endswith("interrupted."), stderr
+    assert "index" not in stderr.splitlines()[-1]

@@ -59,16 +59,22 @@ def settings_from(home: Optional[Path] = None, chroma_host: Optional[str] = None
     return Settings.from_env(home=home, chroma_host=chroma_host, chroma_port=chroma_port, **extra)
 
 
+INDEX_INTERRUPTED = "interrupted: the previous index is intact; run the command again to resume."
+
+
 @contextlib.contextmanager
-def friendly_errors() -> Iterator[None]:
-    """OnboardError and Ctrl-C end the command with a message and exit code 1, never a traceback."""
+def friendly_errors(interrupted: str = "interrupted.") -> Iterator[None]:
+    """OnboardError and Ctrl-C end the command with a message and exit code 1 (130), never a traceback.
+
+    ``interrupted`` is what Ctrl-C says: only the commands that write an index have one to speak of
+    (``INDEX_INTERRUPTED``)."""
     try:
         yield
     except OnboardError as err:
         err_console.print(f"[bold red]error:[/] {shown(err)}")
         raise typer.Exit(1) from err
     except KeyboardInterrupt as err:
-        err_console.print("[yellow]interrupted: the previous index is intact; run the command again to resume.[/]")
+        err_console.print(f"[yellow]{escape(interrupted)}[/]")
         raise typer.Exit(130) from err
 
 

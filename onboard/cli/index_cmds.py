@@ -17,6 +17,7 @@ from onboard.cli.common import (
     ChromaHostOption,
     ChromaPortOption,
     HOME_FIX,
+    INDEX_INTERRUPTED,
     HomeOption,
     console,
     err_console,
@@ -88,7 +89,7 @@ def index(path: Path = typer.Argument(..., help="Repository to index."),
           chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Index a repository: scan, parse, graph; vectors fill in the background."""
     settings = settings_from(home, chroma_host, chroma_port)
-    with friendly_errors(), writes_under(settings.home, HOME_FIX), progress_bars() as progress:
+    with friendly_errors(INDEX_INTERRUPTED), writes_under(settings.home, HOME_FIX), progress_bars() as progress:
         report = api.index_repo(path, name, settings, progress, rebuild=rebuild, embed=not no_embed,
                                 background=not wait)
     _print_report(report, not no_embed)
@@ -105,9 +106,11 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
     """Refresh an index incrementally: only changed files are parsed and embedded again."""
     settings = settings_from(home, chroma_host, chroma_port)
     if all_ == bool(name):
-        err_console.print("[bold red]error:[/] give an index NAME or --all.")
+        err_console.print("[bold red]error:[/] " + ("NAME and --all cannot be combined: give NAME to refresh that "
+                                                    "index, or --all for every index." if name
+                                                    else "give an index NAME or --all."))
         raise typer.Exit(2)
-    with friendly_errors(), writes_under(settings.home, HOME_FIX):
+    with friendly_errors(INDEX_INTERRUPTED), writes_under(settings.home, HOME_FIX):
         if name:
             with progress_bars() as progress:
                 report = api.reindex(name, settings, progress, rebuild=rebuild, embed=not no_embed,
@@ -118,7 +121,7 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
             return
         results = api.reindex_all(settings, workers=workers, rebuild=rebuild, embed=not no_embed, background=not wait)
     failed = 0
-    with friendly_errors():  # Ctrl-C; a failed guide rewrite is reported per index and the loop goes on
+    with friendly_errors():  # Ctrl-C (the indexes are done); a failed guide rewrite is said per index, the loop goes on
         for index_name, result in results.items():
             if isinstance(result, str):
                 failed += 1
