@@ -53,6 +53,28 @@ class IndexLocked(OnboardError):
         self.name = name
 
 
+class PathNotUtf8(OnboardError):
+    """A path with bytes that are not UTF-8 (Python holds each as a lone surrogate): the index stores paths as
+    UTF-8 (SQLite, ``root.txt``), so one is refused before anything is looked up or written."""
+
+    def __init__(self, path: str, advice: str) -> None:
+        try:  # the bytes as typed, each undecodable one as \xNN, so the message itself prints anywhere
+            raw = path.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate no file name decodes to: only code passes one
+            raw = path.encode("utf-8", "backslashreplace")
+        super().__init__(f"The path {raw.decode('utf-8', 'backslashreplace')} is not valid UTF-8; {advice}")
+        self.path = path
+
+
+def require_utf8(path: str, advice: str) -> str:
+    """``path`` if it is valid UTF-8, else PathNotUtf8 saying what to do (``advice``)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PathNotUtf8(path, advice) from None
+    return path
+
+
 class PathOutsideRepo(OnboardError):
     def __init__(self, path: str) -> None:
         super().__init__(f"Refusing {path!r}: it is not a file of the indexed repository.")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from onboard import api
@@ -20,6 +19,8 @@ from onboard.cli.common import (
     err_console,
     friendly_errors,
     settings_from,
+    shown,
+    visible,
 )
 
 
@@ -27,8 +28,8 @@ def _show_context(packed: api.PackedContext) -> None:
     table = Table("document", "lines", "tokens", "view", "why chosen", title=(
         f"context: {packed.tokens_used:,} of {packed.budget:,} tokens (repo map {packed.map_tokens:,})"))
     for doc in packed.all_documents():
-        table.add_row(doc.path, f"{doc.start_line}-{doc.end_line}", f"{doc.tokens:,}",
-                      "whole" if doc.whole else "excerpt", doc.reason)
+        table.add_row(shown(doc.path), f"{doc.start_line}-{doc.end_line}", f"{doc.tokens:,}",
+                      "whole" if doc.whole else "excerpt", shown(doc.reason))
     err_console.print(table)
 
 
@@ -56,7 +57,7 @@ def ask(name: str = typer.Argument(..., help="Index to ask."),
         def on_text(text: str) -> None:
             nonlocal mid_line, after_step
             if streamed:
-                console.out(text.lstrip("\n") if after_step else text, end="", highlight=False)
+                console.out(visible(text.lstrip("\n") if after_step else text, lines=True), end="", highlight=False)
                 mid_line, after_step = not text.endswith("\n"), False
 
         def on_step(step: api.Step) -> None:
@@ -64,7 +65,7 @@ def ask(name: str = typer.Argument(..., help="Index to ask."),
             if mid_line:
                 console.out("")
             mid_line, after_step = False, True
-            err_console.print(f"[{'red' if step.error else 'dim'}]→ {escape(step.text)} ({step.tokens:,} tokens)[/]")
+            err_console.print(f"[{'red' if step.error else 'dim'}]→ {shown(step.text)} ({step.tokens:,} tokens)[/]")
 
         try:
             answer = api.ask(index, question, budget=budget, on_text=on_text, settings=settings, on_step=on_step,
@@ -76,16 +77,16 @@ def ask(name: str = typer.Argument(..., help="Index to ask."),
     if not streamed:
         from rich.markdown import Markdown  # markdown-it and pygments: only an answer needs them
 
-        console.print(Markdown(answer.text))
+        console.print(Markdown(visible(answer.text, lines=True)))
     else:
         console.out("")
     if show_context:
         _show_context(answer.packed)
     if answer.mode == "claude":
         unverified = [f"{c.text} ({c.problem})" for c in answer.citations if not c.verified]
-        err_console.print(f"[dim]{escape(answer.citation_line())}[/]" + (
-            f"[yellow]; unverified: {escape(', '.join(unverified))}[/]" if unverified else ""))
-        err_console.print(f"[dim]{escape(answer.usage_line())}[/]")
+        err_console.print(f"[dim]{shown(answer.citation_line())}[/]" + (
+            f"[yellow]; unverified: {shown(', '.join(unverified))}[/]" if unverified else ""))
+        err_console.print(f"[dim]{shown(answer.usage_line())}[/]")
     if answer.error:
-        err_console.print(f"[bold red]error:[/] {answer.error}")
+        err_console.print(f"[bold red]error:[/] {shown(answer.error)}")
         raise typer.Exit(1)

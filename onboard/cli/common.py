@@ -1,20 +1,53 @@
-"""What every command shares: settings from flags + environment, errors as one red line, progress bars."""
+"""What every command shares: settings from flags + environment, errors as one red line, progress bars, and
+repository or user text shown as data."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 from pathlib import Path
 from typing import Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from onboard.config import Settings, default_home
 from onboard.errors import OnboardError
 
-console = Console()
-err_console = Console(stderr=True)
+# emoji=False: rich would turn a `:smile:` in a file name into an emoji.
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
+
+# What a terminal would act on instead of showing: C0/C1 control characters (ESC starts CSI and OSC sequences that
+# clear the screen or retitle the window), the bidi overrides and isolates that reorder a line, and the lone
+# surrogates a non-UTF-8 byte becomes in a file name or an argument (printing one raises UnicodeEncodeError).
+_OTHERS = "\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_HIDDEN = re.compile(f"[\x00-\x0a{_OTHERS}]")
+_HIDDEN_IN_LINES = re.compile(f"[\x00-\x08{_OTHERS}]")  # keeps tab and newline
+
+
+def _code(match: re.Match[str]) -> str:
+    char = match.group()
+    if "\udc80" <= char <= "\udcff":  # surrogateescape's stand-in for the byte it could not decode
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+def visible(text: object, lines: bool = False) -> str:
+    """``text`` with every character a terminal would interpret written as its escape (``\\x1b``, ``\\u202e``).
+
+    Repository text (paths, docstrings, commit messages, authors) and user text reach the terminal only through
+    here, so a file name cannot clear the screen or fake a line of output. ``lines`` keeps newlines and tabs
+    (an answer, a map); without it they are escaped too, since a path or a name is one line."""
+    return (_HIDDEN_IN_LINES if lines else _HIDDEN).sub(_code, str(text))
+
+
+def shown(text: object) -> str:
+    """``text`` for rich markup (``console.print``, table cells): visible, and its brackets printed as written."""
+    return escape(visible(text))
 
 HomeOption = typer.Option(None, "--home", help=f"Index home (env ONBOARD_HOME; default {default_home()}).")
 ChromaHostOption = typer.Option(None, "--chroma-host", help="Chroma server host (env ONBOARD_CHROMA_HOST).")
@@ -26,17 +59,51 @@ def settings_from(home: Optional[Path] = None, chroma_host: Optional[str] = None
     return Settings.from_env(home=home, chroma_host=chroma_host, chroma_port=chroma_port, **extra)
 
 
+# A run writes in one transaction, so an update leaves the index as it was; a first run or a rebuild (which
+# empties the index first) leaves one that says it was never completely built until the command runs again.
+INDEX_INTERRUPTED = ("interrupted: nothing of this run was kept; run the command again to finish "
+                     "(`onboard list` shows whether the index is usable meanwhile).")
+
+
 @contextlib.contextmanager
-def friendly_errors() -> Iterator[None]:
-    """OnboardError and Ctrl-C end the command with a message and exit code 1, never a traceback."""
+def friendly_errors(interrupted: str = "interrupted.") -> Iterator[None]:
+    """OnboardError and Ctrl-C end the command with a message and exit code 1 (130), never a traceback.
+
+    ``interrupted`` is what Ctrl-C says: only the commands that write an index have one to speak of
+    (``INDEX_INTERRUPTED``)."""
     try:
         yield
     except OnboardError as err:
-        err_console.print(f"[bold red]error:[/] {err}")
+        err_console.print(f"[bold red]error:[/] {shown(err)}")
         raise typer.Exit(1) from err
     except KeyboardInterrupt as err:
-        err_console.print("[yellow]interrupted: the previous index is intact; run the command again to resume.[/]")
+        err_console.print(f"[yellow]{escape(interrupted)}[/]")
         raise typer.Exit(130) from err
+
+
+HOME_FIX = "give --home (or ONBOARD_HOME) a folder you can write to."
+
+
+@contextlib.contextmanager
+def writes_under(place: Path, fix: str) -> Iterator[None]:
+    """An OSError on ``place`` or a path in it (a file where a folder should be, /proc, no permission) ends the
+    command as one sentence naming the path and what to do (``fix``); any other OSError is a bug and stays one."""
+    try:
+        yield
+    except OSError as err:
+        if not err.filename or not Path(os.path.abspath(err.filename)).is_relative_to(os.path.abspath(place)):
+            raise
+        raise OnboardError(f"cannot write {err.filename} ({(err.strerror or str(err)).lower()}); {fix}") from err
+
+
+def output_path(value: Optional[str], option: str, wanted: str) -> Optional[Path]:
+    """``value`` of an output option as a path; an empty one is refused (Path("") is the current directory,
+    which nobody means by typing nothing). ``wanted`` says what to give instead."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise OnboardError(f"{option} is empty; give it {wanted}.")
+    return Path(value).expanduser()
 
 
 @contextlib.contextmanager

@@ -6,42 +6,53 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from onboard import api
 from onboard.cli import app
-from onboard.cli.common import HomeOption, console, err_console, friendly_errors, progress_bars, settings_from
+from onboard.cli.common import (
+    HomeOption,
+    console,
+    err_console,
+    friendly_errors,
+    output_path,
+    progress_bars,
+    settings_from,
+    shown,
+    writes_under,
+)
 
 
 @app.command()
 def guide(name: str = typer.Argument(..., help="Index to describe."),
-          out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the guide as Markdown files into this "
-                                             "folder (a new one, or one onboard wrote before)."),
+          out: Optional[str] = typer.Option(None, "--out", "-o", metavar="DIR", help="Write the guide as Markdown "
+                                            "files into this folder (a new one, or one onboard wrote before)."),
           write: bool = typer.Option(True, "--write/--no-write", help="With ANTHROPIC_API_KEY: have Claude write the "
                                      "prose of pages that are new or whose files changed (the rest stay as written)."),
           home: Optional[Path] = HomeOption) -> None:
     """The architecture guide: overview, layers, entry points, core abstractions, reading path, one page per package."""
     settings = settings_from(home)
     with friendly_errors():
+        folder = output_path(out, "--out", "a folder (`--out .` for the current one)")
         index = api.open_index(name, settings)
         book = api.guide_for(index)
         if settings.api_key and write:
             with progress_bars() as progress:
                 report = api.write_guide(index, book, settings, progress=progress)
-            console.print(escape(report.line()))
+            console.print(shown(report.line()))
             for slug, error in report.errors.items():
-                err_console.print(f"[yellow]{escape(slug)}: {escape(error)}[/]")
+                err_console.print(f"[yellow]{shown(slug)}: {shown(error)}[/]")
         elif not settings.api_key:
             console.print("index only: no ANTHROPIC_API_KEY is set, so every page is built from the index alone.")
-        if out is not None:
-            written = api.export_guide(book, out, index.root, bool(settings.api_key))
-            console.print(f"wrote {len(written)} pages to {escape(str(out))} (start at README.md)")
+        if folder is not None:
+            with writes_under(folder, "give --out a folder you can write to."):
+                written = api.export_guide(book, folder, index.root, bool(settings.api_key))
+            console.print(f"wrote {len(written)} pages to {shown(folder)} (start at README.md)")
             return
     table = Table("page", "title", "prose")
     for page in book.pages:
         status = page.stale_note() or ("index only" if page.status == "not written" and not settings.api_key
                                        else page.status)
-        table.add_row(escape(page.slug), escape(page.title), escape(status))
+        table.add_row(shown(page.slug), shown(page.title), shown(status))
     console.print(table)
     console.print("Export it with `onboard guide NAME --out DIR`, or read it on the Guide page of `onboard serve`.")

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Column, Table
 
 from onboard import api
@@ -17,12 +16,17 @@ from onboard.cli import app
 from onboard.cli.common import (
     ChromaHostOption,
     ChromaPortOption,
+    HOME_FIX,
+    INDEX_INTERRUPTED,
     HomeOption,
     console,
     err_console,
     friendly_errors,
     progress_bars,
     settings_from,
+    shown,
+    visible,
+    writes_under,
 )
 from onboard.errors import OnboardError
 
@@ -33,7 +37,7 @@ NoEmbedOption = typer.Option(False, "--no-embed", help="Skip embeddings (lexical
 
 
 def _print_report(report: api.IndexReport, embed: bool) -> None:
-    console.print(f"[green]indexed[/] [bold]{report.name}[/] ({report.root}): {report.files} files, "
+    console.print(f"[green]indexed[/] [bold]{shown(report.name)}[/] ({shown(report.root)}): {report.files} files, "
                   f"{report.symbols} symbols, {report.edges} edges, {report.chunks} chunks; "
                   f"{report.indexed} parsed, {report.unchanged} unchanged, {report.removed} removed, "
                   f"{report.embedded} chunks embedded ({report.embedded - report.computed} from the embedding cache), "
@@ -43,12 +47,13 @@ def _print_report(report: api.IndexReport, embed: bool) -> None:
     if report.chunks and not report.vectors_complete:
         vectors = ("not embedded" if not embed else f"a background worker (pid {report.worker}) embeds them"
                    if report.worker else "the running background worker embeds them")
-        console.print(f"ready for questions; vectors: {vectors} (`onboard wait {report.name}` waits for them, "
+        console.print(f"ready for questions; vectors: {vectors} (`onboard wait {shown(report.name)}` waits for them, "
                       "`onboard list` shows how far they are).")
     if report.skipped:
-        console.print(f"[yellow]{len(report.skipped)} files skipped[/] (see `onboard stats {report.name} --skipped`)")
+        console.print(f"[yellow]{len(report.skipped)} files skipped[/] "
+                      f"(see `onboard stats {shown(report.name)} --skipped`)")
     if report.files == 0:
-        err_console.print(f"[yellow]warning:[/] {report.root} has no files onboard can index (source or "
+        err_console.print(f"[yellow]warning:[/] {shown(report.root)} has no files onboard can index (source or "
                           "documentation); check the path, .gitignore and .onboardignore.")
 
 
@@ -66,12 +71,12 @@ def _rewrite_guide(name: str, settings: api.Settings) -> bool:
         finally:
             index.close()
     except OnboardError as err:
-        err_console.print(f"[bold red]{escape(name)}:[/] guide not rewritten: {escape(str(err))}")
+        err_console.print(f"[bold red]{shown(name)}:[/] guide not rewritten: {shown(err)}")
         return False
     if report is not None:
-        console.print(f"guide: {escape(report.line())}")
+        console.print(f"guide: {shown(report.line())}")
         for slug, error in report.errors.items():
-            err_console.print(f"[yellow]guide page {escape(slug)}: {escape(error)}[/]")
+            err_console.print(f"[yellow]guide page {shown(slug)}: {shown(error)}[/]")
     return report is None or not report.errors
 
 
@@ -83,9 +88,10 @@ def index(path: Path = typer.Argument(..., help="Repository to index."),
           home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
           chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Index a repository: scan, parse, graph; vectors fill in the background."""
-    with friendly_errors(), progress_bars() as progress:
-        report = api.index_repo(path, name, settings_from(home, chroma_host, chroma_port), progress,
-                                rebuild=rebuild, embed=not no_embed, background=not wait)
+    settings = settings_from(home, chroma_host, chroma_port)
+    with friendly_errors(INDEX_INTERRUPTED), writes_under(settings.home, HOME_FIX), progress_bars() as progress:
+        report = api.index_repo(path, name, settings, progress, rebuild=rebuild, embed=not no_embed,
+                                background=not wait)
     _print_report(report, not no_embed)
 
 
@@ -100,9 +106,11 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
     """Refresh an index incrementally: only changed files are parsed and embedded again."""
     settings = settings_from(home, chroma_host, chroma_port)
     if all_ == bool(name):
-        err_console.print("[bold red]error:[/] give an index NAME or --all.")
+        err_console.print("[bold red]error:[/] " + ("NAME and --all cannot be combined: give NAME to refresh that "
+                                                    "index, or --all for every index." if name
+                                                    else "give an index NAME or --all."))
         raise typer.Exit(2)
-    with friendly_errors():
+    with friendly_errors(INDEX_INTERRUPTED), writes_under(settings.home, HOME_FIX):
         if name:
             with progress_bars() as progress:
                 report = api.reindex(name, settings, progress, rebuild=rebuild, embed=not no_embed,
@@ -113,11 +121,11 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
             return
         results = api.reindex_all(settings, workers=workers, rebuild=rebuild, embed=not no_embed, background=not wait)
     failed = 0
-    with friendly_errors():  # Ctrl-C; a failed guide rewrite is reported per index and the loop goes on
+    with friendly_errors():  # Ctrl-C (the indexes are done); a failed guide rewrite is said per index, the loop goes on
         for index_name, result in results.items():
             if isinstance(result, str):
                 failed += 1
-                err_console.print(f"[bold red]{index_name}:[/] {result}")
+                err_console.print(f"[bold red]{shown(index_name)}:[/] {shown(result)}")
             else:
                 _print_report(result, not no_embed)
                 failed += not _rewrite_guide(index_name, settings)
@@ -134,7 +142,7 @@ def wait(name: str = typer.Argument(..., help="Index whose vectors to wait for."
     """Wait until an index's vectors are complete; embeds the rest itself if no worker is at it."""
     with friendly_errors(), progress_bars() as progress:
         api.wait_for_vectors(name, settings_from(home, chroma_host, chroma_port), progress)
-    console.print(f"{name}: vectors 100%")
+    console.print(f"{shown(name)}: vectors 100%")
 
 
 @app.command("list")
@@ -142,7 +150,7 @@ def list_(home: Optional[Path] = HomeOption) -> None:
     """Indexes with their size, freshness and health."""
     settings = settings_from(home)
     infos = api.list_indexes(settings)
-    console.print(f"indexes in {settings.home}", soft_wrap=True)
+    console.print(f"indexes in {shown(settings.home)}", soft_wrap=True)
     if not infos:
         console.print("no indexes yet: `onboard index PATH`")
         return
@@ -154,16 +162,16 @@ def list_(home: Optional[Path] = HomeOption) -> None:
                     for h, w in (("files", 0), ("indexed (UTC)", 16), ("stale", 0), ("status", 11))))
     details = []  # whole sentences under the table: in a column they wrap a word per line
     for info in infos:
-        status, detail = (("[red]error[/]", f"[red]{info.error or info.vectors_error}[/]")
+        status, detail = (("[red]error[/]", f"[red]{shown(info.error or info.vectors_error)}[/]")
                           if info.error or info.vectors_error else
-                          ("[yellow]to do[/]", f"[yellow]{info.notice}[/]") if info.notice else
+                          ("[yellow]to do[/]", f"[yellow]{shown(info.notice)}[/]") if info.notice else
                           ("ok", "") if info.vectors_complete else
-                          (f"[yellow]vectors {info.vectors_percent}%[/]", info.vectors))
-        table.add_row(info.name, info.root, str(info.files),
+                          (f"[yellow]vectors {info.vectors_percent}%[/]", shown(info.vectors)))
+        table.add_row(shown(info.name), shown(info.root), str(info.files),
                       info.updated_at[:16].replace("T", " "),  # minutes are enough; the table needs the room
                       "" if info.stale is None else str(info.stale), status)
         if detail:
-            details.append(f"{info.name}: {detail}")
+            details.append(f"{shown(info.name)}: {detail}")
     console.print(table)
     for line in details:
         console.print(line, soft_wrap=True)
@@ -177,12 +185,12 @@ def remove(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do no
     settings = settings_from(home, chroma_host, chroma_port)
     with friendly_errors():
         directory = api.require_index(name, settings)
-        if not yes and not typer.confirm(f"Delete index {name!r} ({directory})?"):
+        if not yes and not typer.confirm(visible(f"Delete index {name!r} ({directory})?")):
             raise typer.Exit(1)
         warnings = api.remove_index(name, settings)
     for warning in warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}")
-    console.print(f"removed {name}")
+        err_console.print(f"[yellow]warning:[/] {shown(warning)}")
+    console.print(f"removed {shown(name)}")
 
 
 @app.command()
@@ -191,26 +199,27 @@ def stats(name: str, skipped: bool = typer.Option(False, "--skipped", help="List
     """Counts, languages, the most central files and what was skipped, with reasons."""
     with friendly_errors():
         info = api.index_stats(name, settings_from(home))
-    console.print(f"[bold]{info['name']}[/] {info['root']} (indexed {info['updated_at']}, integrity {info['integrity']})")
+    console.print(f"[bold]{shown(info['name'])}[/] {shown(info['root'])} (indexed {info['updated_at']}, "
+                  f"integrity {shown(info['integrity'])})")
     console.print(", ".join(f"{k} {v}" for k, v in info["counts"].items()))
-    console.print("languages: " + ", ".join(f"{k} {v}" for k, v in info["languages"].items()))
-    console.print("roles: " + ", ".join(f"{k} {v}" for k, v in info["roles"].items()))
+    console.print("languages: " + ", ".join(f"{shown(k)} {v}" for k, v in info["languages"].items()))
+    console.print("roles: " + ", ".join(f"{shown(k)} {v}" for k, v in info["roles"].items()))
     table = Table("most central files (implementation first)", "PageRank")
     for path, rank in info["central"]:
-        table.add_row(path, f"{rank:.4f}")
+        table.add_row(shown(path), f"{rank:.4f}")
     console.print(table)
     if info["parse_errors"]:
-        console.print(f"[yellow]syntax errors (indexed what parsed):[/] {', '.join(info['parse_errors'][:20])}")
+        console.print(f"[yellow]syntax errors (indexed what parsed):[/] {shown(', '.join(info['parse_errors'][:20]))}")
     console.print(f"secrets redacted: {info['redactions']}")
-    console.print(f"vectors: {info['vectors']}")
+    console.print(f"vectors: {shown(info['vectors'])}")
     for reason, count in info["skipped"].items():
-        console.print(f"skipped {count}: {reason}")
+        console.print(f"skipped {count}: {shown(reason)}")
     if skipped and info["skipped_files"]:
         table = Table("skipped file", "why")
         for path, reason in info["skipped_files"]:
-            table.add_row(path, reason)
+            table.add_row(shown(path), shown(reason))
         console.print(table)
     elif info["skipped"]:
-        console.print(f"[dim]`onboard stats {name} --skipped` lists each file.[/]")
+        console.print(f"[dim]`onboard stats {shown(name)} --skipped` lists each file.[/]")
 
 

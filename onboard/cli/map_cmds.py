@@ -12,7 +12,16 @@ import typer
 
 from onboard import api
 from onboard.cli import app
-from onboard.cli.common import HomeOption, console, friendly_errors, settings_from
+from onboard.cli.common import (
+    HomeOption,
+    console,
+    friendly_errors,
+    output_path,
+    settings_from,
+    shown,
+    visible,
+    writes_under,
+)
 
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -27,28 +36,31 @@ def map_(name: str = typer.Argument(..., help="Index to draw."),
          show: list[str] = typer.Option([], "--show", help="Also draw tests, examples, docs, data (locale), vendored "
                                         "or external (repeat, or separate with commas); all: everything."),
          max_nodes: int = typer.Option(40, "--max-nodes", min=5, help="At most this many nodes (--level package)."),
-         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
+         output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                              help="Write to a file instead of stdout."),
          home: Optional[Path] = HomeOption) -> None:
     """Print the architecture map of an index: code packages in layers, tests, examples, docs, locale data,
     vendored code and external packages hidden unless --show names them."""
     if format_ not in api.FORMATS or level not in api.LEVELS:
         console.print("[bold red]error:[/] --format is mermaid, dot or json; --level is package, file or symbol.")
         raise typer.Exit(2)
-    shown = {part.strip() for value in show for part in value.split(",") if part.strip()}
-    if "all" in shown:
-        shown = set(api.MAP_CATEGORIES)
-    if shown - set(api.MAP_CATEGORIES):
+    categories = {part.strip() for value in show for part in value.split(",") if part.strip()}
+    if "all" in categories:
+        categories = set(api.MAP_CATEGORIES)
+    if categories - set(api.MAP_CATEGORIES):
         console.print(f"[bold red]error:[/] --show takes {', '.join(api.MAP_CATEGORIES)} or all, "
-                      f"not {', '.join(sorted(shown - set(api.MAP_CATEGORIES)))}.")
+                      f"not {shown(', '.join(sorted(categories - set(api.MAP_CATEGORIES))))}.")
         raise typer.Exit(2)
     with friendly_errors():
+        target = output_path(output, "--output", "a file name")
         text = api.architecture_map(api.open_index(name, settings_from(home)), level=level, fmt=format_, focus=focus,
-                                    show=shown, max_nodes=max_nodes)
-    if output:
-        output.write_text(text + "\n", encoding="utf-8")
-        console.print(f"wrote {output}")
+                                    show=categories, max_nodes=max_nodes)
+    if target is not None:
+        with friendly_errors(), writes_under(target, "give --output a file path you can write to."):
+            target.write_text(text + "\n", encoding="utf-8")
+        console.print(f"wrote {shown(target)}")
     else:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(visible(text, lines=True) + "\n")  # a label may hold any byte of a file name
 
 
 @app.command()
@@ -61,5 +73,5 @@ def serve(port: int = typer.Option(8501, "--port"),
         env["ONBOARD_HOME"] = str(home.resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", host,
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    console.print(f"onboard web app on http://{host}:{port} (Ctrl-C to stop)")
+    console.print(f"onboard web app on http://{shown(host)}:{port} (Ctrl-C to stop)")
     raise typer.Exit(subprocess.call(command, env=env))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onboard.config import Settings, name_for_folder, validate_index_name
-from onboard.errors import IndexCorrupt, IndexIncomplete, IndexNotFound, InvalidIndexName, OnboardError
+from onboard.errors import IndexCorrupt, IndexIncomplete, IndexNotFound, InvalidIndexName, OnboardError, require_utf8
 from onboard.graph import GRAPH_RULES
 from onboard.scan import RULES_VERSION, scan_repo
 from onboard.scan.roles import content_roles
@@ -295,7 +295,8 @@ def index_repo(path: Path | str, name: str | None = None, settings: Settings | N
     with a detached worker filling the vectors (``wait_for_vectors`` waits for it)."""
     from onboard.store.indexer import build_index
 
-    path = Path(path).expanduser()
+    path = Path(require_utf8(str(path), "rename the folder (or a copy of it) to a UTF-8 name and index that."))
+    path = path.expanduser()
     name = validate_index_name(name) if name is not None else name_for_folder(path.resolve())
     return build_index(path, name, _settings(settings), progress, rebuild=rebuild, embed=embed, background=background)
 

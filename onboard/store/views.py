@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
-from onboard.errors import OnboardError, PathOutsideRepo
+from onboard.errors import OnboardError, PathOutsideRepo, require_utf8
 from onboard.graph import find_cycles, symbol_graph, symbol_id, to_dot, to_json, to_mermaid
 from onboard.graph.packages import CATEGORIES as MAP_CATEGORIES
 from onboard.graph.packages import CATEGORY_LABELS as MAP_LABELS
@@ -133,7 +133,10 @@ def start_here(index: Index, limit: int = 8) -> list[dict]:
 
 
 def normalise_path(path: str) -> str:
-    """Reject absolute paths and any `..` before looking anything up."""
+    """Reject absolute paths, any `..` and bytes that are not UTF-8 (no indexed path has them) before looking
+    anything up."""
+    require_utf8(path, "onboard skips files whose names are not UTF-8 (`onboard stats NAME --skipped` lists them); "
+                       "rename the file and reindex.")
     cleaned = path.replace("\\", "/").strip()
     if not cleaned or cleaned.startswith("/") or posixpath.isabs(cleaned) or ":" in cleaned.split("/")[0]:
         raise PathOutsideRepo(path)
