@@ -59,10 +59,10 @@ def settings_from(home: Optional[Path] = None, chroma_host: Optional[str] = None
     return Settings.from_env(home=home, chroma_host=chroma_host, chroma_port=chroma_port, **extra)
 
 
-# A run writes in one transaction, so an update leaves the index as it was; a first run or a rebuild (which
-# empties the index first) leaves one that says it was never completely built until the command runs again.
-INDEX_INTERRUPTED = ("interrupted: nothing of this run was kept; run the command again to finish "
-                     "(`onboard list` shows whether the index is usable meanwhile).")
+# SQLite is written in one transaction, so an interrupted update leaves the index as it was, but a first run or a
+# rebuild (which empties the index first) leaves one that says it was never completely built, and vectors resume.
+INDEX_INTERRUPTED = ("interrupted: run the command again to finish; `onboard list` shows whether the index is "
+                     "usable meanwhile.")
 
 
 @contextlib.contextmanager
