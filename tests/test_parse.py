@@ -182,3 +182,15 @@ def test_a_file_with_too_many_uses_keeps_its_first_ones_in_order() -> None:
     assert len(found) == MAX_REFERENCES_PER_FILE
     assert {("show", last), ("label", last)} <= found
     assert not {("show", last + 1), ("label", last + 1)} & found
+
+
+def test_a_header_is_cpp_where_its_text_is(tmp_path: Path) -> None:
+    """`.h` is C's extension and C++'s: a C++ header read as C garbled `class JPClass : public JPResource {...}`
+    into a function named `JPResource`."""
+    files = {"jp_class.h": "#include <string>\nclass JPClass : public JPResource\n{\npublic:\n    void f();\n};\n",
+             "cart.h": "/* The class declaration. */\nstruct cart { int n; };\nint cart_add(struct cart *c);\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).write_text(text)
+    sources = {rel: read_source(tmp_path / rel, rel) for rel in files}
+    assert {rel: source.language for rel, source in sources.items()} == {"jp_class.h": "cpp", "cart.h": "c"}
+    assert [(s.kind, s.name) for s in parse_file(sources["jp_class.h"]).symbols] == [("class", "JPClass")]

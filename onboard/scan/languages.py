@@ -6,6 +6,8 @@ and docs are exactly what a newcomer's questions need as orientation.
 
 from __future__ import annotations
 
+import re
+
 CODE_LANGUAGES = frozenset({
     "python", "javascript", "typescript", "tsx", "go", "java", "rust", "c", "cpp", "ruby", "csharp",
     "kotlin", "swift", "php", "scala",
@@ -50,3 +52,21 @@ def language_for(path: str) -> str | None:
         return _BY_NAME[name]
     dot = name.rfind(".")
     return _BY_EXTENSION.get(name[dot:]) if 0 < dot < len(name) - 1 else None
+
+
+# Signs of C++ in a `.h` header, any one enough, each at a line's start (not in a comment): `class X`, `struct X :`,
+# `namespace x {`, `template <`, `public:`, `using namespace`, `#include <string>` (C's headers end in `.h`). Not
+# `A::b` alone: C headers write it in comments (`/* see watch_notification::info */`), and a C++ header that uses
+# `std::string` includes `<string>`.
+_CPP_HEADER = re.compile(
+    r"^[ \t]*(?:class[ \t]+\w+[^;()=\n]*(?:[:{;]|\n[ \t]*\{)|struct[ \t]+\w+[ \t]*:[^:]|namespace(?:[ \t]+\w+)?[ \t]*(?:\{|$)"
+    r"|template[ \t]*<|(?:public|protected|private)[ \t]*:|using[ \t]+namespace\b|#[ \t]*include[ \t]*<\w+>)",
+    re.MULTILINE)
+
+
+def language_of_text(path: str, language: str, text: str) -> str:
+    """``language_for(path)`` put right by the file's text where a name cannot tell: `.h` is C's extension and
+    C++'s, and a C++ header read as C garbles each `class X : public Base {...}` into a function named ``Base``."""
+    if language == "c" and path.lower().endswith(".h") and _CPP_HEADER.search(text):
+        return "cpp"
+    return language
