@@ -59,8 +59,9 @@ def language_for(path: str) -> str | None:
 # `A::b` alone: C headers write it in comments (`/* see watch_notification::info */`), and a C++ header that uses
 # `std::string` includes `<string>`.
 _CPP_HEADER = re.compile(
-    r"^[ \t]*(?:class[ \t]+\w+[^;()=\n]*(?:[:{;]|\n[ \t]*\{)|struct[ \t]+\w+[ \t]*:[^:]|namespace(?:[ \t]+\w+)?[ \t]*(?:\{|$)"
-    r"|template[ \t]*<|(?:public|protected|private)[ \t]*:|using[ \t]+namespace\b|#[ \t]*include[ \t]*<\w+>)",
+    r"^[ \t]*(?:class[ \t]+\w+[^;()=\n]*(?:[:{;]|\n[ \t]*\{)|struct[ \t]+\w+[ \t]*:[^:]"
+    r"|namespace(?:[ \t]+\w+)?[ \t]*(?:\{|$)|template[ \t]*<|(?:public|protected|private)[ \t]*:"
+    r"|using[ \t]+namespace\b|#[ \t]*include[ \t]*<\w+>)",
     re.MULTILINE)
 
 
