@@ -844,3 +844,44 @@ def test_an_index_made_before_java_kotlin_and_php_imports_were_read_parses_those
             ("src/main/kotlin/com/acme/App.kt", "src/main/java/com/acme/model/Item.java"),
             ("src/main/scala/com/acme/Report.scala", "src/main/java/com/acme/model/Item.java"),
             ("app/Show.php", "app/Models/User.php")} <= {(e.src, e.dst) for e in edges}
+
+
+def test_an_index_made_before_bound_functions_and_cpp_headers_were_read_parses_those_files_again(
+        tmp_path: Path, settings: Settings) -> None:
+    """Graph rules 11 read functions bound to names in TypeScript and a `.h` header that is C++: an index made
+    under rules 10 parses such files again on its next reindex, and not its Python."""
+    repo = write_files(tmp_path / "app", {
+        "src/api.ts": "export const load = async () => 1;\n",
+        "native/jp_class.h": "class JPClass : public JPResource {\npublic:\n    void f();\n};\n",
+        "tools/run.py": "import os\n",
+    })
+    api.index_repo(repo, "old", settings, embed=False)
+    db = api.open_index("old", settings).db
+    with db.transaction() as tx:  # what rules 10 parsed: no bound function, the header as C
+        tx.execute("DELETE FROM symbols WHERE path = 'src/api.ts'")
+        tx.execute("UPDATE files SET language = 'c' WHERE path = 'native/jp_class.h'")
+        tx.execute("UPDATE manifest SET value = '10' WHERE key = 'graph_rules'")
+    report = api.reindex("old", settings, embed=False)
+    assert (report.indexed, report.unchanged) == (2, 1)
+    assert {f.path: f.language for f in db.files()} == {"src/api.ts": "typescript", "native/jp_class.h": "cpp",
+                                                        "tools/run.py": "python"}
+    assert [s.qualname for s in db.symbols("src/api.ts")] == ["load"]
+
+
+def test_files_parsed_again_for_newer_rules_are_read_again_in_a_tree_no_one_touched(
+        tmp_path: Path, settings: Settings) -> None:
+    """A tree whose watched stamps say nothing moved is not walked, and only the files the last index trusts are
+    looked at: those of a language that newer rules parse again were left out of them, and read as removed."""
+    repo = write_files(tmp_path / "shop", {
+        "src/main/java/com/acme/Shop.java": "package com.acme;\n\npublic class Shop {}\n",
+        "tools/run.py": "import os\n",
+    })
+    _age(repo)
+    api.index_repo(repo, "old", settings, embed=False)
+    db = api.open_index("old", settings).db
+    with db.transaction() as tx:
+        tx.execute("UPDATE manifest SET value = '9' WHERE key = 'graph_rules'")
+    report = api.reindex("old", settings, embed=False)
+    assert (report.indexed, report.removed) == (1, 0)
+    assert {f.path for f in api.open_index("old", settings).db.files()} == {"src/main/java/com/acme/Shop.java",
+                                                                           "tools/run.py"}

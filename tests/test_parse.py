@@ -182,3 +182,94 @@ def test_a_file_with_too_many_uses_keeps_its_first_ones_in_order() -> None:
     assert len(found) == MAX_REFERENCES_PER_FILE
     assert {("show", last), ("label", last)} <= found
     assert not {("show", last + 1), ("label", last + 1)} & found
+
+
+def _symbols(language: str, path: str, text: str) -> dict[str, tuple[str, str | None]]:
+    """{qualname: (kind, parent)} of a snippet's symbols."""
+    parsed = parse_file(SourceFile(path, Path(path), language, len(text), "", text))
+    assert not parsed.had_errors
+    return {s.qualname: (s.kind, s.parent) for s in parsed.symbols}
+
+
+BOUND_FUNCTIONS = """\
+export const Avatar = ({ name }: Props) => <b>{name}</b>;
+const load = async (id) => fetch(id);
+function outer() { const inner = function () {}; }
+class Store {
+  handleClick = () => {};
+  handlers = { onSave: async () => {} };
+  list() { register({ done() {} }); }
+}
+export const test = base.extend({ tmpPath: async ({}, use) => {} });
+const api = { get: function () {}, users: { list() {} }, limit: 3 } as const;
+"""
+
+
+@pytest.mark.parametrize(("language", "path"), [("tsx", "a.tsx"), ("javascript", "a.jsx")])
+def test_functions_bound_to_a_name_are_definitions(language: str, path: str) -> None:
+    """`const f = () => ...`, a class field holding a function and an object's function members define functions
+    as `function f` does. An object's member belongs to the name the object is bound to (through a call it is given
+    to: Playwright's `base.extend({...})`); one bound to no name is no member of the class it is written in."""
+    text = BOUND_FUNCTIONS if language == "tsx" else BOUND_FUNCTIONS.replace(": Props", "").replace(" as const", "")
+    assert _symbols(language, path, text) == {
+        "Avatar": ("function", None), "load": ("function", None), "outer": ("function", None),
+        "outer.inner": ("function", "outer"), "Store": ("class", None), "Store.handleClick": ("method", "Store"),
+        "Store.handlers.onSave": ("method", "Store.handlers"), "Store.list": ("method", "Store"),
+        "Store.list.done": ("method", "Store.list"), "test.tmpPath": ("method", "test"), "api.get": ("method", "api"),
+        "api.users.list": ("method", "api.users")}
+    assert _symbols("javascript", "b.js", "class Store {\n  static { register({ done() {} }); }\n}\n") == {
+        "Store": ("class", None), "done": ("method", None)}
+
+
+def test_a_bound_functions_signature_ends_where_its_body_starts() -> None:
+    text = "const load = async (id: string): Promise<Item> => {\n  return fetch(id);\n};\n"
+    parsed = parse_file(SourceFile("a.ts", Path("a.ts"), "typescript", len(text), "", text))
+    assert [s.signature for s in parsed.symbols] == ["load = async (id: string): Promise<Item> =>"]
+
+
+@pytest.mark.parametrize(("language", "path", "text", "name"), [
+    ("typescript", "a.ts", "/** Shows a user. */\nexport function show() {}\n", "show"),
+    ("typescript", "a.ts", "/** Shows a user. */\nexport const show = () => 1;\n", "show"),
+    ("typescript", "a.ts", "/** Shows a user. */\n@Component({})\nexport class Show {}\n", "Show"),
+    ("rust", "a.rs", "/// Shows a user.\n#[derive(Debug)]\n#[cfg(test)]\npub struct Show {}\n", "Show"),
+    ("go", "a.go", "package m\n\n// Shows a user.\ntype Show struct{}\n", "Show"),
+    ("cpp", "a.cpp", "/// Shows a user.\ntemplate <typename T>\nclass Show {};\n", "Show"),
+])
+def test_a_doc_comment_reaches_past_wrappers_and_attributes(language: str, path: str, text: str, name: str) -> None:
+    """The comment above `export`, a Go `type` declaration, `template <...>` or Rust's `#[...]` lines documents
+    the definition they hold or precede."""
+    parsed = parse_file(SourceFile(path, Path(path), language, len(text), "", text))
+    assert {s.name: s.docstring for s in parsed.symbols}[name] == "Shows a user."
+
+
+def test_a_rust_impl_is_named_after_its_base_type() -> None:
+    """Generics, lifetimes, references and paths are left to the signature: the methods join their struct."""
+    text = ("pub struct Checker<'a> { a: &'a str }\nimpl<'a> Checker<'a> {\n    fn visit_stmt(&self) {}\n}\n"
+            "impl Trait for &str {}\nimpl<T> Trait for Option<T> {}\nimpl<T> Trait for &mut T {}\n"
+            "impl crate::ast::Expr {\n    fn walk(&self) {}\n}\n")
+    parsed = parse_file(SourceFile("a.rs", Path("a.rs"), "rust", len(text), "", text))
+    assert [(s.kind, s.qualname, s.parent) for s in parsed.symbols] == [
+        ("struct", "Checker", None), ("impl", "Checker", None), ("method", "Checker.visit_stmt", "Checker"),
+        ("impl", "str", None), ("impl", "Option", None), ("impl", "T", None), ("impl", "Expr", None),
+        ("method", "Expr.walk", "Expr")]
+    assert parsed.symbols[1].signature == "impl<'a> Checker<'a>"
+
+
+def test_a_cpp_method_defined_out_of_its_class_is_the_classs_method() -> None:
+    text = ("void JPMethodDispatch::findOverload(int a) {}\nJPClass::~JPClass() {}\nint Box<T>::size() { return 1; }\n"
+            "namespace jp {\nvoid Outer::Inner::run() {}\n}\n")
+    assert _symbols("cpp", "a.cpp", text) == {
+        "JPMethodDispatch.findOverload": ("method", "JPMethodDispatch"), "JPClass.~JPClass": ("method", "JPClass"),
+        "Box.size": ("method", "Box"), "jp": ("module", None), "jp.Outer.Inner.run": ("method", "jp.Outer.Inner")}
+
+
+def test_a_header_is_cpp_where_its_text_is(tmp_path: Path) -> None:
+    """`.h` is C's extension and C++'s: a C++ header read as C garbled `class JPClass : public JPResource {...}`
+    into a function named `JPResource`."""
+    files = {"jp_class.h": "#include <string>\nclass JPClass : public JPResource\n{\npublic:\n    void f();\n};\n",
+             "cart.h": "/* The class declaration. */\nstruct cart { int n; };\nint cart_add(struct cart *c);\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).write_text(text)
+    sources = {rel: read_source(tmp_path / rel, rel) for rel in files}
+    assert {rel: source.language for rel, source in sources.items()} == {"jp_class.h": "cpp", "cart.h": "c"}
+    assert [(s.kind, s.name) for s in parse_file(sources["jp_class.h"]).symbols] == [("class", "JPClass")]

@@ -22,8 +22,10 @@ from onboard.lazy import lazy_exports
 # 9: but a member read (``t.indices``) names a property (``Reference.attribute``, kind "property": re-parsed too);
 # 10: a JS/TS import names a workspace package or a tsconfig/jsconfig path alias of the repository (``js_modules``),
 # a Go import the longest module path of the repository's go.mod files, a Rust path a workspace crate by its name,
-# a PHP `use` the file composer's PSR-4 autoload maps it to, a JVM wildcard import its package's files; 11: a Rust
-# ``crate::`` path starts at the root folder of the importing file's own crate, not at the top-level ``src``.
+# a PHP `use` the file composer's PSR-4 autoload maps it to, a JVM wildcard import its package's files;
+# 11: JS/TS functions bound to names, Rust impls by base type, C++ out-of-line methods and C++ `.h` headers define
+# what they did not (re-parsed too), and a Rust ``crate::`` path starts at the root folder of the importing file's
+# own crate, not at the top-level ``src``.
 GRAPH_RULES = "11"
 # The first graph rules that read more of a use than the references stored before them held (8: ``Reference.method``,
 # 9: ``Reference.attribute`` and properties): an index made under older rules parses its files again, rather than
@@ -31,10 +33,12 @@ GRAPH_RULES = "11"
 REPARSE_BELOW = 9
 
 
-# Rules that read the imports of some languages differently (10: Java's wildcard imports, Kotlin's and Scala's,
-# which were not read, PHP's aliases and groups): an index made under older rules parses those languages' files
-# again, not all.
-REPARSE_LANGUAGES = {10: frozenset({"java", "kotlin", "scala", "php"})}
+# Rules that parse some languages differently (10: Java's wildcard imports, Kotlin's and Scala's, which were not
+# read, PHP's aliases and groups; 11: the definitions and doc comments of JavaScript, TypeScript, Rust, Go and C++,
+# and a `.h` header that is C++, stored as C): an index made under older rules parses those languages' files again,
+# not all.
+REPARSE_LANGUAGES = {10: frozenset({"java", "kotlin", "scala", "php"}),
+                     11: frozenset({"javascript", "typescript", "tsx", "rust", "go", "c", "cpp"})}
 
 
 def _number(graph_rules: str | None) -> int | None:

@@ -41,7 +41,15 @@ DEFINITIONS: dict[str, dict[str, str]] = {
     "scala": {"class_definition": "class", "object_definition": "class", "trait_definition": "trait",
               "function_definition": "function"},
 }
+# JavaScript and TypeScript define as many functions by binding a name to a function value as by declaring one:
+# `const Avatar = () => ...`, a class field `handleClick = () => {}`, an object's `onSave: async () => {...}`.
+# These nodes define a symbol only where their ``value`` is one of ``FUNCTION_VALUES`` (``queries.file_query``).
+_BOUND_FUNCTIONS = {"variable_declarator": "function", "pair": "method"}
+DEFINITIONS["javascript"] |= _BOUND_FUNCTIONS | {"field_definition": "method"}
+DEFINITIONS["typescript"] |= _BOUND_FUNCTIONS | {"public_field_definition": "method"}
 DEFINITIONS["tsx"] = DEFINITIONS["typescript"]
+VALUE_DEFINITIONS = frozenset({*_BOUND_FUNCTIONS, "field_definition", "public_field_definition"})
+FUNCTION_VALUES = ("arrow_function", "function_expression", "function", "generator_function")
 
 # Struct/interface/enum bodies are not "bodies" that the signature should stop at for these node kinds.
 BODY_FIELDS = ("body", "block")

@@ -6,6 +6,8 @@ and docs are exactly what a newcomer's questions need as orientation.
 
 from __future__ import annotations
 
+import re
+
 CODE_LANGUAGES = frozenset({
     "python", "javascript", "typescript", "tsx", "go", "java", "rust", "c", "cpp", "ruby", "csharp",
     "kotlin", "swift", "php", "scala",
@@ -51,6 +53,7 @@ def language_for(path: str) -> str | None:
     dot = name.rfind(".")
     return _BY_EXTENSION.get(name[dot:]) if 0 < dot < len(name) - 1 else None
 
+
 # Languages whose files call each other's definitions by name: Python and Cython, C and C++, the JavaScript dialects,
 # the JVM's. Any other pair shares a name by chance: browser JavaScript does not call a Python function (reflex's
 # templates were linked to a dozen Python modules), and Python reaches C through a binding that names the function
@@ -63,3 +66,22 @@ _CALLING_GROUPS = (frozenset({"python", "cython"}), frozenset({"c", "cpp"}),
 def call_each_other(a: str | None, b: str | None) -> bool:
     """Whether files of languages ``a`` and ``b`` (``language_for``) can call each other's definitions by name."""
     return a == b or any(a in group and b in group for group in _CALLING_GROUPS)
+
+
+# Signs of C++ in a `.h` header, any one enough, each at a line's start (not in a comment): `class X`, `struct X :`,
+# `namespace x {`, `template <`, `public:`, `using namespace`, `#include <string>` (C's headers end in `.h`). Not
+# `A::b` alone: C headers write it in comments (`/* see watch_notification::info */`), and a C++ header that uses
+# `std::string` includes `<string>`.
+_CPP_HEADER = re.compile(
+    r"^[ \t]*(?:class[ \t]+\w+[^;()=\n]*(?:[:{;]|\n[ \t]*\{)|struct[ \t]+\w+[ \t]*:[^:]"
+    r"|namespace(?:[ \t]+\w+)?[ \t]*(?:\{|$)|template[ \t]*<|(?:public|protected|private)[ \t]*:"
+    r"|using[ \t]+namespace\b|#[ \t]*include[ \t]*<\w+>)",
+    re.MULTILINE)
+
+
+def language_of_text(path: str, language: str, text: str) -> str:
+    """``language_for(path)`` put right by the file's text where a name cannot tell: `.h` is C's extension and
+    C++'s, and a C++ header read as C garbles each `class X : public Base {...}` into a function named ``Base``."""
+    if language == "c" and path.lower().endswith(".h") and _CPP_HEADER.search(text):
+        return "cpp"
+    return language

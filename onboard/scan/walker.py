@@ -19,7 +19,7 @@ import pathspec
 
 from onboard.config import MAX_FILE_BYTES
 from onboard.models import SkippedFile, SourceFile
-from onboard.scan.languages import language_for
+from onboard.scan.languages import language_for, language_of_text
 from onboard.scan.secrets import is_secret_file
 
 ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".tox",
@@ -223,7 +223,8 @@ def _read_source(path: Path, rel: str, language: str, max_bytes: int) -> SourceF
         return SkippedFile(rel, problem or "unreadable")
     if text and _is_minified(text, language):
         return SkippedFile(rel, "minified")
-    return SourceFile(rel, path, language, len(data), hashlib.sha256(data).hexdigest(), _elide_long_lines(text))
+    return SourceFile(rel, path, language_of_text(rel, language, text), len(data), hashlib.sha256(data).hexdigest(),
+                      _elide_long_lines(text))
 
 
 def _same_bytes(path: str, sha256: str | None, max_bytes: int) -> bool:

@@ -184,8 +184,11 @@ def _update_sqlite(db: IndexDB, root: Path, name: str, report: IndexReport, noti
     again = reparse_languages(stored.get("graph_rules"))  # or those of some languages only
     trusted = ({} if rules_changed or reparse
                else {path: row for path, row in before.items() if row.language not in again})
+    # The watched stamps spare the walk only when every stored file is trusted: a walk spared lists the files
+    # ``hashes`` names, and a file left out of them to be read again would read as removed.
+    watched = db.watched() if trusted.keys() == before.keys() else {}
     scan = scan_repo(root, known={path: stamp for path, stamp in db.stamps().items() if path in trusted},
-                     hashes={path: row.sha256 for path, row in trusted.items()}, watched=db.watched(),
+                     hashes={path: row.sha256 for path, row in trusted.items()}, watched=watched,
                      skipped=db.skipped())
     current = {f.path for f in scan.files} | set(scan.unchanged)
     notify("scan", len(current), len(current))
