@@ -165,6 +165,13 @@ def test_drill_down_from_package_to_module_to_definitions(mapped: api.Index) -> 
         api.map_graph(mapped, focus="src/nowhere")
 
 
+def test_a_focus_given_as_the_end_of_a_package_path_says_the_whole_path(mapped: api.Index) -> None:
+    """A map labels a package by its last folders (`core/`), and that is what people type: the refusal named no
+    package to give instead."""
+    with pytest.raises(OnboardError, match=r"not a package.*Give its whole path: `src/app/core`\."):
+        api.map_graph(mapped, focus="app/core")
+
+
 def test_cli_map_takes_the_same_filters(mapped: api.Index) -> None:
     runner = CliRunner()
     home = str(mapped.settings.home)

@@ -58,9 +58,19 @@ def map_graph(index: Index, level: str = "package", focus: str | None = None, in
         except KeyError:
             hidden = category(focus + "/x.py")
             switch = f" Switch on {MAP_LABELS[hidden]} to see it." if hidden != "source" else ""
-            raise OnboardError(f"`{focus}` is not a package of {index.name}'s map.{switch}") from None
+            raise OnboardError(f"`{focus}` is not a package of {index.name}'s map.{switch}"
+                               f"{_meant(graph, focus)}") from None
     view.graph.setdefault("cycles", find_cycles(view))
     return view
+
+
+def _meant(graph: nx.DiGraph, focus: str) -> str:
+    """The folders a mistyped focus may mean: those whose path ends with it. A map labels a package by its last
+    folders (`jpype/html/` for `native/java/org/jpype/html`), and the label is what people type."""
+    tail = f"/{focus}/"
+    folders = sorted({rooted[1:rooted.index(tail) + len(tail) - 1] for rooted in ("/" + path for path in graph)
+                      if tail in rooted} - {focus})
+    return f" Give its whole path: {', '.join(f'`{folder}`' for folder in folders[:3])}." if folders else ""
 
 
 def _symbols_around(index: Index, path: str) -> nx.DiGraph:
