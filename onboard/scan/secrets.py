@@ -173,7 +173,7 @@ _ARGUMENT_RULES = (
     _ArgumentRule("signing-key", (b"hmac.",), re.compile(rf"\bhmac\.(?:new|digest)\(\s*{_SECRET_ARGUMENT}")),
     # curl's `-u user:password`, `--user user:password`
     _ArgumentRule("cli-password", (b"-u",), re.compile(
-        r"""(?:^|[\s"'])(?:-u|--user)(?:\s+|=)["']?[^\s:"'$]+:(?P<secret>[^\s"']+)""")),
+        r"""(?:^|[\s"'])-?-u(?:ser)?(?:\s+|=)["']?[^\s:"'$]+:(?P<secret>[^\s"']+)""")),
     # `mysql -pPASSWORD`, `mariadb-dump -pPASSWORD` (the password joined to `-p`; `-p` alone asks for it)
     _ArgumentRule("cli-password", (b" -p",), re.compile(
         r"""\b(?:mysql|mariadb)[\w-]*\b.*? -p(?P<pq>["']?)(?P<secret>[^\s"']+)(?P=pq)""")),
