@@ -637,18 +637,20 @@ def _findings(lines: list[str], token_lines: dict[int, int | None], named_lines:
     """Every finding, key blocks first, then by position (``key_marker``: the text names a private key)."""
     keys = list(_key_findings(lines)) if key_marker else []
     rules = _possible_tokens(lines, token_lines) if token_lines else []
-    found: list[_Finding] = []
+    tokens: list[tuple[str, int, int, int]] = []
+    others: list[_Finding] = []
     for number in sorted(token_lines.keys() | named_lines | argument_lines.keys()):
         if number in token_lines:
-            tokens = list(_token_findings(lines, number, token_lines[number], rules))
-            found.extend(_Finding(kind, ((number, start, end),)) for kind, number, start, end in tokens)
-            if any(kind == AWS_ID_KIND for kind, *_ in tokens):
-                found.extend(_aws_secret_findings(lines, range(max(0, number - AWS_NEAR),
-                                                               min(len(lines), number + AWS_NEAR + 1))))
+            tokens.extend(_token_findings(lines, number, token_lines[number], rules))
         if number in named_lines:
-            found.extend(_named_findings(lines, number))
+            others.extend(_named_findings(lines, number))
         if number in argument_lines:
-            found.extend(_argument_findings(lines[number], number, argument_lines[number]))
+            others.extend(_argument_findings(lines[number], number, argument_lines[number]))
+    # tokens first: where two findings start and end alike, the sort keeps this order, and the token's kind wins
+    found = [_Finding(kind, ((number, start, end),)) for kind, number, start, end in tokens] + others
+    near_ids = {row for kind, number, *_ in tokens if kind == AWS_ID_KIND
+                for row in range(max(0, number - AWS_NEAR), min(len(lines), number + AWS_NEAR + 1))}
+    found.extend(_aws_secret_findings(lines, sorted(near_ids)))
     found.sort(key=lambda f: (f.spans[0][0], f.spans[0][1], -f.spans[0][2]))
     return keys + found
 
