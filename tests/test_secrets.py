@@ -128,6 +128,7 @@ AWS_SECRET = "z9w3QlY7Zkuvqdt7s8Stqcbnr3yBdGBLEPH1qhT6"
     (f'const apiKey =\n  "{RANDOM}";', [RANDOM]),  # Prettier
     (f'secret = "{RANDOM20[:10]}" "{RANDOM20[10:]}"', [RANDOM20[:10], RANDOM20[10:]]),  # implicit concatenation
     (f'DB_PASSWORD = ("{RANDOM[:10]}"\n               "{RANDOM[10:]}")', [RANDOM[:10], RANDOM[10:]]),
+    (f'DB_PASSWORD = ( "{RANDOM[:10]}"\n    "{RANDOM[10:]}" )', [RANDOM[:10], RANDOM[10:]]),
     (f'static API_KEY: &str = "{RANDOM20}";', [RANDOM20]),  # Rust
     (f"let password: &'static str = \"{PUNCTUATED}\";", [PUNCTUATED]),
     (f'var token string = "{RANDOM}"', [RANDOM]),  # Go

@@ -433,8 +433,8 @@ def _literal_run(lines: list[str], number: int, at: int) -> tuple[Span, ...]:
     row, column = number, at
     while True:
         line = lines[row]
-        column = _OPENING.match(line, column).end()
-        wrapped = wrapped or line.endswith("(", 0, column)
+        opening = _OPENING.match(line, column)
+        column, wrapped = opening.end(), wrapped or "(" in opening.group()
         while literal := _LITERAL.match(line, column):
             spans.append((row, *literal.span("quoted")))
             column = literal.end()
