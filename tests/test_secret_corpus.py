@@ -3,8 +3,9 @@ or a request to Claude; and the code around them survives redaction whole.
 
 The corpus (tests/fixtures/secrets) holds random fake secrets in the file types real repositories
 have: YAML, INI, .properties, XML, Dockerfile, shell, kubeconfig, Python, JS, Go, Java, Ruby, PHP,
-JSON, Markdown, PEM and PuTTY keys. ``planted.tsv`` lists them (``file<TAB>secret``, and for two
-lines of one key block the key's name, so that it counts once); it is no part of the indexed copy.
+JSON, Markdown, PEM and PuTTY keys, Rust, C#, a C header and Docker's config.json. ``planted.tsv``
+lists them (``file<TAB>secret``, and for two lines of one key block, or two halves of one string, the
+name of what they make up, so that it counts once); it is no part of the indexed copy.
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ def test_the_code_around_secrets_survives(corpus_index: tuple[api.Index, Setting
                                  "secret_name: billing-db-credentials"],
         "deploy/kubeconfig.yaml": ["client-key-data: [REDACTED:", "client-certificate-data: LS0t"],
         "src/main/webapp/WEB-INF/web.xml": ["<param-value>inventory@example.org</param-value>"],
+        "app/integrations.py": ['auth=("billing", "[REDACTED:', 'LEDGER_WEBHOOK_SECRET = (\n    "[REDACTED:',
+                                'password == os.environ.get("LEDGER_PASSWORD", "")', "def verify(body: bytes"],
+        "scripts/backup.sh": ["mysqldump -u backup -p[REDACTED:", "-u uploader:[REDACTED:"],
     }
     for path, snippets in kept.items():
         text = index.db.file_text(path)

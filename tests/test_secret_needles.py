@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from onboard.scan import redact
 from onboard.scan.regex_needles import ASCII_FOLDS, fold, min_run, needles
-from onboard.scan.secrets import (_RUN_TABLE, _TOKEN_CHARS, _candidate_lines, _possible_tokens, _token_findings,
-                                  _token_patterns, _token_span)
+from onboard.scan.secrets import (_ARGUMENT_RULES, _RUN_TABLE, _TOKEN_CHARS, AWS_ID_KIND, _candidate_lines,
+                                  _possible_tokens, _token_findings, _token_patterns, _token_span)
 
 HEX64 = "0123456789abcdef" * 4
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
@@ -67,7 +67,7 @@ TRICKY = {
     ),
 }
 
-UNREDACTED = ("token split over two string literals", "high-entropy strings in quotes")
+UNREDACTED = ("high-entropy strings in quotes",)
 
 
 def ungated_token_findings(text: str) -> list[tuple[str, int, int, int]]:
@@ -104,14 +104,30 @@ def test_tricky_cases_find_what_they_plant() -> None:
             "npm-tokens", "huggingface-token"} <= kinds
     long_s = TRICKY["cloudant key, ASCII and with a LONG S that IGNORECASE matches to s (str.lower() does not)"]
     assert ("cloudant-credentials", 1) in {(kind, number) for kind, number, *_ in ungated_token_findings(long_s)}
-    # No rule redacts these two (no line holds the whole token; a nameless string is no token format):
-    # they are here to show the needles change nothing there either.
+    # No rule redacts this one (a nameless string is no token format): it is here to show the needles change
+    # nothing there either. The token split over two literals goes as a whole, as its name's value.
     planted = [text for case, text in TRICKY.items() if case not in UNREDACTED]
     for text in planted:
         redacted, count = redact(text)
         assert count >= 1 and redacted.count("\n") == text.count("\n")
     for secret in (HEX64, KEY_BODY, "hunter2hunter2", "Zq8w7e6r5t", "Zx8vQ2mN4pL7", "Qw3rTy8uIo9p", GITHUB):
         assert all(secret not in redact(text)[0] for text in planted), secret
+
+
+def test_every_match_of_an_argument_rule_holds_one_of_its_hints() -> None:
+    """An argument rule runs only on lines whose lowercased bytes hold one of its hints: a set of its needles
+    each holding a hint proves that it misses none (and for a pattern that ignores case, hints without the
+    letters some non-ASCII character matches, which ``bytes.lower`` would not fold)."""
+    for rule in _ARGUMENT_RULES:
+        found = needles(rule.pattern)
+        hints = [hint.decode() for hint in rule.hints]
+        assert any(all(any(hint in needle.lower() for hint in hints) for needle in any_of)
+                   for any_of in found.all_of), rule
+        assert not found.folded or not any(letter in hint for hint in hints for letter in ASCII_FOLDS.values())
+
+
+def test_aws_secret_keys_are_looked_for_near_a_token_finding_of_this_kind() -> None:
+    assert AWS_ID_KIND in {kind for kind, _ in _token_patterns()}
 
 
 # Pieces of the patterns' needles and of what they match, so random texts come near to matching often.

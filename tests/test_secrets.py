@@ -108,6 +108,116 @@ def test_a_pattern_that_matches_the_delimiters_takes_only_the_token(line: str, e
     assert redact(f"{line}\n") == (f"{expected}\n", 1)
 
 
+RANDOM20 = "Mn4bVc7xZa1sDf6gHj9k"
+PASSWORD = "S3cretPassw0rd99"
+AWS_ID = "ASIAQWERTYUIOPASDFGH"
+AWS_SECRET = "z9w3QlY7Zkuvqdt7s8Stqcbnr3yBdGBLEPH1qhT6"
+
+
+# Shapes an adversarial pass found stored verbatim: string prefixes and quotes, values wrapped onto the next
+# line, typed declarations, secrets passed by position, command lines, Docker's auth, an AWS secret key.
+@pytest.mark.parametrize(("source", "secrets"), [
+    (f'API_TOKEN = f"{RANDOM}"', [RANDOM]),
+    (f'SECRET_KEY = """{RANDOM20}"""', [RANDOM20]),
+    (f"SECRET_KEY = '''{RANDOM20}'''", [RANDOM20]),
+    (f"password = f'{PUNCTUATED}'", [PUNCTUATED]),
+    (f'DB_PASSWORD = (\n    "{RANDOM}"\n)', [RANDOM]),  # Black
+    (f'DB_PASSWORD = \\\n    "{RANDOM}"', [RANDOM]),  # a backslash
+    (f'DB_PASSWORD = (\r\n    "{RANDOM}"\r\n)\r', [RANDOM]),  # CRLF
+    (f'"password": (\n    "{RANDOM}"\n),', [RANDOM]),
+    (f'const apiKey =\n  "{RANDOM}";', [RANDOM]),  # Prettier
+    (f'secret = "{RANDOM20[:10]}" "{RANDOM20[10:]}"', [RANDOM20[:10], RANDOM20[10:]]),  # implicit concatenation
+    (f'DB_PASSWORD = ("{RANDOM[:10]}"\n               "{RANDOM[10:]}")', [RANDOM[:10], RANDOM[10:]]),
+    (f'DB_PASSWORD = ( "{RANDOM[:10]}"\n    "{RANDOM[10:]}" )', [RANDOM[:10], RANDOM[10:]]),
+    (f'static API_KEY: &str = "{RANDOM20}";', [RANDOM20]),  # Rust
+    (f"let password: &'static str = \"{PUNCTUATED}\";", [PUNCTUATED]),
+    (f'var token string = "{RANDOM}"', [RANDOM]),  # Go
+    (f'string Password {{ get; }} = "{PUNCTUATED}";', [PUNCTUATED]),  # C#
+    (f'public string Password {{ get; set; }} = "{PUNCTUATED}";', [PUNCTUATED]),
+    (f'#define API_KEY "{RANDOM20}"', [RANDOM20]),  # C
+    (f'char password[] = "{PUNCTUATED}";', [PUNCTUATED]),
+    (f'@token ||= "{RANDOM}"', [RANDOM]),  # Ruby
+    (f"curl -u admin:{PASSWORD} https://api.internal", [PASSWORD]),
+    (f"curl --user=deploy:{PASSWORD} https://api.internal", [PASSWORD]),
+    (f"mysql -u root -p{PASSWORD} app", [PASSWORD]),
+    (f"mariadb-dump -uroot -p'{PASSWORD}' app", [PASSWORD]),
+    (f'requests.get(url, auth=("admin", "{PASSWORD}"))', [PASSWORD]),
+    (f'auth = HTTPBasicAuth("admin", "{PASSWORD}")', [PASSWORD]),
+    (f'hmac.new(b"{RANDOM20}", msg, hashlib.sha256)', [RANDOM20]),
+    (f'jwt.encode(payload, "{RANDOM20}")', [RANDOM20]),
+    (f'jwt.decode(token, "{RANDOM20}", algorithms=["HS256"])', [RANDOM20]),
+    (f'os.environ.setdefault("API_KEY", "{RANDOM20}")', [RANDOM20]),
+    (f'monkeypatch.setenv("GITHUB_TOKEN", "{RANDOM}")', [RANDOM]),
+    (f'creds = ("{AWS_ID}", "{AWS_SECRET}")', [AWS_ID, AWS_SECRET]),
+    (f'creds = (\n    "{AWS_ID}",\n    "{AWS_SECRET}",\n)', [AWS_ID, AWS_SECRET]),
+    (f"{FAKE_AWS}:{AWS_SECRET}", [FAKE_AWS, AWS_SECRET]),
+    (f"Use the secret `{AWS_SECRET}` with it.", [AWS_SECRET]),  # Markdown
+    ('{"auths":{"https://index.docker.io/v1/":{"auth":"bWU6UzNjcmV0UGFzc3cwcmQ5OQ=="}}}',
+     ["bWU6UzNjcmV0UGFzc3cwcmQ5OQ=="]),  # base64 of `me:S3cretPassw0rd99`
+])
+def test_secrets_in_wrapped_typed_and_positional_shapes(source: str, secrets: list[str]) -> None:
+    text, count = redact(f"before = 1\n{source}\nafter = 2\n")
+    assert [s for s in secrets if s in text] == [] and count == text.count("[REDACTED:") >= 1
+    assert text.startswith("before = 1\n") and text.endswith("\nafter = 2\n")
+    assert text.count("\n") == source.count("\n") + 3
+
+
+def test_a_wrapped_value_is_redacted_in_place() -> None:
+    """The value's lines keep their place; a string joined to the first one is left there, empty."""
+    wrapped = 'DB_PASSWORD = (\n    "{}"\n)\n'
+    assert redact(wrapped.format(RANDOM)) == (wrapped.format("[REDACTED:assigned-secret]"), 1)
+    assert redact(f'secret = "{RANDOM20[:10]}" "{RANDOM20[10:]}"') == ('secret = "[REDACTED:assigned-secret]" ""', 1)
+    assert redact(f"curl -u admin:{PASSWORD} x") == ("curl -u admin:[REDACTED:cli-password] x", 1)
+
+
+@pytest.mark.parametrize("source", [
+    "password = get_password()",
+    'token = request.headers["X-Token"]',
+    'password: str = ""',
+    'password = "changeme"',
+    "def login(user: str, password: str = None):",
+    "requests.get(url, auth=(user, password))",
+    'auth=("admin", password)',
+    "HTTPBasicAuth(username, password)",
+    "hmac.new(key, msg, hashlib.sha256)",
+    'hmac.new(settings.SECRET_KEY.encode(), msg, "sha256")',
+    'jwt.encode(payload, settings.SECRET_KEY, algorithm="HS256")',
+    'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
+    'os.environ.setdefault("API_KEY", "")',
+    'monkeypatch.setenv("TOKEN", "test-token")',
+    "git push -u origin main",
+    "docker run -u 1000:1000 image",
+    'docker run -u "$(id -u):$(id -g)" image',
+    'curl -u "$USER:$PASSWORD" https://x',
+    "curl -u user:pass https://x",
+    "mysql -u root -p app",
+    'mysql -u root -p"$MYSQL_PASSWORD" app',
+    "mysql --port=3306 -P3306 app",
+    'secret = "not a secret" "at all"',
+    '{"auths": {"https://index.docker.io/v1/": {"auth": "$DOCKER_AUTH"}}}',
+    '"auth": "cGxhaW50ZXh0"',  # base64 of a word, no `user:password`
+    "commit da39a3ee5e6b4b0d3255bfef95601890afd80709 fixed the secret handling",
+    "password = (\n    get_password()\n)",
+    "TOKEN = \\\n    compute()",
+    "SECRET_KEY = (\n    os.environ['SECRET_KEY']\n)",
+    'password = (\n    "The password used for"\n    " the admin user"\n)',
+    'Password string `json:"password"`',
+    '<input type="password" name="password1" id="id_password1" required>',
+    "const apiKey: string = process.env.API_KEY;",
+    'static API_KEY: &str = env!("API_KEY");',
+    "#define PASSWORD_LEN 12",
+    "#define TOKEN 0x1f2e3d4c",
+    "string Password { get; set; }",
+    'x = token if token else "abc"',
+    'api_key = f"{prefix}-{suffix}"',
+    'password = f"{user.password}"',
+    'secret_key = """\n    multi line docstring\n"""',
+    'help="-u USER:PASSWORD for basic auth"',
+])
+def test_ordinary_code_in_those_shapes_is_left_alone(source: str) -> None:
+    assert redact(source) == (source, 0)
+
+
 def test_only_the_value_goes_and_the_name_stays() -> None:
     text, _ = redact(f"  password: {PUNCTUATED}\nsource.setPassword(\"{PUNCTUATED}\");\n")
     assert text == "  password: [REDACTED:assigned-secret]\nsource.setPassword(\"[REDACTED:assigned-secret]\");\n"

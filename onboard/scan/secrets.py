@@ -15,7 +15,11 @@ Where the rules come from:
   its false-positive filters (templated and sequential values);
 * written here, because no line-based detector reports the secret itself: private key blocks and
   PuTTY keys (detect-secrets flags only the marker line), a password in a URL (its detector hides
-  the whole URL), ``name:``/``value:`` pairs on two lines, Dockerfile ``ENV NAME value``.
+  the whole URL), ``name:``/``value:`` pairs on two lines, Dockerfile ``ENV NAME value``, a value
+  wrapped onto the next lines or split over adjacent literals, typed declarations (Rust, Go, C#,
+  ``#define``), secrets passed by position (``auth=(user, pw)``, ``jwt.encode``, ``hmac.new``,
+  ``curl -u``, ``mysql -p``, Docker's ``"auth"``), and an AWS secret key beside its key id (detect-secrets
+  reads it only to verify the id).
 """
 
 from __future__ import annotations
@@ -96,7 +100,8 @@ def _heuristics() -> tuple[Callable[[str], bool], Callable[[str], bool]]:
 _NAME_CHARS = re.compile(r"[\w.\-]*")
 _DASHES = re.compile(r"-*")
 
-_QUOTED = r"""[bru]{0,2}@?(?P<q>["'`])(?P<quoted>.*?)(?P=q)"""
+# A string literal: Python's b/r/u/f prefixes and triple quotes, C#'s verbatim `@"..."`.
+_QUOTED = r"""[bfru]{0,2}@?(?P<q>"{3}|'{3}|["'`])(?P<quoted>.*?)(?P=q)"""
 # An unquoted value ends at whitespace, a quote, or a ``&name=`` that starts the next URL parameter.
 _UNQUOTED = r"""(?P<bare>(?:[^\s"'`&]|&(?!\w+=))+)"""
 
@@ -104,20 +109,36 @@ _UNQUOTED = r"""(?P<bare>(?:[^\s"'`&]|&(?!\w+=))+)"""
 # for in the ``BEFORE_WINDOW`` characters before the name, which keeps long lines linear).
 BEFORE_WINDOW = 40
 _AFTER_NAME: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...] = (
-    # `password = "..."`, `api_key: ...`, `"token": "..."`, `PASSWORD=...`, `password := ...`,
-    # `"secret" => ...`, `password: str = "..."` (a type annotation: short, and `=` stands apart),
-    # `# the password is ...`, `if token == "..."`, `setPassword("...")`, and the default in
-    # `api_key = env("API_KEY", "...")`
+    # `password = "..."`, `api_key: ...`, `"token": "..."`, `PASSWORD=...`, `password := ...`, `@token ||= ...`,
+    # `"secret" => ...`, `char password[] = "..."`, a type between name and `=` (short, and `=` stands apart):
+    # `password: str = "..."`, Rust's `API_KEY: &'static str = "..."`, Go's `var token string = "..."` (a quoted
+    # value only, read by ``_literal_run``), C#'s `Password { get; } = "..."`; `# the password is ...`,
+    # `if token == "..."`, `setPassword("...")`, and the default in `api_key = env("API_KEY", "...")`.
+    # ``at`` marks where the value starts, for ``_literal_run`` (a wrapped or concatenated string).
     (None, re.compile(
-        rf"""["'\]]{{0,2}}(?:\s*:\s*[A-Za-z_][\w.\[\], |]{{0,40}}?\s=\s|\s*(?::=|=>|===?|!==?|=|:)|\s+is)\s*"""
-        rf"""(?:{_QUOTED}|[\w.:>$-]+\([^,()]*,\s*(?P<dq>["'])(?P<default>.*?)(?P=dq)|{_UNQUOTED})"""
+        rf"""(?:(?:\[\d*\])?["'\]]{{0,2}}(?:\s*:\s*[A-Za-z_&*'][\w.\[\], |<>&'*?]{{0,40}}?\s=\s"""
+        rf"""|\s*\{{[\s\w;]*\}}\s*=\s|\s*(?::=|=>|\|\|=|\?\?=|===?|!==?|=|:)|\s+is)"""
+        rf"""|(?P<typed>\s+[A-Za-z_][\w.*\[\]]*\s=\s))\s*(?P<at>)"""
+        rf"""(?:{_QUOTED}|[\w.:>$-]+\([^,()]*,\s*(?P<dq>["'])(?P<default>.*?)(?P=dq)|{_UNQUOTED})?"""
         rf"""|\((?P<cq>["'])(?P<called>.*?)(?P=cq)""")),
     # Dockerfile `ENV PASSWORD value`, command lines `--password value`
     (re.compile(r"(?:^\s*(?:env|arg)\s+|--)$"), re.compile(rf"\s+(?:{_QUOTED}|{_UNQUOTED})")),
+    # C's `#define API_KEY "..."` (quoted only: a macro's bare value is a number or an expression)
+    (re.compile(r"^\s*#\s*define\s+$"), re.compile(rf"\s+{_QUOTED}")),
+    # the name as a call's first argument, the secret its second: `os.environ.setdefault("API_KEY", "...")`,
+    # `monkeypatch.setenv("TOKEN", "...")`, `config.get("password", "...")`
+    (re.compile(r"\b(?:setdefault|setenv|putenv|getenv|get|env)\(\s*[\"']$"),
+     re.compile(rf"""["']\s*,\s*{_QUOTED}""")),
     # XML `<password>...</password>`, `<add key="DbPassword" value="..."/>`
     (re.compile(r"<[\w.\-:]*$"), re.compile(r">(?P<text>[^<]+)</")),
     (re.compile(r"\b(?:name|key)=[\"']$"), re.compile(r"""["']\s+value=(?P<aq>["'])(?P<attr>[^"']*)(?P=aq)""")),
 )
+# ``_literal_run``: what may come between an operator and a string (a parenthesis), a string's first line's
+# end when its value goes on (nothing, or a backslash), and how many lines a wrapped value may take.
+_OPENING = re.compile(r"\s*\(?\s*")
+_LITERAL = re.compile(rf"\s*{_QUOTED}")
+_LINE_END = re.compile(r"\s*\\?\s*")
+MAX_WRAPPED_LINES = 4
 _VALUE_GROUPS = ("quoted", "called", "default", "attr", "bare", "text")  # quoted ones first
 # Two-line pairs: `- name: DB_PASSWORD` then `value: ...` (Kubernetes, ECS), `<param-name>` then `<param-value>`.
 _BEFORE_NAME_LINE = re.compile(r"""(?:\bname["']?\s*[:=]\s*["']?|<(?:param-)?name>)$""")
@@ -127,6 +148,48 @@ _VALUE_LINE = re.compile(
 _URL_PASSWORD = re.compile(r"://[^\s:/@'\"]*:([^\s:/@'\"]+)@")
 # HTTP credentials: `Authorization: Bearer <token>`, `Basic <base64 of user:password>`.
 _AUTH_HEADER = re.compile(r"\bbearer\s+(?P<bearer>[\w.~+/\-]{16,}=*)|\bbasic\s+(?P<basic>[\w+/]{8,}={0,2})")
+
+
+@dataclass(frozen=True)
+class _ArgumentRule:
+    """A call or a command line whose argument in one place is a secret, whatever it is named: no name
+    rule sees it, and no detect-secrets detector either (its keyword rules want a name before the value)."""
+
+    kind: str
+    hints: tuple[bytes, ...]  # lowercase: every match holds one, so the rule runs on the lines that do
+    pattern: re.Pattern[str]  # group ``secret``: the value
+    encoded: bool = False  # the value is base64 of `user:password` (``_is_basic_credential``)
+
+
+_ARGUMENT = r"""[bfru]{0,2}(?P<aq>["'])[^"'\n]*(?P=aq)"""  # a quoted argument that is no secret (a user name)
+_SECRET_ARGUMENT = r"""[bfru]{0,2}(?P<sq>["'])(?P<secret>[^"'\n]*)(?P=sq)"""
+_ARGUMENT_RULES = (
+    # requests' `auth=("user", "pw")`, `HTTPBasicAuth("user", "pw")`, aiohttp's `BasicAuth("user", "pw")`
+    _ArgumentRule("basic-auth", (b"auth",), re.compile(
+        rf"(?:\bauth\s*=\s*[(\[]|basicauth\()\s*{_ARGUMENT}\s*,\s*{_SECRET_ARGUMENT}", re.IGNORECASE)),
+    # PyJWT's `jwt.encode(payload, "key")` and `jwt.decode(token, "key", ...)`; `hmac.new(b"key", ...)`
+    _ArgumentRule("signing-key", (b"jwt.",),
+                  re.compile(rf"\bjwt\.(?:encode|decode)\(\s*[^,()]+,\s*{_SECRET_ARGUMENT}")),
+    _ArgumentRule("signing-key", (b"hmac.",), re.compile(rf"\bhmac\.(?:new|digest)\(\s*{_SECRET_ARGUMENT}")),
+    # curl's `-u user:password`, `--user user:password`
+    _ArgumentRule("cli-password", (b"-u",), re.compile(
+        r"""(?:^|[\s"'])-?-u(?:ser)?(?:\s+|=)["']?[^\s:"'$]+:(?P<secret>[^\s"']+)""")),
+    # `mysql -pPASSWORD`, `mariadb-dump -pPASSWORD` (the password joined to `-p`; `-p` alone asks for it)
+    _ArgumentRule("cli-password", (b" -p",), re.compile(
+        r"""\b(?:mysql|mariadb)[\w-]*\b.*? -p(?P<pq>["']?)(?P<secret>[^\s"']+)(?P=pq)""")),
+    # Docker's config.json: `"auths": {"registry": {"auth": "<base64 of user:password>"}}`
+    _ArgumentRule("docker-auth", (b"auth",), re.compile(
+        r"""["']auth["']\s*:\s*["'](?P<secret>[A-Za-z0-9+/]{8,}={0,2})["']"""), encoded=True),
+)
+# Each hint of those rules, with the rules it is one of: a text is searched once for each.
+_ARGUMENT_HINTS = {hint: [rule for rule in _ARGUMENT_RULES if hint in rule.hints]
+                   for hint in dict.fromkeys(hint for rule in _ARGUMENT_RULES for hint in rule.hints)}
+# An AWS secret access key is 40 base64 characters with no format of its own: taken as one within ``AWS_NEAR``
+# lines of an access key id (a token finding of ``AWS_ID_KIND``), or on a line that says "secret". detect-secrets
+# looks for it next to an id only to verify the id online (``aws.get_secret_access_keys``), never reports it.
+_AWS_SECRET = re.compile(r"(?<![\w+/])[A-Za-z0-9+/]{40}(?![\w+/=])")
+AWS_ID_KIND = "aws-access-key"
+AWS_NEAR = 2
 
 # Private key blocks: key material on the marker's own line (JSON's "-----BEGIN...-----\nMIIE...\n"),
 # body lines (maybe quoted in source: `"MIIE...\n" +`), `Proc-Type:` style headers, the END marker.
@@ -140,7 +203,10 @@ _PUTTY = re.compile(r"\s*Private-Lines: *(\d+)\s*")
 # Bump when redaction finds what it let through before: an index written under older rules is read in
 # full again by its next `onboard index`/`reindex`, so text those rules missed does not stay stored.
 # 2: six token shapes detect-secrets matches (letters-only Twilio/Discord, short Artifactory/Slack, ...).
-RULES_VERSION = "2"
+# 3: f-strings, triple quotes, wrapped and concatenated strings, typed declarations, `#define`, secrets passed by
+#    position (`auth=(user, pw)`, `jwt.encode`, `hmac.new`, `setdefault`), `-u user:pw`, `mysql -p...`, Docker's
+#    `"auth"`, AWS secret keys near a key id.
+RULES_VERSION = "3"
 MIN_KEY_RUN = 16  # key material on a marker's line, or in a block with no END marker, is this long
 
 # Cheap pre-filter, run once over the whole text as bytes: rules for names run only on lines that
@@ -181,6 +247,7 @@ _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.\-]*")
 _BEFORE_TOKEN, _AFTER_TOKEN = frozenset(" \t\"'=:"), frozenset(" \t\"'")
 MIN_SECRET = 6
 MIN_URL_PASSWORD = 4  # `u:p@`, `user:pw@` are stand-ins in tests and docs
+MIN_AWS_SYMBOLS = 3  # digits, `+` or `/` in 40 random base64 characters: ~6.6 on average, < 3 once in 70
 
 Span = tuple[int, int, int]  # line number, start and end column
 
@@ -277,6 +344,13 @@ def _is_url_password(value: str) -> bool:
                 or value[0] in "$%:" or any(c.isspace() for c in plain) or _is_stand_in(plain))
 
 
+def _is_aws_secret(value: str) -> bool:
+    """40 random base64 characters mix cases and hold digits (or `+`, `/`); a hash, a word or a name does not."""
+    symbols = sum(c.isdigit() or c in "+/" for c in value)
+    return (symbols >= MIN_AWS_SYMBOLS and any(c.isupper() for c in value) and any(c.islower() for c in value)
+            and not _is_stand_in(value))
+
+
 def _is_basic_credential(value: str) -> bool:
     """``Basic`` carries base64 of ``user:password``; decoding tells it from a word."""
     try:
@@ -350,31 +424,85 @@ def _token_findings(lines: list[str], number: int, longest: int | None,
                 yield (rule.kind, number, *_token_span(match))
 
 
-def _named_findings(lines: list[str], number: int) -> Iterator[tuple[str, int, int, int]]:
-    """(kind, line, start, end) of each secret in line ``number`` given to a name (maybe on the next
-    line), in a URL, or in an HTTP auth header."""
+def _literal_run(lines: list[str], number: int, at: int) -> tuple[Span, ...]:
+    """The insides of the string literals from column ``at`` of line ``number``: one, or several the language
+    joins (`"ab" "cd"`), on the next lines too when the value is wrapped: in parentheses (Black's `= (`, then
+    the string), after a backslash, or after an operator that ends the line (`const apiKey =`)."""
+    spans: list[Span] = []
+    wrapped = False
+    row, column = number, at
+    while True:
+        line = lines[row]
+        opening = _OPENING.match(line, column)
+        column, wrapped = opening.end(), wrapped or "(" in opening.group()
+        while literal := _LITERAL.match(line, column):
+            spans.append((row, *literal.span("quoted")))
+            column = literal.end()
+        tail = _LINE_END.fullmatch(line, column)
+        if (tail is None or row + 1 >= len(lines) or row - number >= MAX_WRAPPED_LINES
+                or (spans and not wrapped and "\\" not in tail.group()) or (not spans and row > number)):
+            return tuple(spans)
+        row, column = row + 1, 0
+
+
+def _assigned(lines: list[str], number: int, match: re.Match[str] | None) -> tuple[Span, ...] | None:
+    """The spans of the secret a rule of ``_AFTER_NAME`` found, if it is one (None: not; empty: the rule
+    has no string literal to read, and the line keeps its other readings)."""
+    if match is None:
+        return None
+    if "at" in match.re.groupindex and match.group("at") is not None:
+        spans = _literal_run(lines, number, match.end("at"))
+        if spans or match.group("typed") is not None:  # Go's `name type = value`: a literal or nothing
+            value = "".join(lines[row][start:end] for row, start, end in spans).strip()
+            return spans if spans and _is_secret_value(value, quoted=True) else None
+    span = _secret_value(lines[number], match)
+    return ((number, *span),) if span else None
+
+
+def _named_findings(lines: list[str], number: int) -> Iterator[_Finding]:
+    """Each secret in line ``number`` given to a name (maybe on the next lines), in a URL, in an HTTP auth
+    header, or an AWS secret key on a line that says "secret"."""
     line = lines[number]
     lowered = line.lower() if line.isascii() else line.translate(_ASCII_LOWER)
     for start, end in _secret_names(lowered):
         window = max(0, start - BEFORE_WINDOW)
         for before, after in _AFTER_NAME:
             if before is None or before.search(lowered, window, start):
-                if span := _secret_value(line, after.match(line, end)):
-                    yield ("assigned-secret", number, *span)
+                if spans := _assigned(lines, number, after.match(line, end)):
+                    yield _Finding("assigned-secret", spans)
                     break
         if number + 1 < len(lines) and _BEFORE_NAME_LINE.search(lowered, window, start):
             if span := _secret_value(lines[number + 1], _VALUE_LINE.search(lines[number + 1])):
-                yield ("assigned-secret", number + 1, *span)
+                yield _Finding("assigned-secret", ((number + 1, *span),))
     for match in _URL_PASSWORD.finditer(line) if "@" in line else ():
         if _is_url_password(match.group(1)):
-            yield ("url-password", number, *match.span(1))
+            yield _Finding("url-password", ((number, *match.span(1)),))
     auth = "bearer" in lowered or "basic" in lowered  # each match holds one, and is rarely there
     for match in _AUTH_HEADER.finditer(lowered) if auth else ():  # found lowered, read in the line itself
         bearer = match.group("bearer") is not None
         start, end = match.span("bearer" if bearer else "basic")
         value = line[start:end]
         if _is_secret_value(value, quoted=True) if bearer else _is_basic_credential(value):
-            yield ("auth-header", number, start, end)
+            yield _Finding("auth-header", ((number, start, end),))
+    if "secret" in lowered:
+        yield from _aws_secret_findings(lines, (number,))
+
+
+def _argument_findings(line: str, number: int, rules: Iterable[_ArgumentRule]) -> Iterator[_Finding]:
+    """Each secret in line ``number`` that one of these rules (those whose hint it holds) finds."""
+    for rule in rules:
+        for match in rule.pattern.finditer(line):
+            value = match.group("secret")
+            if _is_basic_credential(value) if rule.encoded else _is_secret_value(value, quoted=True):
+                yield _Finding(rule.kind, ((number, *match.span("secret")),))
+
+
+def _aws_secret_findings(lines: list[str], rows: Iterable[int]) -> Iterator[_Finding]:
+    """AWS secret keys in these lines."""
+    for row in rows:
+        for match in _AWS_SECRET.finditer(lines[row]):
+            if _is_aws_secret(match.group()):
+                yield _Finding("aws-secret-key", ((row, *match.span()),))
 
 
 # -- private keys ------------------------------------------------------------------------------
@@ -491,27 +619,40 @@ def _token_lines(text: str, raw: bytes, lowered: bytes) -> dict[int, int | None]
     return found
 
 
-def _candidate_lines(text: str) -> tuple[dict[int, int | None], set[int]]:
-    """(lines that may hold a token, with their longest run if known; lines that may name a secret):
-    see ``_NAME_HINTS``."""
+def _candidate_lines(text: str) -> tuple[dict[int, int | None], set[int], dict[int, list[_ArgumentRule]]]:
+    """(lines that may hold a token, with their longest run if known; lines that may name a secret, see
+    ``_NAME_HINTS``; lines that hold a hint of an ``_ARGUMENT_RULES`` rule, with those rules)."""
     raw = text.encode("utf-8", "surrogatepass")
     lowered = raw.lower()
-    return _token_lines(text, raw, lowered), _line_numbers(raw, sorted(_hits(lowered, _NAME_HINTS)))
+    arguments: dict[int, list[_ArgumentRule]] = {}
+    for hint, rules in _ARGUMENT_HINTS.items():
+        if hint in lowered:
+            for line in _line_numbers(lowered, sorted(_hits(lowered, (hint,)))):
+                arguments.setdefault(line, []).extend(rule for rule in rules if rule not in arguments[line])
+    return _token_lines(text, raw, lowered), _line_numbers(raw, sorted(_hits(lowered, _NAME_HINTS))), arguments
 
 
 def _findings(lines: list[str], token_lines: dict[int, int | None], named_lines: set[int],
-              key_marker: bool) -> list[_Finding]:
+              argument_lines: dict[int, list[_ArgumentRule]], key_marker: bool) -> list[_Finding]:
     """Every finding, key blocks first, then by position (``key_marker``: the text names a private key)."""
     keys = list(_key_findings(lines)) if key_marker else []
     rules = _possible_tokens(lines, token_lines) if token_lines else []
-    found: list[tuple[str, int, int, int]] = []
-    for number in sorted(token_lines.keys() | named_lines):
+    tokens: list[tuple[str, int, int, int]] = []
+    others: list[_Finding] = []
+    for number in sorted(token_lines.keys() | named_lines | argument_lines.keys()):
         if number in token_lines:
-            found.extend(_token_findings(lines, number, token_lines[number], rules))
+            tokens.extend(_token_findings(lines, number, token_lines[number], rules))
         if number in named_lines:
-            found.extend(_named_findings(lines, number))
-    found.sort(key=lambda f: (f[1], f[2], -f[3]))
-    return keys + [_Finding(kind, ((number, start, end),)) for kind, number, start, end in found]
+            others.extend(_named_findings(lines, number))
+        if number in argument_lines:
+            others.extend(_argument_findings(lines[number], number, argument_lines[number]))
+    # tokens first: where two findings start and end alike, the sort keeps this order, and the token's kind wins
+    found = [_Finding(kind, ((number, start, end),)) for kind, number, start, end in tokens] + others
+    near_ids = {row for kind, number, *_ in tokens if kind == AWS_ID_KIND
+                for row in range(max(0, number - AWS_NEAR), min(len(lines), number + AWS_NEAR + 1))}
+    found.extend(_aws_secret_findings(lines, sorted(near_ids)))
+    found.sort(key=lambda f: (f.spans[0][0], f.spans[0][1], -f.spans[0][2]))
+    return keys + found
 
 
 def _select(findings: list[_Finding]) -> list[_Finding]:
@@ -534,12 +675,12 @@ def redact(text: str) -> tuple[str, int]:
     A secret spread over several lines (a key block) leaves one marker on its first line and the
     rest of its lines empty of it, so every line keeps its number.
     """
-    token_lines, named_lines = _candidate_lines(text)
+    token_lines, named_lines, argument_lines = _candidate_lines(text)
     key_marker = "PRIVATE KEY" in text or "Private-Lines" in text
-    if not (token_lines or named_lines or key_marker):
+    if not (token_lines or named_lines or argument_lines or key_marker):
         return text, 0  # no line to look at: no need to split and join the text
     lines = text.split("\n")
-    findings = _select(_findings(lines, token_lines, named_lines, key_marker))
+    findings = _select(_findings(lines, token_lines, named_lines, argument_lines, key_marker))
     edits: dict[int, list[tuple[int, int, str]]] = {}
     for finding in findings:
         for i, (number, start, end) in enumerate(finding.spans):
