@@ -499,3 +499,12 @@ def held_root(directory: Path, name: str) -> str | None:
         return (directory / ROOT_COPY).read_text(encoding="utf-8").strip() or None
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def refuse_another_root(directory: Path, name: str, root: Path) -> None:
+    """Raise unless index ``name`` is free for ``root``: new, already holding it, or holding a folder that is gone
+    (the repository moved; its files keep their relative paths, so what did not change is kept by its hash)."""
+    held = held_root(directory, name)
+    if held and held != str(root) and Path(held).exists():
+        raise OnboardError(f"Index {name!r} already holds {held}. Choose another name, or remove index {name!r} "
+                           f"first (`onboard remove {name}`).")

@@ -26,8 +26,8 @@ from filelock import FileLock, Timeout
 
 from onboard.config import Settings, name_for_folder, validate_index_name
 from onboard.errors import IndexLocked, OnboardError
-from onboard.store.db import IndexDB
-from onboard.store.layout import DB_NAME, JOB_FILE, JOB_LOG, LOCK_NAME, ROOT_COPY, claim_home, is_our_index
+from onboard.store.db import IndexDB, held_root, refuse_another_root
+from onboard.store.layout import DB_NAME, JOB_FILE, JOB_LOG, LOCK_NAME, claim_home, is_our_index
 from onboard.store.vector_fill import spawn_detached
 
 MODULE = "onboard.store.index_job"
@@ -167,12 +167,6 @@ def repository_root(path: str, settings: Settings) -> Path:
     return root
 
 
-def _recorded_root(directory: Path) -> str | None:
-    with contextlib.suppress(OSError):
-        return (directory / ROOT_COPY).read_text(encoding="utf-8").strip() or None
-    return None
-
-
 def start_indexing(path: str | None = None, name: str | None = None, settings: Settings | None = None,
                    rebuild: bool = False) -> IndexJob:
     """Start indexing ``path`` as ``name`` (default: the folder's name) in the background, or, with no
@@ -183,7 +177,7 @@ def start_indexing(path: str | None = None, name: str | None = None, settings: S
         name = validate_index_name(name) if name else name_for_folder(root)
     else:
         name = validate_index_name(name or "")
-        recorded = _recorded_root(settings.index_dir(name))
+        recorded = held_root(settings.index_dir(name), name)
         if recorded is None:
             raise OnboardError(f"Index {name!r} does not record which repository it came from; index it again "
                                "by its path.")
@@ -191,10 +185,7 @@ def start_indexing(path: str | None = None, name: str | None = None, settings: S
     directory = settings.index_dir(name)
     if directory.is_symlink() or (directory.exists() and any(directory.iterdir()) and not is_our_index(directory)):
         raise OnboardError(f"{directory} exists and is not an onboard index; choose another name.")
-    recorded = _recorded_root(directory)
-    if recorded and recorded != str(root):
-        raise OnboardError(f"Index {name!r} already holds {recorded}. Choose another name, or remove that index "
-                           "first.")
+    refuse_another_root(directory, name, root)
     current = indexing_progress(name, settings)
     if current and current.running:
         raise OnboardError(f"{name} is being indexed already ({current.describe()}); wait for it or cancel it.")

@@ -29,7 +29,7 @@ from onboard.graph import (GRAPH_RULES, config_file, import_probes, needs_repars
 from onboard.models import Edge, ParsedFile, SkippedFile
 from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
-from onboard.store.db import RECORDED, SCHEMA_VERSION, FileRow, IndexDB, StoredFile, held_root
+from onboard.store.db import RECORDED, SCHEMA_VERSION, FileRow, IndexDB, StoredFile, refuse_another_root
 from onboard.store.history import read_people, write_people
 from onboard.store.layout import (CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, claim_home, index_lock, is_our_index,
                                   wipe)
@@ -105,12 +105,7 @@ def build_index(root: Path | str, name: str, settings: Settings, progress: Progr
     try:
         # Before anything is written: a refused run used to leave its root in root.txt, after which every
         # reindex was refused and a rebuild quietly indexed the other repository under this name.
-        previous_root = held_root(directory, name)
-        # A root that is gone (the repository moved) may be followed to where it is now: its files keep their
-        # relative paths, so what did not change is recognised by its hash and kept.
-        if previous_root and previous_root != str(root) and Path(previous_root).exists():
-            raise OnboardError(f"Index {name!r} already holds {previous_root}. Choose another --name, "
-                               f"or `onboard remove {name}` first.")
+        refuse_another_root(directory, name, root)
         if rebuild:  # vectors go through chroma's own client: a running web app keeps a working store
             from onboard.store.vectors import drop_vectors  # chroma loads only when vectors are touched
 
