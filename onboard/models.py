@@ -33,8 +33,13 @@ class SkippedFile:
     reason: str  # e.g. "binary", "too large (6.1 MB > 5 MB)", "not UTF-8", "secret file", "symlink loop"
 
 
-# Symbol kinds that hold other definitions: a function inside one is a method.
-CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "impl", "module"})
+# A module that only compiles for tests: Rust's `#[cfg(test)] mod tests { ... }`, where a crate's unit tests live in
+# the file they test. The path gives such a file the role "source"; this kind tells its test code from the rest.
+TEST_MODULE = "test_module"
+# Kinds of namespaces: a function inside one is a function, not a method.
+MODULES = frozenset({"module", TEST_MODULE})
+# Symbol kinds that hold other definitions: a function inside one is a method, unless it is a module.
+CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "impl"}) | MODULES
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,17 @@ class Symbol:
     signature: str  # first line(s) of the definition up to the body, e.g. "def route(self, rule: str, **options)"
     docstring: str = ""
     parent: str | None = None  # qualname of the enclosing symbol
+
+
+def in_test_modules(symbols: Iterable[Symbol]) -> set[str]:
+    """Qualified names of a file's test modules (``TEST_MODULE``) and of every definition inside one: test code
+    in a file whose path says implementation. Nesting shows in the qualified name (``tests.helper.make``), and a
+    chunk names its innermost definition, so this tells test chunks too."""
+    symbols = list(symbols)
+    prefixes = tuple(s.qualname + "." for s in symbols if s.kind == TEST_MODULE)
+    if not prefixes:
+        return set()
+    return {s.qualname for s in symbols if s.kind == TEST_MODULE or s.qualname.startswith(prefixes)}
 
 
 def by_qualname(symbols: Iterable[Symbol]) -> dict[str, Symbol]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from onboard.models import SourceFile
+from onboard.models import SourceFile, in_test_modules
 from onboard.parse import chunk_file, parse_file
 from onboard.scan import read_source, scan_repo
 from tests.conftest import FIXTURES, ROOT
@@ -253,6 +253,56 @@ def test_a_rust_impl_is_named_after_its_base_type() -> None:
         ("impl", "str", None), ("impl", "Option", None), ("impl", "T", None), ("impl", "Expr", None),
         ("method", "Expr.walk", "Expr")]
     assert parsed.symbols[1].signature == "impl<'a> Checker<'a>"
+
+
+RUST_TESTS = """pub fn evict() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evict_removes_the_entry() {
+        evict();
+    }
+
+    mod helpers {
+        pub fn make() {}
+    }
+}
+
+#[cfg(all(test, unix))]
+// only on unix
+mod unix_tests {
+    fn one() {}
+}
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    pub fn shared() {}
+}
+
+#[cfg(not(test))]
+mod real {}
+
+#[cfg(test)]
+mod snapshots;
+"""
+
+
+def test_a_rust_module_compiled_for_tests_alone_is_a_test_module() -> None:
+    """Rust keeps unit tests in the file they test: ``#[cfg(test)]`` (or ``all(test, ...)``) marks their module,
+    whatever its name; ``any(test, ...)`` and ``not(test)`` compile in other builds too, so they are no tests."""
+    parsed = parse_file(SourceFile("src/cache.rs", Path("src/cache.rs"), "rust", len(RUST_TESTS), "", RUST_TESTS))
+    kinds = {s.qualname: (s.kind, s.parent) for s in parsed.symbols}
+    assert kinds == {"evict": ("function", None), "tests": ("test_module", None),
+                     "tests.evict_removes_the_entry": ("function", "tests"), "tests.helpers": ("module", "tests"),
+                     "tests.helpers.make": ("function", "tests.helpers"), "unix_tests": ("test_module", None),
+                     "unix_tests.one": ("function", "unix_tests"), "testing": ("module", None),
+                     "testing.shared": ("function", "testing"), "real": ("module", None),
+                     "snapshots": ("test_module", None)}
+    assert in_test_modules(parsed.symbols) == {"tests", "tests.evict_removes_the_entry", "tests.helpers", "tests.helpers.make", "unix_tests",
+                     "unix_tests.one", "snapshots"}
 
 
 def test_a_cpp_method_defined_out_of_its_class_is_the_classs_method() -> None:

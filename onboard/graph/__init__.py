@@ -25,7 +25,8 @@ from onboard.lazy import lazy_exports
 # a PHP `use` the file composer's PSR-4 autoload maps it to, a JVM wildcard import its package's files;
 # 11: JS/TS functions bound to names, Rust impls by base type, C++ out-of-line methods and C++ `.h` headers define
 # what they did not (re-parsed too), and a Rust ``crate::`` path starts at the root folder of the importing file's
-# own crate, not at the top-level ``src``.
+# own crate, not at the top-level ``src``; a Rust ``#[cfg(test)] mod`` is kind ``models.TEST_MODULE`` (rules 11
+# were not released before it, and their re-parse of Rust covers it).
 GRAPH_RULES = "11"
 # The first graph rules that read more of a use than the references stored before them held (8: ``Reference.method``,
 # 9: ``Reference.attribute`` and properties): an index made under older rules parses its files again, rather than

@@ -6,7 +6,7 @@ import re
 
 from tree_sitter import Node
 
-from onboard.models import CONTAINERS, Symbol
+from onboard.models import CONTAINERS, MODULES, TEST_MODULE, Symbol
 from onboard.parse.grammar import (ACCESSOR_KEYWORDS, BODY_FIELDS, COMMENT_TYPES, DEFINITIONS, PROPERTY_DECORATORS,
                                    VALUE_DEFINITIONS)
 
@@ -87,8 +87,35 @@ def _bound_names(value: Node) -> list[str] | None:
     return outer + [symbol_name(parent)] if outer is not None else None
 
 
+def _cfg_test(item: Node) -> bool:
+    """Whether an attribute compiles what it marks for tests alone: ``#[cfg(test)]``, ``#[cfg(all(test, ...))]``;
+    not ``cfg(any(test, ...))`` nor ``cfg(not(test))``, which compile it in other builds too."""
+    attribute = next((c for c in item.named_children if c.type == "attribute"), None)
+    if attribute is None or not attribute.named_children or _text(attribute.named_children[0]) != "cfg":
+        return False
+    arguments = attribute.child_by_field_name("arguments")
+    predicate = arguments.named_children if arguments is not None else []
+    if len(predicate) == 2 and _text(predicate[0]) == "all" and predicate[1].type == "token_tree":
+        predicate = predicate[1].named_children  # `all(...)`: test must be one of its own terms, not nested deeper
+    elif len(predicate) != 1:
+        return False
+    return any(term.type == "identifier" and _text(term) == "test" for term in predicate)
+
+
+def _for_tests(node: Node) -> bool:
+    """A Rust ``mod`` under a ``#[cfg(test)]`` attribute (among the attributes and comments right above it)."""
+    prev = node.prev_named_sibling
+    while prev is not None and (prev.type == "attribute_item" or prev.type in COMMENT_TYPES):
+        if prev.type == "attribute_item" and _cfg_test(prev):
+            return True
+        prev = prev.prev_named_sibling
+    return False
+
+
 def _kind(language: str, node: Node, member: bool) -> str:
     kind = DEFINITIONS[language][node.type]
+    if node.type == "mod_item" and _for_tests(node):
+        return TEST_MODULE
     if node.type == "type_spec":  # go: `type X struct {...}` / `type Y interface {...}`
         body = node.child_by_field_name("type")
         kind = {"struct_type": "struct", "interface_type": "interface"}.get(body.type if body else "", "type")
@@ -199,7 +226,7 @@ def _place(language: str, node: Node, enclosing: Symbol | None) -> tuple[str | N
     """Where a definition sits: the qualified name its name goes under, its parent's, and whether it is a member
     (of a class, or of what an object literal or a C++ scope names: a function there is a method)."""
     outer = enclosing.qualname if enclosing else None
-    in_class = enclosing is not None and enclosing.kind in CONTAINERS and enclosing.kind != "module"
+    in_class = enclosing is not None and enclosing.kind in CONTAINERS and enclosing.kind not in MODULES
     if node.type == "method_declaration" and language == "go":
         return _go_receiver(node) or outer, outer, in_class
     if node.type in ("pair", "method_definition") and node.parent is not None and node.parent.type == "object":
