@@ -279,3 +279,55 @@ def test_the_reading_order_says_a_file_uses_another_only_where_an_import_backs_i
     assert best and best.group(1) == "app/billing/cards.py"  # what the question is about, used by the orders
     steps = charged.text.split("### Suggested reading order", 1)[1]
     assert steps.index("1. `app/billing/cards.py`") < steps.index("`app/orders.py`: uses")  # read it first
+
+
+def _rust_fn(signature: str, doc: str = "") -> str:
+    """A Rust function of a dozen lines, so that each one is a chunk of its own."""
+    body = "".join(f"        let step_{n} = {n} + 1;\n" for n in range(12))
+    return (f"    /// {doc}\n" if doc else "") + f"    {signature} {{\n{body}    }}\n\n"
+
+
+def _rust_unit_tests(*names: str) -> str:
+    return "#[cfg(test)]\nmod tests {\n    use super::*;\n\n" + "".join(
+        "    #[test]\n" + _rust_fn(f"fn {name}()") for name in names) + "}\n"
+
+
+def test_rust_unit_tests_inside_a_file_come_after_its_implementation(tmp_path: Path, settings: Settings) -> None:
+    """Rust keeps unit tests in ``#[cfg(test)] mod tests`` of the file they test, whose path says implementation;
+    their long names (``..._invalidated_by_key``) hold a question's every word. Unless the question asks about
+    tests, the digest names the implementation's definitions and lines first; when it does, the tests."""
+    repo = write_files(tmp_path / "crate", {
+        "Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n",
+        "crates/lint/src/lib.rs": "pub mod cache;\n\n/// Runs the linter.\npub fn run() {}\n",
+        "crates/lint/src/cache.rs": (
+            "use std::path::PathBuf;\n\n/// Lint results kept between runs.\npub struct LintCache {\n    dir: PathBuf,\n}\n\n"
+            "impl LintCache {\n"
+            + _rust_fn("pub fn cache_path(&self, key: u64) -> PathBuf", "The lint cache file, under the cache folder.")
+            + _rust_fn("pub fn cache_is_stale(&self, modified: u64) -> bool", "Stale once a source file changed.")
+            + _rust_fn("pub fn lint_cache_key(&self) -> u64", "The settings' hash.") + "}\n\n"
+            + _rust_unit_tests("lint_cache_path_is_stored_under_the_cache_dir_and_invalidated_by_key",
+                               "stored_lint_cache_is_invalidated_when_the_cache_entry_is_stale")),
+        "crates/resolver/src/list.rs": (
+            "/// Lists the modules a search path holds.\npub fn list_modules(paths: &[String]) -> Vec<String> {\n"
+            "    paths.to_vec()\n}\n\n"
+            + _rust_unit_tests("stored_lint_cache_listing_is_invalidated_when_a_module_is_added",
+                               "lint_cache_of_the_module_list_is_stored_and_invalidated_on_removal",
+                               "invalidating_the_stored_cache_invalidates_the_lint_cache_list")),
+    })
+    api.index_repo(repo, "crate", settings, embed=False)
+    index = api.open_index("crate", settings)
+    question = "Where is the lint cache stored and when is it invalidated?"
+
+    def digest(question: str) -> dict[str, tuple[str, list[str]]]:
+        """Each top file's best match and key symbols, best file first."""
+        text = api.ask(index, question, budget=6000).text
+        return {path: (best, re.findall(r"`([\w.]+)` \(", symbols)) for path, best, symbols in re.findall(
+            r"^\d+\. \*\*`([^`]+)`\*\*: .*best match `[^`]+:(\d+)-\d+`.*\n   - key symbols: (.+)$", text, re.M)}
+
+    found = digest(question)
+    assert next(iter(found)) == "crates/lint/src/cache.rs", found
+    best, symbols = found["crates/lint/src/cache.rs"]
+    assert int(best) < 60 and not any(s.startswith("tests") for s in symbols), found  # the tests start at line 60
+    asked = digest(question + " Which tests cover it?")
+    assert asked["crates/lint/src/cache.rs"][1][0].startswith("tests."), asked
+    assert all(s.startswith("tests.") for s in asked["crates/resolver/src/list.rs"][1]), asked

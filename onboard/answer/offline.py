@@ -64,15 +64,19 @@ def key_symbols(index: Index, ranked: RankedFile, asked: set[str]) -> list[Symbo
     Ties go to the order the search touched them in (its best matches first), then to the file's order: for
     dev_large's gold files in the top 5 (bench/retrieval_bench.py, 2026-11-26), a gold definition was among the
     three key symbols 61.3 % of the time this way, 56.6 % by the file's order alone, 11.3 % for the file's first
-    three top-level definitions (dev.jsonl: 12, 13 and 2 of 16)."""
+    three top-level definitions (dev.jsonl: 12, 13 and 2 of 16).
+    Test code inside the file (``ranked.aside``: Rust's unit tests, unless the question asks about tests) comes
+    after the implementation's definitions: its long names (``..._invalidates_cache``) match the most words."""
     symbols = sorted(by_qualname(index.db.symbols(ranked.path)).values(), key=lambda s: s.start_line)
     found: dict[str, int] = {}
     for n, qualname in enumerate(ranked.symbols):
         found.setdefault(qualname, n)
     score = {s: 3 * (s.qualname in found) + 2 * len(asked & set(terms(s.name))) for s in symbols}
     chosen = sorted((s for s in symbols if score[s]),
-                    key=lambda s: (-score[s], found.get(s.qualname, len(found)), s.start_line))
-    return (chosen or [s for s in symbols if s.parent is None])[:KEY_SYMBOLS]
+                    key=lambda s: (s.qualname in ranked.aside, -score[s], found.get(s.qualname, len(found)),
+                                   s.start_line))
+    first = sorted((s for s in symbols if s.parent is None), key=lambda s: s.qualname in ranked.aside)
+    return (chosen or first)[:KEY_SYMBOLS]
 
 
 def _why(ranked: RankedFile, summary: str) -> str:

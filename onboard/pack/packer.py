@@ -190,7 +190,8 @@ def _innermost(symbols: list, line: int) -> object | None:
 
 def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list[tuple[int, int]]:
     """Line spans worth showing, most relevant first, each a whole definition where there is one:
-    the symbols the question touched, the definitions around the lines that matched, a big class it
+    the symbols the question touched, the definitions around the lines that matched (test code inside the
+    file, ``RankedFile.aside``, after the rest), a big class it
     touched, then the definitions of this file that the first few of those call (so a method comes with the
     helpers it needs).
     Measured and not kept (2026-11-27, dev_large, same rankings): the definitions around the hits before the
@@ -210,7 +211,8 @@ def _relevant_spans(symbols: list, ranked: RankedFile, lines: list[str]) -> list
     for s in symbols:
         if not _big_class(s):
             by_name.setdefault(s.name, []).append(s)
-    chosen = list(dict.fromkeys(chosen))
+    # test code inside the file (``ranked.aside``) after the implementation's definitions, whatever matched first
+    chosen = sorted(dict.fromkeys(chosen), key=lambda s: s.qualname in ranked.aside)
     spans = [(s.start_line, s.end_line) for s in chosen] + loose
     # A big class the question touched comes whole after them where room is left (its docstring lists the
     # parameters an issue is about), never first: it would crowd out the methods that matched.

@@ -12,7 +12,8 @@ Independent signals, each good at something the others miss:
   strings and messages the code defines.
 They are fused by weighted reciprocal rank and weighed by each file's role (implementation first,
 unless the question asks about tests, docs or examples, or names a class or function that only a
-test, an example or a vendored copy defines), then a personalized PageRank seeded by the
+test, an example or a vendored copy defines; test code inside an implementation file, Rust's ``#[cfg(test)] mod``,
+weighs like a test's), then a personalized PageRank seeded by the
 fused hits walks the dependency graph, so the files an answer *depends on* surface too. Files no
 signal reached follow by centrality, so a large budget can always be filled by rank.
 """
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from onboard.graph import COMMON_NAMES, RestartWalk
+from onboard.models import in_test_modules
 from onboard.retrieve import tables
 from onboard.retrieve.bm25 import BM25
 from onboard.retrieve.cues import Cues, issue_title, read_cues, subject_roles
@@ -92,6 +94,9 @@ class RankedFile:
     reasons: list[str] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)  # qualnames the question touched in this file
     hits: list[tuple[int, int]] = field(default_factory=list)  # line ranges of matching chunks
+    # Qualnames of the file's test code (``models.in_test_modules``) that readers put after its implementation's
+    # definitions: all of it unless the question asks about tests (``cues.roles``), when none is.
+    aside: AbstractSet[str] = frozenset()
 
 
 class Retriever:
@@ -120,6 +125,10 @@ class Retriever:
             self.exact_definers[s.name].add(s.path)
             if len(parts) > 1:
                 self.compounds["".join(parts)].add(s.path)
+        # Test code in files whose path says implementation (Rust's unit tests), by file; and which chunks hold it.
+        self.test_code = {path: frozenset(names) for path, defined in self.symbols_by_path.items()
+                          if (names := in_test_modules(defined))}
+        self.test_chunks = np.array([c.symbol in self.test_code.get(c.path, ()) for c in self.chunks], dtype=bool)
         self.card_paths = sorted(self.files)
         self.tables_loaded = False  # whether the lexical tables came from the index directory
         maps = self._lexical_tables(version)
@@ -128,9 +137,14 @@ class Retriever:
         self.roles = content_roles(self.files, chunk_heads(self.chunks))
         self.roles |= {path: "stub" for path in shadowing_stubs(self.files)}  # a role of ranking only
         self.companions = Companions(path for path, role in self.roles.items() if role == "test")
-        self.subject = subject_roles(" ".join([path] + [s.name for s in self.symbols_by_path[path]])
+        self.subject = subject_roles(" ".join([path] + [s.name for s in self._implementation(path)])
                                      for path, role in self.roles.items() if role == "source")
         self.cue_index = CueIndex(self.files, maps, self.roles)
+
+    def _implementation(self, path: str) -> list:
+        """The file's definitions but its test code: what the file is about (its card, the repository's subject)."""
+        tests = self.test_code.get(path, frozenset())
+        return [s for s in self.symbols_by_path.get(path, []) if s.qualname not in tests]
 
     def role_weight(self, path: str, asked: set[str], named: AbstractSet[str] = frozenset()) -> float:
         """``named``: files the question names a symbol of that only they define, asked about whatever their role."""
@@ -157,15 +171,17 @@ class Retriever:
 
     def _card(self, path: str) -> list[str]:
         words = terms(path) * 3
-        for s in self.symbols_by_path.get(path, []):
+        for s in self._implementation(path):  # a Rust file's unit tests' long names say what they test, not the file
             words += terms(s.name) + terms(s.docstring.split("\n\n")[0])
         return words
 
     # -- signals ----------------------------------------------------------------------------------
 
-    def _chunk_signal(self, query: list[str] | dict[str, float], out: dict[str, "RankedFile"],
+    def _chunk_signal(self, query: list[str] | dict[str, float], out: dict[str, "RankedFile"], tests_aside: bool,
                       reason: str = "words match the code") -> list[str]:
         scores = self.chunk_bm25.scores(query)
+        if tests_aside and self.test_code:  # test code in an implementation file weighs as a test file's does
+            scores = np.where(self.test_chunks, scores * ROLE_WEIGHTS["test"], scores)
         best: dict[str, float] = {}
         for i in np.argsort(-scores)[: WIDE_SIGNAL * 3]:
             if scores[i] <= 0:
@@ -356,13 +372,15 @@ class Retriever:
         query = self.chunk_bm25.with_prefixes(terms(question), PREFIX_WEIGHT, self.name_parts)
         cues = read_cues(question)
         cues.roles -= self.subject
+        tests_aside = "test" not in cues.roles
         signals: dict[str, list[str]] = {}
         if (title := issue_title(question)) is not None:
             # first, so the lines it matched head each file's hits and its excerpt
-            signals["title"] = self._chunk_signal(terms(title), out, "the question's first line matches the code")
+            signals["title"] = self._chunk_signal(terms(title), out, tests_aside,
+                                                  "the question's first line matches the code")
         named: set[str] = set()
         signals |= {
-            "chunks": self._chunk_signal(query, out),
+            "chunks": self._chunk_signal(query, out, tests_aside),
             "cards": self._card_signal(query, out),
             "vectors": self._vector_signal(question, out),
             "symbols": self._symbol_signal(question, cues, out, named),
@@ -394,7 +412,17 @@ class Retriever:
             role = self.roles[r.path]
             if role != "source":
                 r.reasons.append(f"role: {role}")
+            if tests_aside and r.path in self.test_code:
+                self._set_tests_aside(r)
         return ranked_files + self._tail(ranked_files, cues, limit - len(ranked_files))
+
+    def _set_tests_aside(self, ranked: RankedFile) -> None:
+        """The file's test code after its implementation: in the definitions the question touched and in the
+        lines that matched (the digest's best match), as other signals (vectors, names) may have put it first."""
+        ranked.aside = self.test_code[ranked.path]
+        ranked.symbols.sort(key=lambda q: q in ranked.aside)
+        spans = [(s.start_line, s.end_line) for s in self.symbols_by_path[ranked.path] if s.qualname in ranked.aside]
+        ranked.hits.sort(key=lambda hit: any(a <= hit[0] and hit[1] <= b for a, b in spans))
 
     def _with_companion(self, ranked: list[RankedFile]) -> list[RankedFile]:
         """``ranked`` with the tests of its best implementation file (among the first three) at
