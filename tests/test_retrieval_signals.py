@@ -638,29 +638,6 @@ def test_what_the_matching_code_calls_ranks_next_with_its_definitions(tmp_path: 
     assert any("matching code in proj/report.py" in reason for reason in callee.reasons)
 
 
-def test_the_code_a_hit_uses_is_looked_for_only_in_languages_it_can_call(tmp_path: Path, settings: Settings,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """A TypeScript report calling `collectMetadata` uses the TypeScript definition, not a Python function of that
-    name: the call signal followed names into every language (a JupyterLab question about its benchmark report
-    ranked the Python extension manager third), where the graph's reference edges already stop at languages
-    that cannot call each other."""
-    from onboard.retrieve import hybrid
-
-    monkeypatch.setattr(hybrid, "CALL_MIN_FILES", 3)
-    repo = write_files(tmp_path / "mixed", {
-        "ui/report.ts": "import { collectMetadata } from './meta';\n\n"
-                        "export function renderBenchmarkChart(run: object) {\n  return collectMetadata(run);\n}\n",
-        "ui/meta.ts": "export function collectMetadata(run: object) {\n  return { run };\n}\n",
-        "server/extensions.py": "def collectMetadata(package):\n    return package\n",
-        **{f"server/other_{i}.py": f"def other_{i}():\n    return {i}\n" for i in range(4)},
-    })
-    api.index_repo(repo, "mixed", settings, embed=False)
-    ranked = retriever_for(api.open_index("mixed", settings)).rank("How is the benchmark chart rendered?")
-    reasons = {r.path: r.reasons for r in ranked}
-    assert any("matching code in ui/report.ts" in reason for reason in reasons["ui/meta.ts"])
-    assert not any("matching code" in reason for reason in reasons.get("server/extensions.py", []))
-
-
 def test_cython_sources_are_searchable(tmp_path: Path, settings: Settings) -> None:
     repo = write_files(tmp_path / "cy", {"pkg/_splitter.pyx": "cdef class BestSplitter:\n"
                                    "    cdef int node_reset(self, SIZE_t start) nogil:\n        return 0\n",

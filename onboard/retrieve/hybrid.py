@@ -39,7 +39,6 @@ from onboard.retrieve.families import shadowing_stubs, spread
 from onboard.retrieve.lookup import CueIndex, LiteralMaps, literal_maps
 from onboard.retrieve.protocols import LEAD_FILES, lead_with_special_methods
 from onboard.retrieve.terms import split_identifier, terms
-from onboard.scan.languages import call_each_other, language_for
 from onboard.scan.roles import chunk_heads, content_roles
 from onboard.store import Index
 
@@ -339,7 +338,6 @@ class Retriever:
         called: dict[str, set[str]] = defaultdict(set)
         seeds = sorted(fused, key=lambda p: -fused[p])[:CALL_SEEDS]
         for rank, path in enumerate(seeds):
-            language = language_for(path)
             spans = list(out[path].hits) if path in out else []
             touched = set(out[path].symbols) if path in out else set()
             spans += [(s.start_line, s.end_line) for s in self.symbols_by_path.get(path, []) if s.qualname in touched]
@@ -347,9 +345,6 @@ class Retriever:
                      if not spans or any(start <= ref.line <= end for start, end in spans)}
             for name in names:
                 targets = self.exact_definers.get(name, ()) if name not in COMMON_NAMES and len(name) > 2 else ()
-                # only code the hit's language can call by name, as the graph's reference edges: a TypeScript
-                # report's `metadata` is not the Python extension manager's
-                targets = {target for target in targets if call_each_other(language, language_for(target))}
                 if 0 < len(targets) <= 3:
                     for target in targets - {path}:
                         weights[target] += 1.0 / (rank + 1) / len(targets)
