@@ -22,6 +22,11 @@ retrieval+packing latency p50/p95 at 200k.
     python bench/retrieval_bench.py --set large --repos conan,sqlfluff --vectors  # a few large sdists with vectors
     python bench/retrieval_bench.py --set holdout       # the hold-out questions (sdists fetched from PyPI once)
     python bench/retrieval_bench.py --questions my.jsonl  # any set of rows in the same form (below)
+    python bench/retrieval_bench.py --questions bench/nonpython.jsonl  # JS/TS, Rust, Java/C++ repositories
+bench/nonpython.jsonl holds 40 newcomers' questions (36) and bug reports (4) on JupyterLab 4.6.6 (TypeScript and
+Python), Ruff 0.17.6 (Rust), JPype 1.5.0 (Java, C++, Python) and Panel 1.10.0 (TypeScript and Python), written with
+their gold files from reading the code before anything was ranked (2026-11-28); they are the questions that found
+the non-Python defects fixed under graph rules 11, so they are seen questions, not a hold-out.
 A row needs ``question``, ``repo`` (owner/name), ``gold_files`` (paths inside the sdist), optionally ``gold_symbols``
 (``path::Qual.name``) and ``kind``, and its source: ``sdist_root`` of the shared manifest, or ``requirement``
 (``name==version``) or ``package`` and ``version``, fetched from PyPI once.
