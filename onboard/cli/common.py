@@ -49,6 +49,7 @@ def shown(text: object) -> str:
     """``text`` for rich markup (``console.print``, table cells): visible, and its brackets printed as written."""
     return escape(visible(text))
 
+
 HomeOption = typer.Option(None, "--home", help=f"Index home (env ONBOARD_HOME; default {default_home()}).")
 ChromaHostOption = typer.Option(None, "--chroma-host", help="Chroma server host (env ONBOARD_CHROMA_HOST).")
 ChromaPortOption = typer.Option(None, "--chroma-port", help="Chroma server port (env ONBOARD_CHROMA_PORT).")
