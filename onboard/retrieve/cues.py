@@ -29,7 +29,8 @@ _JVM_FRAME = re.compile(r"^\s*at (?:[\w$]+\.)+?([\w$<>]+)\(([\w$]+\.(?:java|kt|s
 _GO_FRAME = re.compile(r"^[\w./-]+?\.(?:\(\*?\w+\)\.)?(\w+)\([^\n]*\)\n\s+(\S+\.go):\d+", re.M)
 # Rust: ``panicked at src/main.rs:10:5`` (older: ``panicked at 'msg', src/main.rs:10:5``), a backtrace's
 # ``3: app::billing::total`` above ``at ./src/billing.rs:12:5``
-_RUST_FRAME = re.compile(r"^\s*\d+: (?:[\w<>]+::)+(?!h[0-9a-f]{16}\b)(\w+)(?:::h[0-9a-f]{16})?\n\s+at \.?/?(\S+\.rs):\d+:\d+", re.M)
+_RUST_FRAME = re.compile(r"^\s*\d+: (?:[\w<>]+::)+(?!h[0-9a-f]{16}\b)(\w+)(?:::h[0-9a-f]{16})?\n"
+                         r"\s+at \.?/?(\S+\.rs):\d+:\d+", re.M)
 _RUST_PANIC = re.compile(r"panicked at (?:'[^'\n]*', )?([\w./-]+\.rs):\d+:\d+")
 _PATH = re.compile(r"(?<![\w/.-])((?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\.[A-Za-z0-9]{1,5})\b")
 _FILE = re.compile(r"(?<![\w/.-])([A-Za-z_][A-Za-z0-9_-]*\.(?:py|pyx|js|jsx|ts|tsx|go|rs|java|rb|c|cc|cpp|h|hpp|cs|"
@@ -112,8 +113,8 @@ def read_cues(question: str) -> Cues:
         cues.paths.append(path.replace("\\", "/"))
         if function and function != "<module>":
             cues.frames.append(function)
-    for function, path in _V8_FRAME.findall(question) + _JVM_FRAME.findall(question) + \
-            [(f, p) for f, p in _GO_FRAME.findall(question) + _RUST_FRAME.findall(question)]:
+    for function, path in (_V8_FRAME.findall(question) + _JVM_FRAME.findall(question) + _GO_FRAME.findall(question)
+                           + _RUST_FRAME.findall(question)):
         cues.paths.append(path.removeprefix("./"))
         function = function.rpartition(".")[2].rpartition("$")[2]
         if function and not function.startswith("<"):  # <anonymous>, <init>

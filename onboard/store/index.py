@@ -17,7 +17,7 @@ from onboard.graph import GRAPH_RULES
 from onboard.scan import RULES_VERSION, scan_repo
 from onboard.scan.roles import content_roles
 from onboard.store.db import FileRow, IndexDB, held_root
-from onboard.store.layout import CHROMA_DIR, DB_NAME, ROOT_COPY, index_lock, is_our_index, wipe
+from onboard.store.layout import CHROMA_DIR, DB_NAME, index_lock, is_our_index, wipe
 from onboard.store.vector_fill import (
     Progress,
     VectorProgress,
@@ -202,9 +202,8 @@ def describe(name: str, settings: Settings | None = None, check_stale: bool = Tr
 def _notice(name: str, manifest: dict[str, str]) -> str | None:
     """What to do about a usable index: text under older redaction rules may hold what the current ones redact
     (this first: it is about secrets), a repository that is no longer where it was indexed, edges under older
-    graph rules that link files that do not use each other."""
-    if "updated_at" not in manifest:  # never written
-        return None
+    graph rules that link files that do not use each other. (An index never written does not open:
+    ``IndexIncomplete``.)"""
     if (root := manifest.get("root")) and not Path(root).is_dir():
         return _gone(name, root)
     if manifest.get("redaction_rules") != RULES_VERSION:

@@ -31,8 +31,8 @@ from onboard.parse import PreparedFile, pool_workers, prepare_files
 from onboard.scan import RULES_VERSION, SCAN_RULES, scan_repo
 from onboard.store.db import RECORDED, SCHEMA_VERSION, FileRow, IndexDB, StoredFile, refuse_another_root
 from onboard.store.history import read_people, write_people
-from onboard.store.layout import (CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, claim_home, index_lock, is_our_index,
-                                  wipe)
+from onboard.store.layout import (CHROMA_DIR, DB_NAME, LOCKS, PRESERVED, ROOT_COPY, claim_home, index_lock,
+                                  is_our_index, wipe)
 from onboard.store.vector_fill import fill_vectors, start_worker, stopped_embedding
 
 Progress = Callable[[str, int, int], None]
