@@ -3,6 +3,7 @@ browsed in the web app (AppTest) and in Chromium."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -208,6 +209,44 @@ def test_export_writes_a_folder_of_linked_markdown_and_never_overwrites_foreign_
     refused = runner.invoke(cli, ["guide", "toolkit", "--out", str(foreign), "--home", str(settings.home)])
     assert refused.exit_code == 1 and "onboard did not write" in refused.output and "Traceback" not in refused.output
     assert (foreign / "README.md").read_text() == "someone else's" and len(list(foreign.iterdir())) == 1
+
+
+def test_export_keeps_pages_a_reader_edited_and_never_writes_through_a_link(
+        index: api.Index, settings: Settings, tmp_path: Path) -> None:
+    """A folder onboard wrote before is rewritten only where it still holds what onboard wrote: an edited page, a
+    page replaced by a link, or a page of an export that kept no hashes and differs stops the export unchanged."""
+    runner = CliRunner()
+    out = tmp_path / "guide"
+    export = ["guide", "toolkit", "--out", str(out), "--home", str(settings.home)]
+    assert runner.invoke(cli, export).exit_code == 0
+    assert runner.invoke(cli, export).exit_code == 0  # unchanged pages are rewritten freely
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    layers = out / "layers.md"
+    layers.write_text(layers.read_text() + "\nMy notes: the util layer is going away.\n")
+    refused = runner.invoke(cli, export)
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    said = " ".join(refused.output.split())
+    assert "layers.md" in said and "may hold your edits" in said and "nothing was changed" in said
+    assert "My notes" in layers.read_text()
+    assert all(p.read_bytes() == data for p, data in before.items() if p != layers)
+
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text("not the guide's")
+    layers.unlink()
+    layers.symlink_to(elsewhere)
+    assert runner.invoke(cli, export).exit_code == 1
+    assert elsewhere.read_text() == "not the guide's"
+
+    layers.unlink()
+    layers.write_bytes(before[layers])
+    marker = out / ".onboard-guide.json"
+    record = json.loads(marker.read_text())
+    marker.write_text(json.dumps({"index": record["index"], "files": record["files"]}))  # an older export's marker
+    assert runner.invoke(cli, export).exit_code == 0  # identical pages: known unedited
+    marker.write_text(json.dumps({"index": record["index"], "files": record["files"]}))
+    (out / "core.md").write_text("edited under an old marker")
+    assert runner.invoke(cli, export).exit_code == 1
+    assert (out / "core.md").read_text() == "edited under an old marker"
 
 
 def test_prose_is_written_once_and_a_changed_file_marks_exactly_its_pages_stale(

@@ -1,12 +1,15 @@
 """A guide page as the Markdown a shell shows, and the guide exported as a folder of Markdown files.
 
 The export never overwrites what it did not write: it goes into a new (or empty) folder, or into one it wrote
-before, recognised by the ``.onboard-guide.json`` it leaves there listing its files. Files it wrote before and
-no longer needs are removed; any other file in the way stops the export with a sentence saying what to do.
+before, recognised by the ``.onboard-guide.json`` it leaves there listing its files with the sha256 of what it
+wrote. Files it wrote before and no longer needs are removed; a file in the way that it did not write, or that
+someone edited since (its hash differs), stops the export before anything changes, with a sentence saying what to
+do: a reader's notes in a page are theirs to keep.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import posixpath
@@ -47,10 +50,11 @@ def file_name(page: Page) -> str:
     return f"packages/{page.slug}.md" if page.kind == "package" else f"{page.slug}.md"
 
 
-def _previous(out: Path) -> set[str]:
-    """The files an earlier export wrote into ``out``; refuses a folder onboard did not write."""
+def _previous(out: Path) -> dict[str, str | None]:
+    """The files an earlier export wrote into ``out``, each with the sha256 it wrote (None from an export made
+    before hashes were kept); refuses a folder onboard did not write."""
     if not out.exists():
-        return set()
+        return {}
     if not out.is_dir():
         raise OnboardError(f"{out} is a file, not a folder: give --out a new folder for the guide.")
     marker = out / MARKER
@@ -58,12 +62,36 @@ def _previous(out: Path) -> set[str]:
         if any(out.iterdir()):
             raise OnboardError(f"{out} already holds files onboard did not write; give --out a new or empty folder "
                                "(nothing was changed).")
-        return set()
+        return {}
     try:
-        files = json.loads(marker.read_text(encoding="utf-8")).get("files", [])
+        record = json.loads(marker.read_text(encoding="utf-8"))
+        files = record.get("files", [])
+        hashes = record.get("sha256", {})
     except (ValueError, AttributeError, OSError):
         raise OnboardError(f"{out / MARKER} is damaged; give --out a new folder (nothing was changed).") from None
-    return {f for f in files if isinstance(f, str) and _inside(f)}
+    if not isinstance(hashes, dict):
+        hashes = {}
+    return {f: hashes.get(f) if isinstance(hashes.get(f), str) else None
+            for f in files if isinstance(f, str) and _inside(f)}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _edited(target: Path, wrote: str | None, new_text: str | None) -> bool:
+    """Whether ``target`` holds something other than what onboard wrote there. Without a recorded hash (an older
+    export) only a file already equal to the new text is known to be unedited. A link is never ours: writing
+    through it would change a file elsewhere."""
+    if target.is_symlink():
+        return True
+    try:
+        current = _digest(target.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError):
+        return True
+    return current != wrote and (new_text is None or current != _digest(new_text))
 
 
 def _inside(relative: str) -> bool:
@@ -93,7 +121,12 @@ def export_guide(guide: Guide, out: Path, root: Path | None, has_key: bool) -> l
             return posixpath.relpath(names.get(slug, "README.md"), folder or ".")
 
         texts[names[page.slug]] = guide_markdown(guide, page, source, link, has_key, mermaid=True) + "\n"
-    for stale in previous - set(texts):
+    edited = sorted(name for name, wrote in previous.items() if _edited(out / name, wrote, texts.get(name)))
+    if edited:
+        listed = ", ".join(edited[:3]) + (f" and {len(edited) - 3} more" if len(edited) > 3 else "")
+        raise OnboardError(f"{listed} in {out} may hold your edits (not what onboard wrote there); move them "
+                           "elsewhere or give --out a new folder (nothing was changed).")
+    for stale in set(previous) - set(texts):
         (out / stale).unlink(missing_ok=True)
     written = []
     for name, text in texts.items():
@@ -101,5 +134,6 @@ def export_guide(guide: Guide, out: Path, root: Path | None, has_key: bool) -> l
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    (out / MARKER).write_text(json.dumps({"index": guide.name, "files": sorted(texts)}, indent=1), encoding="utf-8")
+    record = {"index": guide.name, "files": sorted(texts), "sha256": {name: _digest(texts[name]) for name in texts}}
+    (out / MARKER).write_text(json.dumps(record, indent=1), encoding="utf-8")
     return written
