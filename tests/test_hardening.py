@@ -179,6 +179,23 @@ def test_huge_lines_in_any_language_and_utf16(tmp_path: Path, settings: Settings
     assert report.files == 3
 
 
+def test_old_mac_line_endings_keep_every_line_apart(tmp_path: Path, settings: Settings) -> None:
+    """A file whose lines end in a lone CR (classic Mac OS) read as one long line: every definition was on line 1,
+    or the file was skipped as minified. Editors and Python show such lines apart; so does the index."""
+    body = "".join(f'def step_{i}(value):\r    """Step {i} of the pipeline."""\r    return value + {i}\r\r'
+                   for i in range(40))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "classic.py").write_bytes(body.encode())
+    (repo / "windows.py").write_bytes(b"def first():\r\n    return 1\r\n\r\ndef second():\r\n    return 2\r\n")
+    api.index_repo(repo, "mac", settings, embed=False)
+    index = api.open_index("mac", settings)
+    assert "classic.py" not in dict(api.index_stats("mac", settings)["skipped_files"])
+    assert {s.name: s.start_line for s in index.db.symbols("classic.py")}["step_39"] == 39 * 4 + 1
+    assert index.db.file_text("classic.py").splitlines()[4] == "def step_1(value):"
+    assert {s.name: s.start_line for s in index.db.symbols("windows.py")} == {"first": 1, "second": 4}
+
+
 def test_stale_check_never_scans_the_current_directory(tmp_path: Path, shop_repo: Path, settings: Settings,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     api.index_repo(shop_repo, "shop", settings, embed=False)

@@ -101,7 +101,7 @@ class ScanResult:
 UNTRUSTED: Stamp = (-1, -1)  # matches no real stat: whoever compares must scan
 # What a walk finds in an unchanged tree. Bump it when that changes (a language, a skip rule, a limit): watched
 # stamps recorded under other rules do not spare the walk, or a file the new rules index would stay unseen.
-SCAN_RULES = "2"
+SCAN_RULES = "3"
 
 
 @dataclass(frozen=True)
@@ -181,15 +181,22 @@ def _decode(data: bytes) -> tuple[str | None, str | None]:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(codec), None
+                return _lines_apart(data.decode(codec)), None
             except UnicodeDecodeError:
                 return None, f"not valid {codec.upper()} (it starts with a {codec.upper()} byte order mark)"
     if b"\0" in data[:8192]:
         return None, "binary"
     try:
-        return data.decode("utf-8-sig"), None
+        return _lines_apart(data.decode("utf-8-sig")), None
     except UnicodeDecodeError as err:
         return None, f"not UTF-8 (bad byte at offset {err.start})"
+
+
+def _lines_apart(text: str) -> str:
+    """A file whose lines end in a lone CR (classic Mac OS) with its lines ending in LF. Parsers, chunks and line
+    numbers count LF only, so such a file read as one line (skipped as minified, every definition on line 1);
+    editors and Python show its lines apart. A CR inside an LF or CRLF file is left alone."""
+    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
 
 
 def _classify(rel: str) -> str | SkippedFile:
