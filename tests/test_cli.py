@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from typer.testing import CliRunner
 
 from onboard import api
@@ -150,7 +152,8 @@ def test_paths_that_are_not_utf8_are_refused_and_create_nothing(tmp_path: Path, 
         assert path.exit_code == 1 and "\\xff.py is not valid UTF-8" in path.output, path.output
 
 
-def test_unusable_output_or_home_is_one_sentence(tmp_path: Path, shop_repo: Path, settings: Settings) -> None:
+def test_unusable_output_or_home_is_one_sentence(tmp_path: Path, shop_repo: Path, settings: Settings,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine\n")
     assert run(settings, "index", str(shop_repo), "--name", "shop", "--no-embed").exit_code == 0
@@ -167,6 +170,16 @@ def test_unusable_output_or_home_is_one_sentence(tmp_path: Path, shop_repo: Path
         assert refused.exit_code == 1 and f"cannot write {home}" in refused.output, refused.output
         assert "give --home (or ONBOARD_HOME) a folder you can write to." in refused.output
     assert a_file.read_text() == "mine\n"
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)  # where `--home ""` pointed
+    for args in (("list",), ("index", str(shop_repo), "--no-embed"), ("serve", "--port", "1")):
+        refused = runner.invoke(app, [*args, "--home", ""], env={"ONBOARD_HOME": None})
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 1 and "--home is empty; give it a folder, or leave it out" in said, said
+    assert not any(cwd.iterdir())
+    bad = runner.invoke(app, ["list", "--home", str(tmp_path / "h")], env={"ONBOARD_EMBEDDER": "int4"})
+    assert bad.exit_code == 1 and "ONBOARD_EMBEDDER is 'int4'" in bad.output and "Traceback" not in bad.output
 
 
 def test_reindex_with_a_name_and_all_says_they_cannot_be_combined(settings: Settings) -> None:

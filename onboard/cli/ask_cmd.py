@@ -43,7 +43,7 @@ def ask(name: str = typer.Argument(..., help="Index to ask."),
         tool_rounds: Optional[int] = typer.Option(None, "--tool-rounds", min=0, help=(
             "Rounds of tools (search, read, find) Claude may use to read past the packed context; 0 for none "
             "(env ONBOARD_TOOL_ROUNDS, default 6).")),
-        home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+        home: Optional[str] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
         chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Ask a question; Claude's steps and answer stream in, with checked path:line citations and the cost."""
     settings = settings_from(home, chroma_host, chroma_port, model=model)

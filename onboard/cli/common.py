@@ -55,9 +55,15 @@ ChromaHostOption = typer.Option(None, "--chroma-host", help="Chroma server host 
 ChromaPortOption = typer.Option(None, "--chroma-port", help="Chroma server port (env ONBOARD_CHROMA_PORT).")
 
 
-def settings_from(home: Optional[Path] = None, chroma_host: Optional[str] = None,
+def settings_from(home: Optional[str] = None, chroma_host: Optional[str] = None,
                   chroma_port: Optional[int] = None, **extra: object) -> Settings:
-    return Settings.from_env(home=home, chroma_host=chroma_host, chroma_port=chroma_port, **extra)
+    """The settings of one command; a bad ``--home`` or environment ends it as one sentence. ``--home ""`` is
+    refused: as a path it is the current directory, where the walker would be indexing its own indexes."""
+    with friendly_errors():
+        if home is not None and not home.strip():
+            raise OnboardError(f"--home is empty; give it a folder, or leave it out for the default "
+                               f"({default_home()}).")
+        return Settings.from_env(home=home, chroma_host=chroma_host, chroma_port=chroma_port, **extra)
 
 
 # SQLite is written in one transaction, so an interrupted update leaves the index as it was, but a first run or a

@@ -29,7 +29,7 @@ def guide(name: str = typer.Argument(..., help="Index to describe."),
                                             "files into this folder (a new one, or one onboard wrote before)."),
           write: bool = typer.Option(True, "--write/--no-write", help="With ANTHROPIC_API_KEY: have Claude write the "
                                      "prose of pages that are new or whose files changed (the rest stay as written)."),
-          home: Optional[Path] = HomeOption) -> None:
+          home: Optional[str] = HomeOption) -> None:
     """The architecture guide: overview, layers, entry points, core abstractions, reading path, one page per package."""
     settings = settings_from(home)
     with friendly_errors():

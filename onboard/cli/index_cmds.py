@@ -85,7 +85,7 @@ def index(path: Path = typer.Argument(..., help="Repository to index."),
           name: Optional[str] = typer.Option(None, "--name", help="Index name (default: the folder's name)."),
           rebuild: bool = typer.Option(False, "--rebuild", help="Drop any existing index of that name first."),
           wait: bool = WaitOption, no_embed: bool = NoEmbedOption,
-          home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+          home: Optional[str] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
           chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Index a repository: scan, parse, graph; vectors fill in the background."""
     settings = settings_from(home, chroma_host, chroma_port)
@@ -101,7 +101,7 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
             rebuild: bool = typer.Option(False, "--rebuild", help="Start over (fixes a damaged index)."),
             workers: int = typer.Option(2, "--workers", min=1, help="Parallel indexes with --all."),
             wait: bool = WaitOption, no_embed: bool = NoEmbedOption,
-            home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+            home: Optional[str] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
             chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Refresh an index incrementally: only changed files are parsed and embedded again."""
     settings = settings_from(home, chroma_host, chroma_port)
@@ -137,7 +137,7 @@ def reindex(name: Optional[str] = typer.Argument(None, help="Index to refresh.")
 
 @app.command()
 def wait(name: str = typer.Argument(..., help="Index whose vectors to wait for."),
-         home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+         home: Optional[str] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
          chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Wait until an index's vectors are complete; embeds the rest itself if no worker is at it."""
     with friendly_errors(), progress_bars() as progress:
@@ -146,7 +146,7 @@ def wait(name: str = typer.Argument(..., help="Index whose vectors to wait for."
 
 
 @app.command("list")
-def list_(home: Optional[Path] = HomeOption) -> None:
+def list_(home: Optional[str] = HomeOption) -> None:
     """Indexes with their size, freshness and health."""
     settings = settings_from(home)
     infos = api.list_indexes(settings)
@@ -179,7 +179,7 @@ def list_(home: Optional[Path] = HomeOption) -> None:
 
 @app.command()
 def remove(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
-           home: Optional[Path] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
+           home: Optional[str] = HomeOption, chroma_host: Optional[str] = ChromaHostOption,
            chroma_port: Optional[int] = ChromaPortOption) -> None:
     """Delete an index (the repository itself is not touched)."""
     settings = settings_from(home, chroma_host, chroma_port)
@@ -195,7 +195,7 @@ def remove(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do no
 
 @app.command()
 def stats(name: str, skipped: bool = typer.Option(False, "--skipped", help="List every skipped file and why."),
-          home: Optional[Path] = HomeOption) -> None:
+          home: Optional[str] = HomeOption) -> None:
     """Counts, languages, the most central files and what was skipped, with reasons."""
     with friendly_errors():
         info = api.index_stats(name, settings_from(home))

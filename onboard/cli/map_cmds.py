@@ -38,7 +38,7 @@ def map_(name: str = typer.Argument(..., help="Index to draw."),
          max_nodes: int = typer.Option(40, "--max-nodes", min=5, help="At most this many nodes (--level package)."),
          output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                               help="Write to a file instead of stdout."),
-         home: Optional[Path] = HomeOption) -> None:
+         home: Optional[str] = HomeOption) -> None:
     """Print the architecture map of an index: code packages in layers, tests, examples, docs, locale data,
     vendored code and external packages hidden unless --show names them."""
     if format_ not in api.FORMATS or level not in api.LEVELS:
@@ -66,11 +66,11 @@ def map_(name: str = typer.Argument(..., help="Index to draw."),
 @app.command()
 def serve(port: int = typer.Option(8501, "--port"),
           host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; 127.0.0.1 keeps it on this machine."),
-          home: Optional[Path] = HomeOption) -> None:
+          home: Optional[str] = HomeOption) -> None:
     """Start the web app (chat, sources, maps, indexes)."""
     env = dict(os.environ)
-    if home:
-        env["ONBOARD_HOME"] = str(home.resolve())
+    if home is not None:
+        env["ONBOARD_HOME"] = str(settings_from(home).home)
     command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", host,
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     console.print(f"onboard web app on http://{shown(host)}:{port} (Ctrl-C to stop)")

@@ -17,7 +17,7 @@ from onboard.cli.common import HomeOption, console, friendly_errors, settings_fr
 def who(name: str = typer.Argument(..., help="Index to look in."),
         path: str = typer.Argument("", help="A file or folder relative to the repository root (default: all of it)."),
         recent: int = typer.Option(10, "--recent", min=0, help="How many recent commits to list (0: none)."),
-        home: Optional[Path] = HomeOption) -> None:
+        home: Optional[str] = HomeOption) -> None:
     """Owners (CODEOWNERS), main authors of the last 12 months, last change and churn of a path."""
     with friendly_errors():
         index = api.open_index(name, settings_from(home))
