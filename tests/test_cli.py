@@ -194,8 +194,10 @@ def test_ctrl_c_outside_indexing_says_only_interrupted(shop_repo: Path, settings
     script = shutil.which("onboard", path=str(Path(sys.executable).parent))
     env = {**os.environ, "ONBOARD_HOME": str(settings.home), "ANTHROPIC_API_KEY": "test-key",
            "ANTHROPIC_BASE_URL": fake_anthropic.url}
+    # A test run started in the background of a shell without job control inherits SIGINT ignored, and Python
+    # then keeps it ignored in the child: give the command the terminal's default, as a user's Ctrl-C finds it.
     guide = subprocess.Popen([script, "guide", "shop"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+                             text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     started = time.monotonic()
     while not fake_anthropic.state.requests and guide.poll() is None and time.monotonic() - started < 120:
         time.sleep(0.05)
