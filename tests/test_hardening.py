@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from onboard import api
 from onboard.cli import app
 from onboard.config import Settings, default_home
-from onboard.errors import IndexLocked, IndexNotFound, InvalidIndexName, OnboardError
+from onboard.errors import IndexLocked, InvalidIndexName, OnboardError
 from onboard.scan import scan_repo
 from tests.conftest import free_port, write_files
 
