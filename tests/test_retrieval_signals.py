@@ -43,6 +43,8 @@ def ledger_steps(book: str) -> str:
     ("tests/roots/test-ext/conf.py", "fixture"),
     ("lib/matplotlib/tests/baseline_images/a.svg", "fixture"),
     ("core_test.go", "test"),
+    ("crates/parser/src/lexer/tests.rs", "test"),
+    ("crates/parser/src/lexer.rs", "source"),
     ("web/app.spec.ts", "test"),
     ("sphinx/themes/basic/static/jquery-3.5.1.js", "vendored"),
     ("sphinx/themes/basic/static/underscore-1.13.1.js", "vendored"),

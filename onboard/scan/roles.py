@@ -52,8 +52,9 @@ _LOCK_FILES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "po
 _PACKAGING_METADATA = (".egg-info", ".dist-info")
 _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "test_suite", "testsuite",
                         "unittests", "unit_tests", "integration_tests", "e2e"})
+# ``tests.rs``/``test.rs``: the file of Rust's ``#[cfg(test)] mod tests;`` (a crate's unit tests or their helpers).
 _TEST_NAMES = re.compile(r"^(test_.*|.*_tests?\.\w+|.*\.(test|spec)\.\w+|conftest\.py|.*Tests?\.(java|cs|kt|scala)|"
-                         r".*_spec\.rb|tests?\.py)$")
+                         r".*_spec\.rb|tests?\.(py|rs))$")
 # Folders whose own name says they hold test data, wherever they are: Go's ``testdata/`` sits beside the package it
 # tests (the go tool ignores it), Jest's ``__snapshots__``, ``__mocks__`` and ``__fixtures__`` beside the module.
 _TEST_DATA_DIRS = frozenset({"testdata", "test_data", "test-data", "__snapshots__", "__mocks__", "__fixtures__"})
