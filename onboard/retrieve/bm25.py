@@ -44,8 +44,9 @@ class BM25:
         libraries that expand abbreviations know texting and acronyms, not code). Only identifier parts count:
         any word of the index beginning a query word was mostly fragments (con, archit) and cost the long tail."""
         weights: dict[str, float] = dict(Counter(query))
+        longest = max(map(len, names), default=0)  # a pasted 100k-letter word has no longer prefix worth a slice
         for term in set(query):
-            for end in range(shortest, len(term) - 2):
+            for end in range(shortest, min(len(term) - 2, longest + 1)):
                 prefix = term[:end]
                 if prefix in names and prefix in self.postings and prefix not in weights:
                     weights[prefix] = weight
