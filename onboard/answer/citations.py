@@ -18,8 +18,9 @@ from onboard.pack import PackedContext
 from onboard.store import FileRow
 
 # A path starts where a run of path characters does (the lookbehind): tried from every character of a long run
-# (a pasted 20k-character word, a hash), the backtracking was quadratic and held the web server for minutes.
-_CITATION = re.compile(r"(?<![\w./\-])"
+# (a pasted 20k-character word, a hash), the backtracking was quadratic and held the web server for minutes. Nor
+# does it start with ``//``: ``http://127.0.0.1:8501/x`` names a host and port, not lines of a file.
+_CITATION = re.compile(r"(?<![\w./\-])(?!//)"
                        r"(?P<path>[\w./\-]+\.[A-Za-z0-9]+|[\w./\-]*(?:Makefile|Dockerfile)):(?P<start>\d+)"
                        r"(?:\s*[-–]\s*(?P<end>\d+))?")
 _NUMBERED = re.compile(r"^(\d+)\|", re.MULTILINE)

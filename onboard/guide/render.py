@@ -16,6 +16,7 @@ import posixpath
 from pathlib import Path
 from urllib.parse import quote
 
+from onboard.answer.escape import inert_images
 from onboard.errors import OnboardError
 from onboard.guide.model import INDEX_ONLY, Guide, Page, page_text
 from onboard.guide.markdown import PageLink, SourceLink, resolve
@@ -37,8 +38,9 @@ def status_line(page: Page, has_key: bool) -> str:
 
 def guide_markdown(guide: Guide, page: Page, source: SourceLink, link: PageLink, has_key: bool,
                   mermaid: bool = False) -> str:
-    """The page's Markdown with its links resolved; ``mermaid`` adds the layer diagram as a Mermaid block."""
-    parts = [status_line(page, has_key), resolve(page_text(page), source, link)]
+    """The page's Markdown with its links resolved; ``mermaid`` adds the layer diagram as a Mermaid block.
+    Claude's prose loads no image (``inert_images``), in the web app or wherever the export is read."""
+    parts = [status_line(page, has_key), resolve(inert_images(page_text(page)), source, link)]
     if mermaid and page.slug == "layers":
         parts.append(f"```mermaid\n{guide.diagram_mermaid}\n```")
     return "\n\n".join(p for p in parts if p)

@@ -64,7 +64,7 @@ def context_panel(answer: api.SavedAnswer) -> None:
 
 
 def _show(answer: api.SavedAnswer, name: str) -> None:
-    st.markdown(link_citations(answer.text, answer.citations, name))
+    st.markdown(link_citations(api.inert_images(answer.text), answer.citations, name))
     if answer.error:
         st.error(md(answer.error))
     if answer.mode == "claude":
@@ -93,7 +93,7 @@ def _answer(conversation: api.Conversation, question: str, name: str) -> None:
 
     def on_text(text: str) -> None:
         streamed.append(text)
-        placeholder.markdown("".join(streamed) + " ▌")
+        placeholder.markdown(api.inert_images("".join(streamed)) + " ▌")
 
     with st.spinner("Finding the right code…"):
         conversation.ask(question, on_text=on_text, on_step=on_step)
