@@ -100,6 +100,22 @@ def test_claude_text_in_the_chat_loads_no_image(home: Path, fake_anthropic, monk
         assert "let first = vec![1, 2][0];" in shown  # code stays as written
 
 
+def test_definitions_that_share_a_name_and_a_line_are_all_listed(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two definitions of one name on one line (common in bundled or terse scripts) gave their buttons one key:
+    the Source page died in Streamlit's duplicate-key error, on every reload of its URL."""
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pkg" / "dup.js").write_text("function dup(){return 1}; function dup(){return 2}\n"
+                                         "export function other(){ return dup() }\n")
+    settings = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(repo, "dups", settings, embed=False)
+    monkeypatch.setenv("ONBOARD_HOME", str(settings.home))
+    at = app("source", index="dups", symbol="dup")
+    assert not at.exception and not at.error
+    assert [b.label for b in at.button if b.label.startswith("dup ·")] == [f"dup · {md('dup.js')}:1"] * 2
+
+
 def test_source_viewer_highlights_cited_lines(home: Path) -> None:
     at = app("source", index="onboard", path="onboard/scan/secrets.py", start="20", end="24")
     assert not at.exception and not at.error

@@ -116,9 +116,9 @@ def symbol_search(name: str) -> None:
     found = api.find_symbols(open_index(name), query, SYMBOLS)
     if not found:
         st.caption(f"No definition named like “{md(query.strip())}”.")
-    for symbol in found:
+    for n, symbol in enumerate(found):  # the place: two definitions of one name can share a line
         st.button(f"{md(symbol.qualname)} · {md(symbol.path.rsplit('/', 1)[-1])}:{symbol.start_line}",
-                  key=f"symbol:{symbol.path}:{symbol.start_line}:{symbol.qualname}", type="tertiary",
+                  key=f"symbol:{n}:{symbol.path}:{symbol.start_line}:{symbol.qualname}", type="tertiary",
                   help=f"{md(symbol.kind)} in {md(symbol.path)}, lines {symbol.start_line}-{symbol.end_line}",
                   on_click=_open, args=(symbol.path, symbol.start_line, symbol.end_line))
 
