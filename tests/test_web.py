@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from onboard import api
@@ -137,6 +138,22 @@ def test_source_viewer_refuses_paths_outside_the_index(home: Path, path: str) ->
     assert not at.exception
     assert "is not a file of the indexed repository" in at.error[0].value
     assert not at.get("html")
+
+
+@pytest.mark.parametrize(("params", "said"), [
+    ({"page": "source", "index": "onboard", "path": "x.py [log in](https://evil.example/login) ![t](http://l/t.png)"},
+     "is not a file of the indexed repository"),
+    ({"page": "chat", "index": "[log in](http:evil.example)"}, "not a valid index name"),
+    ({"page": "chat", "index": "![t](http:localhost)"}, "not a valid index name"),
+])
+def test_a_crafted_link_shows_its_text_in_errors_not_links_or_images(home: Path, params: dict[str, str],
+                                                                     said: str) -> None:
+    """Every view is a link someone can send: a name or path in it was put in the error box as Markdown, so a
+    crafted link showed a working "log in again" link or fetched an image. The message shows it as typed."""
+    at = app(**params)
+    assert not at.exception and said in at.error[0].value
+    tokens = [t for block in MarkdownIt().parse(at.error[0].value) for t in (block.children or [])]
+    assert not [t for t in tokens if t.type in ("link_open", "image")]
 
 
 def test_map_page_renders_and_drills_down(home: Path) -> None:

@@ -10,7 +10,7 @@ from onboard import api
 from onboard.errors import OnboardError
 from onboard.web import chat, guide, indexes, maps, source, state
 from onboard.web.state import index_names, settings
-from onboard.web.text import md
+from onboard.web.text import md, message
 
 log = logging.getLogger("onboard.web")
 PAGES = {"chat": "Chat", "guide": "Guide", "map": "Architecture map", "source": "Source", "indexes": "Indexes"}
@@ -24,7 +24,7 @@ def main() -> None:
     try:
         _route()
     except OnboardError as err:  # a damaged index or a bad name is a message with its fix, not a stack trace
-        st.error(str(err))
+        st.error(message(err))
     except Exception as err:  # noqa: BLE001 - no raw traceback ever reaches the page
         log.exception("page failed")
         st.error(f"Something went wrong ({type(err).__name__}: {md(err)}). The details are in the server log; "

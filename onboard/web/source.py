@@ -18,7 +18,7 @@ from onboard import api
 from onboard.errors import OnboardError
 from onboard.web import state
 from onboard.web.links import source_url
-from onboard.web.text import link, md
+from onboard.web.text import link, md, message
 from onboard.web.state import index_version, open_index, settings
 
 CONTEXT_LINES = 15
@@ -129,7 +129,7 @@ def show_file(name: str, path: str, start: int, end: int) -> None:
     try:
         text = api.read_source(open_index(name), path)
     except OnboardError as err:
-        st.error(str(err))
+        st.error(message(err))
         return
     who_to_ask(name, path)
     total = text.count("\n") + 1

@@ -12,11 +12,19 @@ from __future__ import annotations
 import re
 
 _SYNTAX = re.compile(r"([!#$&()*+\-.:<>@\[\\\]^_`{|}~])")
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 
 
 def md(text: object) -> str:
     """``text`` as Markdown that renders exactly as ``text`` (line breaks kept as breaks)."""
     return _SYNTAX.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def message(text: object) -> str:
+    """An error message's Markdown: its `commands` as code, everything else literally. A message can quote a name
+    from a link someone sent (``?index=[log in](https://...)``); outside a code span that would be a link or an
+    image, inside one it is text, so only the spans are left as they are."""
+    return "".join(part if _CODE_SPAN.fullmatch(part) else md(part) for part in _CODE_SPAN.split(str(text)))
 
 
 def link(label: object, url: str) -> str:
