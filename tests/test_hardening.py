@@ -196,6 +196,22 @@ def test_old_mac_line_endings_keep_every_line_apart(tmp_path: Path, settings: Se
     assert {s.name: s.start_line for s in index.db.symbols("windows.py")} == {"first": 1, "second": 4}
 
 
+def test_names_with_a_colon_open_and_the_guide_builds(tmp_path: Path, settings: Settings) -> None:
+    """A colon in a top-level name (``ratio:1.py``, ``tools:v2/``) was taken for a Windows drive: the file could not
+    be opened in the source viewer and the whole guide failed to build. Drives and ``..`` are still refused."""
+    repo = write_files(tmp_path / "repo", {"tools:v2/__init__.py": "def helper():\n    return 1\n",
+                                           "ratio:1.py": "def ratio():\n    return 1\n",
+                                           "main.py": "from ratio import ratio\n"})
+    api.index_repo(repo, "colon", settings, embed=False)
+    index = api.open_index("colon", settings)
+    assert "def ratio" in api.read_source(index, "ratio:1.py")
+    assert "def helper" in api.read_source(index, "tools:v2/__init__.py")
+    assert api.guide_for(index).page("overview")
+    for outside in ("C:/Windows/win.ini", "c:", "../repo/main.py", "/etc/passwd"):
+        with pytest.raises(OnboardError):
+            api.read_source(index, outside)
+
+
 def test_stale_check_never_scans_the_current_directory(tmp_path: Path, shop_repo: Path, settings: Settings,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     api.index_repo(shop_repo, "shop", settings, embed=False)

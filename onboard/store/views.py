@@ -7,6 +7,7 @@ indexed files only, so no path a user types can reach anything outside the index
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 
 import networkx as nx
@@ -142,13 +143,16 @@ def start_here(index: Index, limit: int = 8) -> list[dict]:
     return rows
 
 
+_DRIVE = re.compile(r"[A-Za-z]:(?:/|$)")
+
+
 def normalise_path(path: str) -> str:
-    """Reject absolute paths, any `..` and bytes that are not UTF-8 (no indexed path has them) before looking
-    anything up."""
+    """Reject absolute paths (a Windows drive too), any `..` and bytes that are not UTF-8 (no indexed path has them)
+    before looking anything up. A colon elsewhere is part of a name (``ratio:1.py``, ``tools:v2/``)."""
     require_utf8(path, "onboard skips files whose names are not UTF-8 (`onboard stats NAME --skipped` lists them); "
                        "rename the file and reindex.")
     cleaned = path.replace("\\", "/").strip()
-    if not cleaned or cleaned.startswith("/") or posixpath.isabs(cleaned) or ":" in cleaned.split("/")[0]:
+    if not cleaned or cleaned.startswith("/") or posixpath.isabs(cleaned) or _DRIVE.match(cleaned):
         raise PathOutsideRepo(path)
     normal = posixpath.normpath(cleaned)
     if normal.startswith("..") or "/../" in f"/{normal}/":
