@@ -32,7 +32,7 @@ class InvalidIndexName(OnboardError):
 class IndexCorrupt(OnboardError):
     def __init__(self, name: str, detail: str) -> None:
         super().__init__(f"Index {name!r} is damaged ({detail}). Rebuild it with "
-                         f"`onboard reindex --rebuild {name}`.")
+                         f"`onboard reindex --rebuild {name}` (in the web app: Indexes, Rebuild from scratch).")
         self.name = name
 
 
@@ -42,7 +42,7 @@ class IndexIncomplete(OnboardError):
 
     def __init__(self, name: str) -> None:
         super().__init__(f"Index {name!r} was never completely built (the run was interrupted, or is still going); "
-                         f"run `onboard reindex {name}`.")
+                         f"run `onboard reindex {name}` (in the web app: Indexes, Reindex).")
         self.name = name
 
 

@@ -6,6 +6,9 @@ Real AppTest runs, real SQLite, a real detached indexing process on a real repos
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -281,3 +284,39 @@ def test_indexes_page_runs_a_job_shows_progress_and_cancels_it(tmp_path: Path, s
     wait_for_job("shop", settings)
     at.run()
     assert any(md("Indexed shop: 6 files") in s.value for s in at.success)
+
+
+def _interrupt_at_parse(stage: str, done: int, total: int) -> None:
+    if stage == "parse":
+        raise KeyboardInterrupt
+
+
+def test_pages_of_an_index_being_rebuilt_show_its_progress_and_a_moved_one_says_so(
+        shop_home: Settings, shop_repo: Path, tmp_path: Path) -> None:
+    """A web user was told to run `onboard reindex shop` while the app's own rebuild of it ran (the command would
+    only meet its lock), and a reindex of a repository that had moved said "There is no folder ...: check the
+    path" though nobody had typed one."""
+    with pytest.raises(KeyboardInterrupt):  # a rebuild empties the index first: until it ends it is incomplete
+        api.reindex("shop", shop_home, rebuild=True, embed=False, progress=_interrupt_at_parse)
+    said = rendered(app(page="chat", index="shop").error[0].value)
+    assert "never completely built" in said and "in the web app: Indexes, Reindex" in said
+    # What a running rebuild leaves for the app: its record and a live process of the job's module.
+    job = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "-m", api.IndexJob.__module__])
+    try:
+        record = {"state": "running", "stage": "parse", "done": 2, "total": 7, "path": str(shop_repo),
+                  "rebuild": True, "started": time.time(), "stage_started": time.time(), "updated": time.time(),
+                  "pid": job.pid}
+        (shop_home.index_dir("shop") / "index-job.json").write_text(json.dumps(record))
+        at = app(page="chat", index="shop")
+        assert not at.error and not at.exception
+        assert "shop is being rebuilt: parse 2/7" in rendered(at.info[0].value)
+    finally:
+        job.kill()
+        job.wait()
+    (shop_home.index_dir("shop") / "index-job.json").unlink()
+
+    moved = tmp_path / "moved"
+    shop_repo.rename(moved)
+    with pytest.raises(OnboardError, match=rf"no longer at {shop_repo}: if it moved, index its new path with the "
+                                           "name shop"):
+        api.start_indexing(None, "shop", shop_home)

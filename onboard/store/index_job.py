@@ -181,6 +181,9 @@ def start_indexing(path: str | None = None, name: str | None = None, settings: S
         if recorded is None:
             raise OnboardError(f"Index {name!r} does not record which repository it came from; index it again "
                                "by its path.")
+        if not Path(recorded).is_dir():  # the user typed no path: "check the path" would be no help
+            raise OnboardError(f"The repository of index {name!r} is no longer at {recorded}: if it moved, index "
+                               f"its new path with the name {name}.")
         root = repository_root(recorded, settings)
     directory = settings.index_dir(name)
     if directory.is_symlink() or (directory.exists() and any(directory.iterdir()) and not is_our_index(directory)):

@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from onboard import api
-from onboard.errors import OnboardError
+from onboard.errors import IndexIncomplete, OnboardError
 from onboard.web import chat, guide, indexes, maps, source, state
 from onboard.web.state import index_names, settings
 from onboard.web.text import md, message
@@ -23,6 +23,13 @@ def main() -> None:
     st.set_page_config(page_title="onboard", layout="wide")
     try:
         _route()
+    except IndexIncomplete as err:
+        job = api.indexing_progress(err.name, settings())
+        if job is None or not job.running:
+            st.error(message(err))
+        else:  # being built from this app: its pages open when the job ends, nothing to run meanwhile
+            st.info(f"{md(err.name)} is being {'rebuilt' if job.rebuild else 'indexed'}: {md(job.describe())}. "
+                    "Its pages open when that ends (the Indexes page shows the progress).")
     except OnboardError as err:  # a damaged index or a bad name is a message with its fix, not a stack trace
         st.error(message(err))
     except Exception as err:  # noqa: BLE001 - no raw traceback ever reaches the page
