@@ -14,7 +14,7 @@ from onboard.config import Settings
 from tests.conftest import ROOT
 from onboard.web.text import md
 from tests.fakeapi import Scripted
-from tests.test_web_place import wait_for_job
+from tests.test_web_place import rendered, wait_for_job
 
 APP = str(ROOT / "app.py")
 
@@ -232,3 +232,28 @@ def test_unexpected_failure_is_one_sentence_not_a_traceback(home: Path, monkeypa
     at = app("map")
     assert not at.exception
     assert "Something went wrong (ZeroDivisionError" in at.error[0].value
+
+
+def test_an_index_can_be_removed_from_the_indexes_page_after_a_second_click(
+        tmp_path: Path, shop_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages told web users to remove an index, and the app had no way to: now it has, asking once more."""
+    settings = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(shop_repo, "shop", settings)  # with vectors: the app may hold their store open
+    api.index_repo(shop_repo, "keep", settings, embed=False)
+    before = sorted(p.relative_to(shop_repo) for p in shop_repo.rglob("*"))
+    monkeypatch.setenv("ONBOARD_HOME", str(settings.home))
+    at = app("chat")  # the chat opens the index, its vectors too, in this process
+    at.chat_input[0].set_value("checkout total").run()
+    at = app("indexes")
+    at.selectbox(key="reindex_name").set_value("shop").run()
+    at.button(key="remove_button").click().run()
+    assert "Remove the index shop?" in rendered(at.warning[0].value)
+    assert api.index_names(settings) == ["keep", "shop"]  # nothing yet
+    at.button(key="remove_confirm").click().run()
+    assert not at.exception
+    assert api.index_names(settings) == ["keep"] and not settings.index_dir("shop").exists()
+    assert any("Removed shop." in rendered(s.value) for s in at.success)
+    assert sorted(p.relative_to(shop_repo) for p in shop_repo.rglob("*")) == before
+    at.button(key="remove_button").click().run()
+    at.button(key="remove_cancel").click().run()
+    assert api.index_names(settings) == ["keep"] and not at.warning

@@ -18,7 +18,8 @@ from onboard.web.text import md
 
 POLL_SECONDS = 1.0
 _RUNNING = "index_jobs_running"  # names whose job this session last saw running
-_MESSAGE = "index_jobs_message"  # what the last Cancel said, for the next run
+_MESSAGE = "index_jobs_message"  # what the last Cancel or removal said, for the next run
+_REMOVING = "index_removing"  # the index whose removal waits for a second click
 
 
 def _status(info: api.IndexInfo, job: api.IndexJob | None) -> str:
@@ -60,9 +61,29 @@ def jobs_panel() -> None:
         st.rerun()
     kind, message = st.session_state.pop(_MESSAGE, (None, None))
     if message:
-        (st.warning if kind == "warning" else st.error)(md(message))
+        {"warning": st.warning, "success": st.success}.get(kind, st.error)(md(message))
     for job in jobs:
         _show_job(job)
+
+
+def _confirm_removal(name: str) -> None:
+    """Removing is the one thing this page cannot undo: it asks once more, naming what goes and what stays."""
+    st.warning(f"Remove the index {md(name)}? Its search data, vectors, guide pages and chats are deleted; the "
+               "repository itself is not touched, and `onboard index` can build the index again.")
+    yes, no = st.columns(2)
+    if no.button("Keep it", key="remove_cancel"):
+        del st.session_state[_REMOVING]
+        st.rerun()
+    if yes.button(f"Remove {name}", key="remove_confirm", type="primary"):
+        del st.session_state[_REMOVING]
+        try:
+            warnings = api.remove_index(name, settings())
+        except OnboardError as err:
+            st.session_state[_MESSAGE] = ("error", str(err))
+        else:
+            st.session_state[_MESSAGE] = ("warning", f"Removed {name}; " + " ".join(warnings)) if warnings else \
+                ("success", f"Removed {name}.")
+        st.rerun()
 
 
 def _start(path: str | None, name: str | None, rebuild: bool = False) -> None:
@@ -93,8 +114,14 @@ def page() -> None:
         chosen = st.selectbox("Index", [i.name for i in infos], key="reindex_name")
         rebuild = st.checkbox("Rebuild from scratch", key="reindex_rebuild",
                               help="Drops the index first: the fix for a damaged index.")
-        if st.button("Reindex", key="reindex_button", type="primary"):
+        reindex, remove = st.columns(2)
+        if reindex.button("Reindex", key="reindex_button", type="primary"):
             _start(None, chosen, rebuild)
+        if remove.button("Remove…", key="remove_button", help="Delete this index: its search data, vectors, guide "
+                         "and chats. The repository is not touched."):
+            st.session_state[_REMOVING] = chosen
+        if st.session_state.get(_REMOVING) == chosen:
+            _confirm_removal(chosen)
     with st.form("new_index"):
         st.subheader("Index a repository")
         path = st.text_input("Path on this machine", key="new_path", placeholder="/home/me/src/flask")
