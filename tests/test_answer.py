@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -168,6 +169,23 @@ def test_retrieval_only_answer_shows_the_question_and_repository_text_as_written
     assert "role: vendored" in html
     # an underscore inside a word stays as it is, so the path the question cites is still a citation
     assert ("lit/vendor/ledger_rows.py", 6, True) in [(c.path, c.start, c.verified) for c in answer.citations]
+
+
+def test_an_endpoint_that_never_answers_is_one_sentence_without_cli_flags(shop_index: api.Index,
+                                                                         settings: Settings) -> None:
+    """A proxy that takes the connection and never answers: the answer said "lower --budget", a flag the web
+    page does not have, and waited six minutes first (the timeout per try is what bounds that now)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        config = Settings.from_env(home=settings.home, api_key="k",
+                                   base_url=f"http://127.0.0.1:{listener.getsockname()[1]}")
+        packed = api.retrieve(shop_index, "cart?", 2000)
+        client = client_for(config, max_retries=0, timeout=1)
+        reply = ToolLoop(client, config, packed, [], "cart?", None, Limits()).run()
+    finally:
+        listener.close()
+    assert reply.error and reply.error.startswith("The Anthropic API did not answer in time")
+    assert "--" not in reply.error
 
 
 def test_explain_covers_unknown_failures() -> None:

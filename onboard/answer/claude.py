@@ -18,11 +18,15 @@ if TYPE_CHECKING:
 OnText = Callable[[str], None]
 
 
-def client_for(settings: Settings, max_retries: int = 2, timeout: float = 120.0) -> "anthropic.Anthropic":
+def client_for(settings: Settings, max_retries: int = 2, timeout: float = 60.0) -> "anthropic.Anthropic":
+    """The SDK's client. ``timeout`` is how long a request may go without a byte (the first one comes once the
+    packed prompt is read: seconds, even at 200k tokens); the SDK tries a request that timed out again, so an
+    endpoint that takes the connection and never answers costs (retries + 1) times it. At 120 s that was six
+    minutes of a spinning chat; a host that is not there at all fails in the 10 s of the connect timeout."""
     import anthropic
 
     return anthropic.Anthropic(api_key=settings.api_key, base_url=settings.base_url, max_retries=max_retries,
-                               timeout=timeout)
+                               timeout=anthropic.Timeout(timeout, connect=min(timeout, 10.0)))
 
 
 def api_errors() -> tuple[type[Exception], ...]:
@@ -43,7 +47,8 @@ def explain(err: Exception) -> str:
     if isinstance(err, anthropic.RateLimitError):
         return "Rate limited by the Anthropic API (429) after retries. Wait a minute and ask again."
     if isinstance(err, anthropic.APITimeoutError):
-        return "The Anthropic API timed out. Ask again, or lower --budget for a faster answer."
+        return ("The Anthropic API did not answer in time (check ANTHROPIC_BASE_URL or a proxy if this repeats); "
+                "ask again.")
     if isinstance(err, anthropic.APIConnectionError):
         return f"Could not reach the Anthropic API ({err}). Check the network or ANTHROPIC_BASE_URL."
     if isinstance(err, anthropic.APIStatusError):
