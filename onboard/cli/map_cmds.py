@@ -72,6 +72,7 @@ def serve(port: int = typer.Option(8501, "--port"),
     if home is not None:
         env["ONBOARD_HOME"] = str(settings_from(home).home)
     command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", host,
-               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]  # watching the checkout reloads pages mid-answer, floods the log
     console.print(f"onboard web app on http://{shown(host)}:{port} (Ctrl-C to stop)")
     raise typer.Exit(subprocess.call(command, env=env))
