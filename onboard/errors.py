@@ -76,6 +76,9 @@ def require_utf8(path: str, advice: str) -> str:
 
 
 class PathOutsideRepo(OnboardError):
-    def __init__(self, path: str) -> None:
-        super().__init__(f"Refusing {path!r}: it is not a file of the indexed repository.")
+    """A path that names no indexed file; ``skipped`` says why a file of the repository was left out."""
+
+    def __init__(self, path: str, skipped: str | None = None) -> None:
+        super().__init__(f"Refusing {path!r}: it is not a file of the indexed repository." if skipped is None else
+                         f"{path!r} was skipped when indexing ({skipped}); only indexed files can be shown.")
         self.path = path

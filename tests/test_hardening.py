@@ -412,3 +412,18 @@ def test_a_relative_home_is_the_same_home_for_the_background_worker(tmp_path: Pa
         time.sleep(0.5)
     assert api.describe("shop", settings).vectors_complete
     assert not (settings.home / "rel-home").exists()
+
+
+def test_a_skipped_file_says_why_it_cannot_be_shown(tmp_path: Path, settings: Settings) -> None:
+    """The source viewer (and Claude's read_file) called a minified or secret file of the repository "not a file
+    of the indexed repository", which reads as a wrong path; it says why the file was left out."""
+    repo = write_files(tmp_path / "repo", {"app.py": "def run():\n    return 1\n", ".env": "TOKEN=x\n",
+                                           "static/app.min.js": "var a=1;" * 5000})
+    api.index_repo(repo, "skips", settings, embed=False)
+    index = api.open_index("skips", settings)
+    with pytest.raises(OnboardError, match=r"'static/app\.min\.js' was skipped when indexing \(minified\)"):
+        api.read_source(index, "static/app.min.js")
+    with pytest.raises(OnboardError, match=r"'\.env' was skipped when indexing \(secret file"):
+        api.read_source(index, ".env")
+    with pytest.raises(OnboardError, match="not a file of the indexed repository"):
+        api.read_source(index, "nothing.py")

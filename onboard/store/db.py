@@ -232,7 +232,8 @@ class IndexDB:
     def file_text(self, path: str) -> str:
         rows = self._rows("SELECT text FROM files WHERE path = ?", (path,))
         if not rows:
-            raise PathOutsideRepo(path)
+            skipped = self._rows("SELECT reason FROM skipped WHERE path = ?", (path,))
+            raise PathOutsideRepo(path, skipped[0][0] if skipped else None)
         return rows[0][0]
 
     def symbols(self, path: str | None = None) -> list[Symbol]:
