@@ -21,7 +21,7 @@ from onboard.config import Settings
 from onboard.errors import OnboardError
 from onboard.store.layout import index_lock
 from onboard.web.text import link, md
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write_files
 
 APP = str(ROOT / "app.py")
 HOSTILE = "shop/odd_[x]*<b>__init__.py"
@@ -320,3 +320,19 @@ def test_pages_of_an_index_being_rebuilt_show_its_progress_and_a_moved_one_says_
     with pytest.raises(OnboardError, match=rf"no longer at {shop_repo}: if it moved, index its new path with the "
                                            "name shop"):
         api.start_indexing(None, "shop", shop_home)
+
+
+def test_bidirectional_controls_in_names_and_code_are_revealed(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A right-to-left override makes ``rtl\\u202eyp.exe.py`` read as ``rtlyp.exe...`` reversed, and code around
+    one read differently from how it runs (Trojan Source): the CLI escaped them, the web app showed them raw."""
+    name = "rtl\u202eyp.exe.py"
+    repo = write_files(tmp_path / "repo", {name: 'access = "user" # \u202e } \u2066if admin\u2069 \u2066 begin\n'})
+    settings = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(repo, "bidi", settings, embed=False)
+    monkeypatch.setenv("ONBOARD_HOME", str(settings.home))
+    at = app(page="source", index="bidi", path=name, start="1", end="1")
+    assert not at.exception and "bidirectional control characters" in at.warning[0].value
+    html = at.get("html")[0].proto.body
+    assert "\\u202e" in html and "\u202e" not in html and "\u2066" not in html
+    assert "\u202e" not in at.header[0].value and "rtl\\\\u202eyp" in at.header[0].value

@@ -18,7 +18,7 @@ from onboard import api
 from onboard.errors import OnboardError
 from onboard.web import state
 from onboard.web.links import source_url
-from onboard.web.text import link, md, message
+from onboard.web.text import has_bidi, link, md, message, reveal
 from onboard.web.state import index_version, open_index, settings
 
 CONTEXT_LINES = 15
@@ -132,6 +132,10 @@ def show_file(name: str, path: str, start: int, end: int) -> None:
         st.error(message(err))
         return
     who_to_ask(name, path)
+    if has_bidi(text):
+        st.warning("This file holds Unicode bidirectional control characters, which can make code read differently "
+                   "from how it runs; they are shown as escapes (\\\\u202e).")
+        text = reveal(text)
     total = text.count("\n") + 1
     start, end = max(1, min(start, total)), max(1, min(max(end, start), total))
     st.html(f'<div class="onboard-source" style="overflow-x:auto;font-size:0.85rem">'

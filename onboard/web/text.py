@@ -15,9 +15,23 @@ _SYNTAX = re.compile(r"([!#$&()*+\-.:<>@\[\\\]^_`{|}~])")
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 
 
+# Unicode's bidirectional controls reorder what follows them on screen, so a name or a line of code can read as
+# something other than what it is ("Trojan Source", CVE-2021-42574); they are shown as their escapes, as in the CLI.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def reveal(text: str) -> str:
+    """``text`` with each bidirectional control written as its escape (``\\u202e``)."""
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def has_bidi(text: str) -> bool:
+    return _BIDI.search(text) is not None
+
+
 def md(text: object) -> str:
-    """``text`` as Markdown that renders exactly as ``text`` (line breaks kept as breaks)."""
-    return _SYNTAX.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    """``text`` as Markdown that renders exactly as ``text`` (line breaks kept as breaks; bidi controls revealed)."""
+    return _SYNTAX.sub(r"\\\1", reveal(str(text))).replace("\n", "  \n")
 
 
 def message(text: object) -> str:
