@@ -355,7 +355,8 @@ def test_reindex_all_goes_on_past_a_guide_that_cannot_be_rewritten_and_exits_1(
     assert all(f"indexed {name}" in result.output for name in ("alpha", "beta", "gamma")), result.output
     assert "Traceback" not in result.output
     assert re.search(r"alpha: guide not rewritten: Index 'alpha' is damaged \(SQLite: [^)]+\)\. Rebuild it "
-                     r"with `onboard reindex --rebuild alpha`\.", " ".join(result.output.split())), result.output
+                     r"with `onboard reindex --rebuild alpha` \(in the web app: Indexes, Rebuild from scratch\)\.",
+                     " ".join(result.output.split())), result.output
     assert "guide page pkg-toolkit-util: Claude rejected the API key (401)" in result.output
     assert result.output.count("guide: wrote 1 page(s)") == 1  # gamma's
     assert api.guide_for(api.open_index("gamma", settings)).page("pkg-toolkit-util").status == "fresh"
@@ -553,3 +554,19 @@ def test_chat_still_works_when_the_guide_cannot_be_built(served_home: Path, monk
     assert any("The guide could not be built (ZeroDivisionError)" in c.value for c in at.caption)
     at.chat_input[0].set_value("How is a report built?").run()
     assert "Retrieval-only answer" in "\n".join(m.value for m in at.markdown)
+
+
+def test_the_top_level_package_reads_as_top_level_not_a_dot(tmp_path: Path, settings: Settings) -> None:
+    """Modules at the repository's top were a package called "." in the guide: "# Package .", "How do `pkg` and `.`
+    work together?", a diagram node "."; the map has always called them "(top level)"."""
+    repo = write_files(tmp_path / "repo", {"main.py": "from pkg.core import run\n\n\ndef main():\n    run()\n",
+                                           "cli.py": "from main import main\n",
+                                           "pkg/__init__.py": "", "pkg/core.py": "def run():\n    return 1\n"})
+    api.index_repo(repo, "top", settings, embed=False)
+    guide = api.guide_for(api.open_index("top", settings))
+    root = next(p for p in guide.pages if p.kind == "package" and "main.py" in rendered(guide, p.slug))
+    assert root.title == "(top level)" and "\n# Package \\(top level\\)\n" in rendered(guide, root.slug)
+    assert "How do `pkg` and the top-level modules work together?" in guide.questions
+    text = "\n".join(rendered(guide, p.slug) for p in guide.pages) + "\n".join(guide.questions)
+    assert "`.`" not in text and "Package .\n" not in text and "[.](" not in text
+    assert "_top level_" in guide.diagram_mermaid and '["."]' not in guide.diagram_mermaid

@@ -45,6 +45,8 @@ def build_guide(index: Index) -> Guide:
     pages += [_package_page(b, package) for package in sorted(b.members)]
     shown = sorted(b.graph, key=lambda p: -b.graph.nodes[p]["pagerank"])[:DIAGRAM_NODES]
     diagram = b.graph.subgraph(shown).copy()
+    if "." in diagram:
+        diagram.nodes["."]["label"] = b.label(".")
     return Guide(index.name, pages, to_mermaid(diagram), to_dot(diagram, title=f"{index.name}: packages by layer"),
                  _questions(b, entry))
 
@@ -108,7 +110,7 @@ def _overview(b: Structure) -> tuple[Page, list[F.Fact]]:
         doc = b.doc(b.main_file(package))
         what = f": {escape(doc.text[:160])} ({where(doc.path, doc.line, doc.last)})" if doc else \
             f" ({where(b.main_file(package), 1)})"
-        lines.append(f"- {page_link(package, b.slugs[package])}{what}")
+        lines.append(f"- {page_link(b.label(package), b.slugs[package])}{what}")
     central = sorted((p for p in b.code if b.roles[p] == "source" and b.files[p].pagerank > 0),
                      key=lambda p: -b.files[p].pagerank)[:OVERVIEW_FILES]
     inputs.update((path, b.files[path].sha256) for path in central)  # what Claude writes the overview from
@@ -182,10 +184,10 @@ def _layers(b: Structure) -> Page:
         lines += [f"## Layer {layer}" + (f" ({label})" if label else ""), ""]
         for package in packages[:LISTED * 2]:
             deps = sorted(b.graph.successors(package))
-            uses = (" → uses " + ", ".join(page_link(d, b.slugs[d]) for d in deps[:8])
+            uses = (" → uses " + ", ".join(page_link(b.label(d), b.slugs[d]) for d in deps[:8])
                     + (" …" if len(deps) > 8 else "")) if deps else ""
             main = b.main_file(package)
-            lines.append(f"- {page_link(package, b.slugs[package])} ({where(main, 1)}, "
+            lines.append(f"- {page_link(b.label(package), b.slugs[package])} ({where(main, 1)}, "
                          f"{b.graph.nodes[package]['files']} files){uses}")
         lines += _more(packages, LISTED * 2) + [""]
     if b.cycles:
@@ -194,7 +196,7 @@ def _layers(b: Structure) -> Page:
             a, c = cycle[0], cycle[1]
             src, dst = (b.file_deps.get((a, c)) or b.file_deps.get((c, a)) or [("", "")])[0]
             evidence = f" (e.g. {where(src, b.import_line(src, dst))})" if src else ""
-            lines.append(f"- {' ↔ '.join(escape(p) for p in cycle)}{evidence}")
+            lines.append(f"- {' ↔ '.join(escape(b.label(p)) for p in cycle)}{evidence}")
     if len(b.graph) > DIAGRAM_NODES:
         lines += ["", f"The diagram shows the {DIAGRAM_NODES} most central of {len(b.graph)} packages."]
     return Page("layers", "Layers", "section", "\n".join(lines))
@@ -280,7 +282,7 @@ def _package_page(b: Structure, package: str) -> Page:
     files = b.members[package]
     main = b.main_file(package)
     node = b.graph.nodes[package]
-    lines = [f"# Package {escape(package)}", ""]
+    lines = [f"# Package {escape(b.label(package))}", ""]
     doc = b.doc(main) or next((d for d in map(b.doc, files) if d), None)
     lines += ["## Purpose", ""]
     if doc:
@@ -303,7 +305,7 @@ def _package_page(b: Structure, package: str) -> Page:
     for dep in deps[:LISTED]:
         src, dst = b.file_deps[(package, dep)][0]
         n = len(b.file_deps[(package, dep)])
-        lines.append(f"- {page_link(dep, b.slugs[dep])}: {n} import{'s' if n != 1 else ''}, e.g. "
+        lines.append(f"- {page_link(b.label(dep), b.slugs[dep])}: {n} import{'s' if n != 1 else ''}, e.g. "
                      f"{where(src, b.import_line(src, dst))}")
     lines += _more(deps, LISTED)
     external = b.externals.get(package, {})
@@ -316,7 +318,7 @@ def _package_page(b: Structure, package: str) -> Page:
     users = sorted(b.graph.predecessors(package), key=lambda u: -len(b.file_deps[(u, package)]))
     for user in users[:LISTED]:
         src, dst = b.file_deps[(user, package)][0]
-        lines.append(f"- {page_link(user, b.slugs[user])}: e.g. {where(src, b.import_line(src, dst))}")
+        lines.append(f"- {page_link(b.label(user), b.slugs[user])}: e.g. {where(src, b.import_line(src, dst))}")
     lines += _more(users, LISTED)
     if not users:
         lines.append("No other code package imports it: it is a top layer, an entry point or unused.")
@@ -332,7 +334,7 @@ def _package_page(b: Structure, package: str) -> Page:
     lines += _who_to_ask(b, package, main)
     lines += ["", "## Open questions", ""] + _open_questions(b, package, files, tests, doc)
     inputs = {path: b.files[path].sha256 for path in files}
-    return Page(b.slugs[package], package, "package", "\n".join(lines), inputs, package)
+    return Page(b.slugs[package], b.label(package), "package", "\n".join(lines), inputs, package)
 
 
 def _open_questions(b: Structure, package: str, files: list[str], tests: dict, doc: F.Fact | None) -> list[str]:
@@ -380,6 +382,7 @@ def _questions(b: Structure, entry: F.EntryPoints) -> list[str]:
         questions.append(f"What is `{core[0].name}` responsible for, and who uses it?")
     top = sorted(b.members, key=lambda p: -b.graph.nodes[p]["pagerank"])[:2]
     if len(top) == 2:
-        questions.append(f"How do `{top[0]}` and `{top[1]}` work together?")
+        named = [f"`{p}`" if p != "." else "the top-level modules" for p in top]
+        questions.append(f"How do {named[0]} and {named[1]} work together?")
     questions.append("Where is configuration read, and what can be configured?")
     return questions

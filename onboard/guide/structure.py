@@ -131,6 +131,11 @@ class Structure:
                 return imp.line
         return min((imp.line for imp in self._imports[src]), default=1)
 
+    @staticmethod
+    def label(package: str) -> str:
+        """A package as readers see it: the repository's top-level modules are "(top level)", as on the map."""
+        return "(top level)" if package == "." else package
+
     def main_file(self, package: str) -> str:
         """The file a package is best pointed at: its non-empty ``__init__``/index file, else its most central."""
         files = [f for f in self.members[package] if self.files[f].lines > 0] or self.members[package]
