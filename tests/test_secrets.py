@@ -334,6 +334,8 @@ def test_key_material_on_the_marker_line_goes() -> None:
     'help="-u USER:PASSWORD for basic auth"',
     # flags that take no password, or a password that is a reference, a placeholder or asked for
     "docker run -p 8080:80 -p 127.0.0.1:5432:5432 app",
+    '@click.option("--api-key", "api_key_v2", envvar="API_KEY")',  # click's parameter name, not a value
+    '@click.option("--token", "token_file2", type=click.Path())',
     "ssh -p 2222 deploy@host",
     "mysql -p",
     "pytest -p no:cacheprovider",

@@ -123,9 +123,11 @@ _AFTER_NAME: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...] = (
         rf"""(?:{_QUOTED}|[\w.:>$-]+\([^,()]*,\s*(?P<dq>["'])(?P<default>.*?)(?P=dq)|{_UNQUOTED})?"""
         rf"""|\((?P<cq>["'])(?P<called>.*?)(?P=cq)""")),
     # Dockerfile `ENV PASSWORD value`, command lines `--password value`, and as list elements
-    # `["--password", "value"]` (the value a literal: `"--password", pw` passes a variable)
+    # `["--password", "value"]` (the value a literal: `"--password", pw` passes a variable; nor a snake_case name,
+    # lowercase with underscores: click's parameter name in `click.option("--api-key", "api_key_v2")`)
     (re.compile(r"(?:^\s*(?:env|arg)\s+|--)$"),
-     re.compile(rf"""(?:["']\s*,\s*(?=[bfru]{{0,2}}["'])|\s+)(?:{_QUOTED}|{_UNQUOTED})""")),
+     re.compile(rf"""(?:["']\s*,\s*(?=[bfru]{{0,2}}["'])(?![bfru]{{0,2}}["'][a-z][a-z0-9]*(?:_[a-z0-9]+)+["'])|\s+)"""
+                rf"""(?:{_QUOTED}|{_UNQUOTED})""")),
     # C's `#define API_KEY "..."` (quoted only: a macro's bare value is a number or an expression)
     (re.compile(r"^\s*#\s*define\s+$"), re.compile(rf"\s+{_QUOTED}")),
     # the name as a call's first argument, the secret its second: `os.environ.setdefault("API_KEY", "...")`,
