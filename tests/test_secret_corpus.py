@@ -135,14 +135,17 @@ def test_the_code_around_secrets_survives(corpus_index: tuple[api.Index, Setting
                             'PaymentsClient(api_key="[REDACTED:', 'f"postgres://billing:{password}@pg.internal'],
         "web/client.js": ["password: form.password", "export function login(form)"],
         "cmd/server/main.go": ['"host=db user=app password="+password+" dbname=app"', "func main()"],
-        ".github/workflows/ci.yml": ["DB_PASSWORD: ${{ secrets.DB_PASSWORD }}"],
+        ".github/workflows/ci.yml": ["DB_PASSWORD: ${{ secrets.DB_PASSWORD }}",
+                                     "docker login -u ci -p [REDACTED:", "docker run -d -p 8080:80 "],
         "config/settings.yaml": ["password: [REDACTED:", "password_min_length: 12",
                                  "secret_name: billing-db-credentials"],
         "deploy/kubeconfig.yaml": ["client-key-data: [REDACTED:", "client-certificate-data: LS0t"],
         "src/main/webapp/WEB-INF/web.xml": ["<param-value>inventory@example.org</param-value>"],
         "app/integrations.py": ['auth=("billing", "[REDACTED:', 'LEDGER_WEBHOOK_SECRET = (\n    "[REDACTED:',
                                 'password == os.environ.get("LEDGER_PASSWORD", "")', "def verify(body: bytes"],
-        "scripts/backup.sh": ["mysqldump -u backup -p[REDACTED:", "-u uploader:[REDACTED:"],
+        "scripts/backup.sh": ["mysqldump -u backup -p[REDACTED:", "-u uploader:[REDACTED:",
+                              "sshpass -p '[REDACTED:cli-password]' scp -P 2222 "],
+        "Dockerfile": ["RUN htpasswd -Bbn metrics [REDACTED:cli-password] > /srv/app/.htpasswd"],
     }
     for path, snippets in kept.items():
         text = index.db.file_text(path)

@@ -115,15 +115,20 @@ def test_tricky_cases_find_what_they_plant() -> None:
 
 
 def test_every_match_of_an_argument_rule_holds_one_of_its_hints() -> None:
-    """An argument rule runs only on lines whose lowercased bytes hold one of its hints: a set of its needles
-    each holding a hint proves that it misses none (and for a pattern that ignores case, hints without the
-    letters some non-ASCII character matches, which ``bytes.lower`` would not fold)."""
+    """An argument rule runs only on lines whose lowercased bytes hold one of its hints: a set of the needles of
+    its pattern, or of its scope (a line with a finding holds a match of both), each holding a hint proves that it
+    misses none (and for a pattern that ignores case, hints without the letters some non-ASCII character matches,
+    which ``bytes.lower`` would not fold)."""
     for rule in _ARGUMENT_RULES:
-        found = needles(rule.pattern)
         hints = [hint.decode() for hint in rule.hints]
-        assert any(all(any(hint in needle.lower() for hint in hints) for needle in any_of)
-                   for any_of in found.all_of), rule
-        assert not found.folded or not any(letter in hint for hint in hints for letter in ASCII_FOLDS.values())
+        held = []
+        for pattern in (rule.pattern, rule.scope) if rule.scope else (rule.pattern,):
+            found = needles(pattern)
+            held.append(any(all(any(hint in needle.lower() for hint in hints) for needle in any_of)
+                            for any_of in found.all_of)
+                        and not (found.folded and any(letter in hint for hint in hints
+                                                      for letter in ASCII_FOLDS.values())))
+        assert any(held), rule
 
 
 def test_aws_secret_keys_are_looked_for_near_a_token_finding_of_this_kind() -> None:

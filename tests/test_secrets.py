@@ -154,6 +154,35 @@ AWS_SECRET = "z9w3QlY7Zkuvqdt7s8Stqcbnr3yBdGBLEPH1qhT6"
     (f"Use the secret `{AWS_SECRET}` with it.", [AWS_SECRET]),  # Markdown
     ('{"auths":{"https://index.docker.io/v1/":{"auth":"bWU6UzNjcmV0UGFzc3cwcmQ5OQ=="}}}',
      ["bWU6UzNjcmV0UGFzc3cwcmQ5OQ=="]),  # base64 of `me:S3cretPassw0rd99`
+    # passwords given to a command's flag: shell scripts, Dockerfiles, CI steps, Makefiles, READMEs
+    (f"docker login -u deploy -p {PASSWORD} registry.internal", [PASSWORD]),
+    (f"podman login -u deploy -p '{PASSWORD}' quay.io && podman push app", [PASSWORD]),
+    (f"sshpass -p '{PASSWORD}' ssh deploy@host", [PASSWORD]),
+    (f"sshpass -p{PASSWORD} scp -P 2222 app.tgz host:", [PASSWORD]),
+    (f"htpasswd -b /etc/nginx/.htpasswd admin {PASSWORD}", [PASSWORD]),
+    (f"htpasswd -Bbn admin {PASSWORD} > auth/htpasswd", [PASSWORD]),
+    (f"htpasswd -nbBC 10 admin {PASSWORD}", [PASSWORD]),
+    (f"redis-cli -h cache -p 6379 -a {PASSWORD} ping", [PASSWORD]),
+    (f'mongosh "mongodb://db:27017/app" -u admin -p "{PASSWORD}"', [PASSWORD]),
+    (f"mongodump -u backup -p {PASSWORD} --out /backup", [PASSWORD]),
+    (f"openssl pkcs12 -export -in c.pem -passin pass:{PASSWORD} -passout 'pass:{PASSWORD[::-1]}'",
+     [PASSWORD, PASSWORD[::-1]]),
+    (f"keytool -genkeypair -keystore app.jks -storepass {PASSWORD} -keypass {PASSWORD[::-1]}",
+     [PASSWORD, PASSWORD[::-1]]),
+    (f"zip -r -P {PASSWORD} backup.zip data/", [PASSWORD]),
+    (f"unzip -P '{PASSWORD}' backup.zip", [PASSWORD]),
+    (f"7z a -p{PASSWORD} -mhe=on backup.7z data", [PASSWORD]),
+    (f"smbclient //files/share -U deploy%{PASSWORD} -c ls", [PASSWORD]),
+    (f"rpcclient -U 'CORP\\deploy%{PASSWORD}' files.corp", [PASSWORD]),
+    (f"sqlcmd -S localhost -U sa -P '{PASSWORD}' -Q 'SELECT 1'", [PASSWORD]),
+    (f"mysqldump -u root -p{PASSWORD} app | gzip > app.sql.gz", [PASSWORD]),
+    # the same as the elements of a Python list
+    (f'subprocess.run(["docker", "login", "-u", "deploy", "-p", "{PASSWORD}", registry])', [PASSWORD]),
+    (f"subprocess.run(['sshpass', '-p', '{PASSWORD}', 'ssh', host], check=True)", [PASSWORD]),
+    (f'cmd = ["redis-cli", "-a", "{PASSWORD}", "ping"]', [PASSWORD]),
+    (f'cmd = ["mysql", "-u", "root", "-p{PASSWORD}"]', [PASSWORD]),
+    (f'cmd = ["docker", "login", "--password", "{PASSWORD}"]', [PASSWORD]),
+    (f'cmd = ["wget", "--http-password={PASSWORD}", url]', [PASSWORD]),
 ])
 def test_secrets_in_wrapped_typed_and_positional_shapes(source: str, secrets: list[str]) -> None:
     text, count = redact(f"before = 1\n{source}\nafter = 2\n")
@@ -168,6 +197,17 @@ def test_a_wrapped_value_is_redacted_in_place() -> None:
     assert redact(wrapped.format(RANDOM)) == (wrapped.format("[REDACTED:assigned-secret]"), 1)
     assert redact(f'secret = "{RANDOM20[:10]}" "{RANDOM20[10:]}"') == ('secret = "[REDACTED:assigned-secret]" ""', 1)
     assert redact(f"curl -u admin:{PASSWORD} x") == ("curl -u admin:[REDACTED:cli-password] x", 1)
+
+
+def test_a_command_line_password_is_redacted_in_place() -> None:
+    """Only the value goes: the command, its flags and the quotes stay, on a shell line and in a Python list;
+    each of one command's password flags is found."""
+    assert redact(f"sshpass -p '{PASSWORD}' ssh host") == ("sshpass -p '[REDACTED:cli-password]' ssh host", 1)
+    assert redact(f'["docker", "login", "-p", "{PASSWORD}", host]') == (
+        '["docker", "login", "-p", "[REDACTED:cli-password]", host]', 1)
+    assert redact(f"keytool -storepass {PASSWORD} -keypass {RANDOM20} && openssl rsa -passout pass:{RANDOM}") == (
+        "keytool -storepass [REDACTED:cli-password] -keypass [REDACTED:cli-password]"
+        " && openssl rsa -passout pass:[REDACTED:cli-password]", 3)
 
 
 def test_only_the_value_goes_and_the_name_stays() -> None:
@@ -292,6 +332,43 @@ def test_key_material_on_the_marker_line_goes() -> None:
     'password = f"{user.password}"',
     'secret_key = """\n    multi line docstring\n"""',
     'help="-u USER:PASSWORD for basic auth"',
+    # flags that take no password, or a password that is a reference, a placeholder or asked for
+    "docker run -p 8080:80 -p 127.0.0.1:5432:5432 app",
+    '@click.option("--api-key", "api_key_v2", envvar="API_KEY")',  # click's parameter name, not a value
+    '@click.option("--token", "token_file2", type=click.Path())',
+    "ssh -p 2222 deploy@host",
+    "mysql -p",
+    "pytest -p no:cacheprovider",
+    "python -m pip install -p",
+    "git commit -p",
+    'zip -P "$PW" out.zip data',
+    "cp -p a b",
+    "mkdir -p dir",
+    "tar -czf x.tgz -p",
+    "ps -p 123",
+    "grep -P '\\d+'",
+    'docker login -u "$REGISTRY_USER" -p "$REGISTRY_PASSWORD" registry.internal',
+    "docker login -u ${{ secrets.USER }} -p ${{ secrets.PASSWORD }} ghcr.io",
+    'echo "$TOKEN" | docker login --password-stdin -u deploy registry.internal',
+    "docker login -u deploy -p $(cat /run/secrets/registry) registry.internal",
+    "docker login -u deploy -p <password> registry.internal",
+    "docker login -u deploy -p yourpassword registry.internal",
+    "sshpass -p changeme ssh host",
+    "sshpass -f ~/.pw ssh -p 2222 host2",
+    'subprocess.run(["sshpass", "-p", password, "ssh", host])',
+    'subprocess.run(["sshpass", "-p", self.pw2, "ssh", host])',
+    'cmd = "redis-cli -a %(pw)s ping"',
+    'cmd = f"mongosh -u admin -p {password}"',
+    'parser.add_argument("--password", default=None, help="registry password")',
+    'parser.add_argument("--password", "-p", help="the password")',
+    "mongo -u admin -p --authenticationDatabase admin",
+    "7z x -p- archive.7z",
+    "htpasswd -Bbn testuser testpassword",
+    "openssl pkcs12 -export -passin env:P12_PASSWORD -passout file:pw.txt",
+    "keytool -list -storepass:file pw.txt -keystore app.jks",
+    "smbclient //files/share -U deploy -N",
+    "for name, data in zip(names, rows): print(-P2x)",
+    'redis-cli -h cache -p 6379 ping; echo "auth -a ok2!"',
 ])
 def test_ordinary_code_is_left_alone(line: str) -> None:
     assert redact(line) == (line, 0)

@@ -18,7 +18,8 @@ Where the rules come from:
   the whole URL), ``name:``/``value:`` pairs on two lines, Dockerfile ``ENV NAME value``, a value
   wrapped onto the next lines or split over adjacent literals, typed declarations (Rust, Go, C#,
   ``#define``), secrets passed by position (``auth=(user, pw)``, ``jwt.encode``, ``hmac.new``,
-  ``curl -u``, ``mysql -p``, Docker's ``"auth"``), and an AWS secret key beside its key id (detect-secrets
+  ``curl -u``, ``mysql -p``, Docker's ``"auth"``), a command's password flag (``docker login -p``,
+  ``sshpass -p``, ``openssl -passin pass:``, ...), and an AWS secret key beside its key id (detect-secrets
   reads it only to verify the id).
 """
 
@@ -121,8 +122,12 @@ _AFTER_NAME: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...] = (
         rf"""|(?P<typed>\s+[A-Za-z_][\w.*\[\]]*\s=\s))\s*(?P<at>)"""
         rf"""(?:{_QUOTED}|[\w.:>$-]+\([^,()]*,\s*(?P<dq>["'])(?P<default>.*?)(?P=dq)|{_UNQUOTED})?"""
         rf"""|\((?P<cq>["'])(?P<called>.*?)(?P=cq)""")),
-    # Dockerfile `ENV PASSWORD value`, command lines `--password value`
-    (re.compile(r"(?:^\s*(?:env|arg)\s+|--)$"), re.compile(rf"\s+(?:{_QUOTED}|{_UNQUOTED})")),
+    # Dockerfile `ENV PASSWORD value`, command lines `--password value`, and as list elements
+    # `["--password", "value"]` (the value a literal: `"--password", pw` passes a variable; nor a snake_case name,
+    # lowercase with underscores: click's parameter name in `click.option("--api-key", "api_key_v2")`)
+    (re.compile(r"(?:^\s*(?:env|arg)\s+|--)$"),
+     re.compile(rf"""(?:["']\s*,\s*(?=[bfru]{{0,2}}["'])(?![bfru]{{0,2}}["'][a-z][a-z0-9]*(?:_[a-z0-9]+)+["'])|\s+)"""
+                rf"""(?:{_QUOTED}|{_UNQUOTED})""")),
     # C's `#define API_KEY "..."` (quoted only: a macro's bare value is a number or an expression)
     (re.compile(r"^\s*#\s*define\s+$"), re.compile(rf"\s+{_QUOTED}")),
     # the name as a call's first argument, the secret its second: `os.environ.setdefault("API_KEY", "...")`,
@@ -150,19 +155,70 @@ _URL_PASSWORD = re.compile(r"://[^\s:/@'\"]*:([^\s:/@'\"]+)@")
 _AUTH_HEADER = re.compile(r"\bbearer\s+(?P<bearer>[\w.~+/\-]{16,}=*)|\bbasic\s+(?P<basic>[\w+/]{8,}={0,2})")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _ArgumentRule:
     """A call or a command line whose argument in one place is a secret, whatever it is named: no name
-    rule sees it, and no detect-secrets detector either (its keyword rules want a name before the value)."""
+    rule sees it, and no detect-secrets detector either (its keyword rules want a name before the value).
+    Compared by identity: ``_candidate_lines`` asks for each hint on a line whether the line has its rules
+    already, and comparing their fields (patterns) there took a tenth of redaction's time in Django."""
 
     kind: str
-    hints: tuple[bytes, ...]  # lowercase: every match holds one, so the rule runs on the lines that do
+    hints: tuple[bytes, ...]  # lowercase: every match (or every match of ``scope``) holds one; lines that do are read
     pattern: re.Pattern[str]  # group ``secret``: the value
     encoded: bool = False  # the value is base64 of `user:password` (``_is_basic_credential``)
+    # Where ``pattern`` looks, if not in the whole line: each match of this (a command and its arguments), so
+    # that one command's several flags (`keytool -storepass a -keypass b`) are each found after it.
+    scope: re.Pattern[str] | None = None
 
 
 _ARGUMENT = r"""[bfru]{0,2}(?P<aq>["'])[^"'\n]*(?P=aq)"""  # a quoted argument that is no secret (a user name)
 _SECRET_ARGUMENT = r"""[bfru]{0,2}(?P<sq>["'])(?P<secret>[^"'\n]*)(?P=sq)"""
+
+# Passwords given to a command's short flag, on a shell line (scripts, Dockerfiles, CI steps, Makefiles, READMEs)
+# or as the elements of a Python list (`subprocess.run(["sshpass", "-p", "..."])`). Written here because
+# detect-secrets 1.5 reports none of them (its scanner, run on such lines in .sh, .py, .yml, .md files and a
+# Dockerfile, found nothing): its keyword rules want a secret's name before the value, and `-p` names nothing.
+# Long flags (`--password ...`) are names, found by ``_AFTER_NAME``. A flag counts only after its own command,
+# with no `;`, `|` or `&` between: `-p` is a port to `docker run`, `ssh` and `redis-cli`.
+_CLI_WORDS = r"""(?:["']\s*,\s*["']|\s+)"""  # between a command's words: spaces, or list elements
+# Between a flag and its value: `=`, spaces, or the end of the flag's list element and a comma, and then the
+# value must be a literal too (`["-p", password]` passes a variable).
+_CLI_APART = r"""(?:=|(?(fq)(?P=fq)\s*,\s*(?=["'])|\s+))"""
+_CLI_SKIPPED = r"""["']?[^\s"',]+["']?(?:\s*,\s*|\s+)"""  # an argument between a flag and the value
+
+
+def _cli_password(commands: str, hints: tuple[bytes, ...], flag: str, *, apart: bool = True,
+                  skip: int = 0, prefix: str = "") -> _ArgumentRule:
+    """The password that ``flag`` of one of ``commands`` (their words as a regex) takes: ``apart`` from the
+    flag (`-p pw`), or joined to it (`-ppw`, where `-p` alone asks for it); after ``skip`` other arguments
+    (`htpasswd -b file user pw`) and a ``prefix`` that is no part of it (`pass:pw`, `user%pw`). Values that
+    start with `-` are the next flag, those in backquotes a command."""
+    return _ArgumentRule("cli-password", hints, re.compile(
+        rf"""(?<![^\s"'])(?P<fq>["'])?(?:{flag}){_CLI_APART if apart else ""}{_CLI_SKIPPED * skip}"""
+        rf"""(?P<sq>["']?){prefix}(?P<secret>[^\s"'`\-][^\s"'`]*)(?P=sq)"""),
+        scope=re.compile(rf"\b(?:{commands.replace(' ', _CLI_WORDS)})\b[^\n;|&]*"))
+
+
+# A rule per command and flag (and way the value follows it). Their hints are the flag where rules can share it
+# (`-p`, `-u`), else the command: each hint is one more search of every text, a hundredth of redaction's time.
+_CLI_PASSWORD_RULES = (
+    _cli_password("(?:docker|podman|buildah|skopeo|nerdctl|oras|helm registry|az|cf) login", (b"-p",), "-p"),
+    _cli_password("sshpass", (b"-p",), "-p"),
+    _cli_password("sshpass", (b"-p",), "-p", apart=False),
+    # `htpasswd -b[cBm...] file user pw`, `htpasswd -nb[B...] user pw` (`-C 10`: a bcrypt cost)
+    _cli_password("htpasswd", (b"htpasswd",), r"-(?![A-Za-z]*n)[A-Za-z]*b[A-Za-z]*(?:(?<=C)\s+\d+)?", skip=2),
+    _cli_password("htpasswd", (b"htpasswd",), r"-(?=[A-Za-z]*n)[A-Za-z]*b[A-Za-z]*(?:(?<=C)\s+\d+)?", skip=1),
+    _cli_password("redis-cli", (b"redis-cli",), "-a"),
+    _cli_password(r"mongo(?:sh|dump|restore|export|import|files|stat|top)?", (b"-p",), "-p"),
+    # `mysql -pPASSWORD`, `mariadb-dump -pPASSWORD`: joined, as `-p` alone asks for the password (7z's and rar's too)
+    _cli_password(r"mysql[\w-]*|mariadb[\w-]*", (b"-p",), "-p", apart=False),
+    _cli_password("sqlcmd", (b"-p",), "-P"),
+    _cli_password("openssl", (b"-p",), "-pass(?:in|out|word)?", prefix="pass:"),
+    _cli_password("keytool", (b"keytool",), "-(?:src|dest)?(?:store|key)pass"),
+    _cli_password("smbclient|rpcclient", (b"-u",), "-U", prefix=r"""[^\s%"']*%"""),
+    _cli_password("zip|unzip", (b"-p",), "-P"),
+    _cli_password("7z[ar]?|rar|unrar", (b"-p",), "-p", apart=False),
+)
 _ARGUMENT_RULES = (
     # requests' `auth=("user", "pw")`, `HTTPBasicAuth("user", "pw")`, aiohttp's `BasicAuth("user", "pw")`
     _ArgumentRule("basic-auth", (b"auth",), re.compile(
@@ -174,12 +230,10 @@ _ARGUMENT_RULES = (
     # curl's `-u user:password`, `--user user:password`
     _ArgumentRule("cli-password", (b"-u",), re.compile(
         r"""(?:^|[\s"'])-?-u(?:ser)?(?:\s+|=)["']?[^\s:"'$]+:(?P<secret>[^\s"']+)""")),
-    # `mysql -pPASSWORD`, `mariadb-dump -pPASSWORD` (the password joined to `-p`; `-p` alone asks for it)
-    _ArgumentRule("cli-password", (b" -p",), re.compile(
-        r"""\b(?:mysql|mariadb)[\w-]*\b.*? -p(?P<pq>["']?)(?P<secret>[^\s"']+)(?P=pq)""")),
     # Docker's config.json: `"auths": {"registry": {"auth": "<base64 of user:password>"}}`
     _ArgumentRule("docker-auth", (b"auth",), re.compile(
         r"""["']auth["']\s*:\s*["'](?P<secret>[A-Za-z0-9+/]{8,}={0,2})["']"""), encoded=True),
+    *_CLI_PASSWORD_RULES,
 )
 # Each hint of those rules, with the rules it is one of: a text is searched once for each.
 _ARGUMENT_HINTS = {hint: [rule for rule in _ARGUMENT_RULES if hint in rule.hints]
@@ -206,7 +260,9 @@ _PUTTY = re.compile(r"\s*Private-Lines: *(\d+)\s*")
 # 3: f-strings, triple quotes, wrapped and concatenated strings, typed declarations, `#define`, secrets passed by
 #    position (`auth=(user, pw)`, `jwt.encode`, `hmac.new`, `setdefault`), `-u user:pw`, `mysql -p...`, Docker's
 #    `"auth"`, AWS secret keys near a key id.
-RULES_VERSION = "3"
+# 4: passwords given to a command's flag (`docker login -p`, `sshpass -p`, `htpasswd -b`, `openssl -passin pass:`,
+#    ...), on a shell line or as list elements, and `["--password", "..."]`.
+RULES_VERSION = "4"
 MIN_KEY_RUN = 16  # key material on a marker's line, or in a block with no END marker, is this long
 
 # Cheap pre-filter, run once over the whole text as bytes: rules for names run only on lines that
@@ -491,10 +547,11 @@ def _named_findings(lines: list[str], number: int) -> Iterator[_Finding]:
 def _argument_findings(line: str, number: int, rules: Iterable[_ArgumentRule]) -> Iterator[_Finding]:
     """Each secret in line ``number`` that one of these rules (those whose hint it holds) finds."""
     for rule in rules:
-        for match in rule.pattern.finditer(line):
-            value = match.group("secret")
-            if _is_basic_credential(value) if rule.encoded else _is_secret_value(value, quoted=True):
-                yield _Finding(rule.kind, ((number, *match.span("secret")),))
+        for start, end in [scope.span() for scope in rule.scope.finditer(line)] if rule.scope else [(0, len(line))]:
+            for match in rule.pattern.finditer(line, start, end):
+                value = match.group("secret")
+                if _is_basic_credential(value) if rule.encoded else _is_secret_value(value, quoted=True):
+                    yield _Finding(rule.kind, ((number, *match.span("secret")),))
 
 
 def _aws_secret_findings(lines: list[str], rows: Iterable[int]) -> Iterator[_Finding]:
