@@ -183,6 +183,13 @@ AWS_SECRET = "z9w3QlY7Zkuvqdt7s8Stqcbnr3yBdGBLEPH1qhT6"
     (f'cmd = ["mysql", "-u", "root", "-p{PASSWORD}"]', [PASSWORD]),
     (f'cmd = ["docker", "login", "--password", "{PASSWORD}"]', [PASSWORD]),
     (f'cmd = ["wget", "--http-password={PASSWORD}", url]', [PASSWORD]),
+    # short names of a password, in quotes (the web app's pass found them shown in the source viewer and guide)
+    (f'PASS = "{PASSWORD}"', [PASSWORD]),
+    (f'def send(report, pw="{PASSWORD}"):', [PASSWORD]),
+    (f'def connect(user, pass_="{PASSWORD}"):', [PASSWORD]),
+    (f"smtp_pass: '{PASSWORD}'", [PASSWORD]),
+    # smtplib's `login(user, password)`
+    (f'    server.login("reports@example.com", "{PASSWORD}")', [PASSWORD]),
 ])
 def test_secrets_in_wrapped_typed_and_positional_shapes(source: str, secrets: list[str]) -> None:
     text, count = redact(f"before = 1\n{source}\nafter = 2\n")
@@ -335,6 +342,10 @@ def test_key_material_on_the_marker_line_goes() -> None:
     # flags that take no password, or a password that is a reference, a placeholder or asked for
     "docker run -p 8080:80 -p 127.0.0.1:5432:5432 app",
     '@click.option("--api-key", "api_key_v2", envvar="API_KEY")',  # click's parameter name, not a value
+    'bypass = "Sup3rS3cretPw!x"',  # a word that ends like a password's short name
+    "unnecessary-pass:7:4:7:8::Unnecessary pass statement:UNDEFINED",  # a linter's expected output
+    "function pw(){pw=j,nCn=new EI}",  # minified code: a short name's bare value is code
+    "self.client.login(username, next_url)",
     '@click.option("--token", "token_file2", type=click.Path())',
     "ssh -p 2222 deploy@host",
     "mysql -p",

@@ -18,7 +18,7 @@ Where the rules come from:
   the whole URL), ``name:``/``value:`` pairs on two lines, Dockerfile ``ENV NAME value``, a value
   wrapped onto the next lines or split over adjacent literals, typed declarations (Rust, Go, C#,
   ``#define``), secrets passed by position (``auth=(user, pw)``, ``jwt.encode``, ``hmac.new``,
-  ``curl -u``, ``mysql -p``, Docker's ``"auth"``), a command's password flag (``docker login -p``,
+  ``curl -u``, ``mysql -p``, ``login(user, pw)``, Docker's ``"auth"``), a command's password flag (``docker login -p``,
   ``sshpass -p``, ``openssl -passin pass:``, ...), and an AWS secret key beside its key id (detect-secrets
   reads it only to verify the id).
 """
@@ -77,7 +77,14 @@ _MORE_KEYWORDS = (
     r"(?:secret|access|signing|encryption|master|app|consumer|hmac|jwt|webhook|session|license)[-_.]?key",
 )
 # Every keyword holds one of these, so a cheap literal search finds the names worth a closer look.
-_KEYWORD_CORE = re.compile(r"pass|pwd|secret|token|key|credential|contrase")
+_KEYWORD_CORE = re.compile(r"pass|pw|secret|token|key|credential|contrase")
+
+
+# Short names of a password (`PASS`, `smtp_pass`, `pw`, `user_pw`, `pass_`: Python's keyword with the usual
+# underscore), not the end of a word (`bypass`, `compass`, `upward`). Their values count only in quotes: bare,
+# `unnecessary-pass:7:4::...` (a linter's expected output) or minified `pw=j,n=new` would read as secrets.
+_SHORT_KEYWORD = r"(?<![a-z0-9])(?:pass|pw)_?"
+_NAME_END = r"(?:[-_.]?(?:data|value|base|b64|base64|\d+))?(?![\w.\-])"
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +94,10 @@ def _secret_name() -> re.Pattern[str]:
     from detect_secrets.plugins.keyword import DENYLIST
 
     keyword = "(?:{})".format("|".join([k.replace("_?", "[-_.]?") for k in DENYLIST] + list(_MORE_KEYWORDS)))
-    return re.compile(rf"{keyword}(?:[-_.]?(?:data|value|base|b64|base64|\d+))?(?![\w.\-])")
+    return re.compile(rf"{keyword}{_NAME_END}")
+
+
+_SHORT_NAME = re.compile(rf"{_SHORT_KEYWORD}{_NAME_END}")
 
 
 @lru_cache(maxsize=1)
@@ -227,6 +237,8 @@ _ARGUMENT_RULES = (
     _ArgumentRule("signing-key", (b"jwt.",),
                   re.compile(rf"\bjwt\.(?:encode|decode)\(\s*[^,()]+,\s*{_SECRET_ARGUMENT}")),
     _ArgumentRule("signing-key", (b"hmac.",), re.compile(rf"\bhmac\.(?:new|digest)\(\s*{_SECRET_ARGUMENT}")),
+    # smtplib's, ftplib's, imaplib's `server.login("user", "password")` (and clients written like them)
+    _ArgumentRule("login-password", (b"login(",), re.compile(rf"\blogin\(\s*{_ARGUMENT}\s*,\s*{_SECRET_ARGUMENT}")),
     # curl's `-u user:password`, `--user user:password`
     _ArgumentRule("cli-password", (b"-u",), re.compile(
         r"""(?:^|[\s"'])-?-u(?:ser)?(?:\s+|=)["']?[^\s:"'$]+:(?P<secret>[^\s"']+)""")),
@@ -261,7 +273,8 @@ _PUTTY = re.compile(r"\s*Private-Lines: *(\d+)\s*")
 #    position (`auth=(user, pw)`, `jwt.encode`, `hmac.new`, `setdefault`), `-u user:pw`, `mysql -p...`, Docker's
 #    `"auth"`, AWS secret keys near a key id.
 # 4: passwords given to a command's flag (`docker login -p`, `sshpass -p`, `htpasswd -b`, `openssl -passin pass:`,
-#    ...), on a shell line or as list elements, and `["--password", "..."]`.
+#    ...), on a shell line or as list elements, and `["--password", "..."]`; short names in quotes (`PASS = "..."`,
+#    `pw="..."`, `pass_=`), `login("user", "...")`.
 RULES_VERSION = "4"
 MIN_KEY_RUN = 16  # key material on a marker's line, or in a block with no END marker, is this long
 
@@ -269,7 +282,7 @@ MIN_KEY_RUN = 16  # key material on a marker's line, or in a block with no END m
 # hold a keyword (or a URL, an auth header); a token pattern only on lines that hold what each of its
 # matches holds (``_TokenRule``), so it misses none. One search per word: sre scans fast for one
 # literal, not for an alternation of them.
-_NAME_HINTS = (b"pass", b"pwd", b"secret", b"token", b"key", b"credential", b"contrase", b"bearer", b"basic", b"://")
+_NAME_HINTS = (b"pass", b"pw", b"secret", b"token", b"key", b"credential", b"contrase", b"bearer", b"basic", b"://")
 # What tokens are made of. Runs are counted on UTF-8 bytes, every non-ASCII byte a token character, as
 # ``min_run`` allows (IGNORECASE's ``[a-z]`` matches LONG S, two bytes long).
 _TOKEN_CHARS = "".join(c for c in map(chr, range(128)) if c.isalnum() or c in "_+/=-")
@@ -438,12 +451,12 @@ def _token_span(match: re.Match[str]) -> tuple[int, int]:
     return start, _TOKEN_TAIL.match(text, end).end()
 
 
-def _secret_value(line: str, match: re.Match[str] | None) -> tuple[int, int] | None:
-    """The span of the value ``match`` captured, if that value is a secret."""
+def _secret_value(line: str, match: re.Match[str] | None, quoted_only: bool = False) -> tuple[int, int] | None:
+    """The span of the value ``match`` captured, if that value is a secret (``quoted_only``: and in quotes)."""
     if match is None:
         return None
     group = next((g for g in _VALUE_GROUPS if g in match.re.groupindex and match.group(g) is not None), None)
-    if group is None:
+    if group is None or quoted_only and group in ("bare", "text"):
         return None
     start, end = match.span(group)
     if group == "bare":  # `f(password=pw, ...)`: the closing punctuation is code
@@ -451,8 +464,9 @@ def _secret_value(line: str, match: re.Match[str] | None) -> tuple[int, int] | N
     return (start, end) if _is_secret_value(line[start:end].strip(), group not in ("bare", "text")) else None
 
 
-def _secret_names(lowered: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each name in the (lowercased) line that ends with a secret keyword."""
+def _secret_names(lowered: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, short) of each name in the (lowercased) line that ends with a secret keyword; ``short``: only
+    with a ``_SHORT_KEYWORD``, so only a quoted value counts."""
     backwards = lowered[::-1]
     done = 0
     for core in _KEYWORD_CORE.finditer(lowered):
@@ -462,7 +476,9 @@ def _secret_names(lowered: str) -> Iterator[tuple[int, int]]:
         start = _DASHES.match(lowered, start, core.start()).end()  # a flag's dashes are not the name's
         done = _NAME_CHARS.match(lowered, core.end()).end()
         if _secret_name().search(lowered, start, done):
-            yield start, done
+            yield start, done, False
+        elif _SHORT_NAME.search(lowered, start, done):
+            yield start, done, True
 
 
 def _token_findings(lines: list[str], number: int, longest: int | None,
@@ -501,7 +517,8 @@ def _literal_run(lines: list[str], number: int, at: int) -> tuple[Span, ...]:
         row, column = row + 1, 0
 
 
-def _assigned(lines: list[str], number: int, match: re.Match[str] | None) -> tuple[Span, ...] | None:
+def _assigned(lines: list[str], number: int, match: re.Match[str] | None,
+              quoted_only: bool = False) -> tuple[Span, ...] | None:
     """The spans of the secret a rule of ``_AFTER_NAME`` found, if it is one (None: not; empty: the rule
     has no string literal to read, and the line keeps its other readings)."""
     if match is None:
@@ -511,7 +528,7 @@ def _assigned(lines: list[str], number: int, match: re.Match[str] | None) -> tup
         if spans or match.group("typed") is not None:  # Go's `name type = value`: a literal or nothing
             value = "".join(lines[row][start:end] for row, start, end in spans).strip()
             return spans if spans and _is_secret_value(value, quoted=True) else None
-    span = _secret_value(lines[number], match)
+    span = _secret_value(lines[number], match, quoted_only)
     return ((number, *span),) if span else None
 
 
@@ -520,15 +537,15 @@ def _named_findings(lines: list[str], number: int) -> Iterator[_Finding]:
     header, or an AWS secret key on a line that says "secret"."""
     line = lines[number]
     lowered = line.lower() if line.isascii() else line.translate(_ASCII_LOWER)
-    for start, end in _secret_names(lowered):
+    for start, end, short in _secret_names(lowered):
         window = max(0, start - BEFORE_WINDOW)
         for before, after in _AFTER_NAME:
             if before is None or before.search(lowered, window, start):
-                if spans := _assigned(lines, number, after.match(line, end)):
+                if spans := _assigned(lines, number, after.match(line, end), short):
                     yield _Finding("assigned-secret", spans)
                     break
         if number + 1 < len(lines) and _BEFORE_NAME_LINE.search(lowered, window, start):
-            if span := _secret_value(lines[number + 1], _VALUE_LINE.search(lines[number + 1])):
+            if span := _secret_value(lines[number + 1], _VALUE_LINE.search(lines[number + 1]), short):
                 yield _Finding("assigned-secret", ((number + 1, *span),))
     for match in _URL_PASSWORD.finditer(line) if "@" in line else ():
         if _is_url_password(match.group(1)):
