@@ -394,6 +394,9 @@ def test_the_index_home_is_never_indexed_as_a_repository_s_code(tmp_path: Path, 
                                                                                 for s in report.skipped}
     with pytest.raises(OnboardError, match="inside the index home"):
         api.index_repo(settings.home, "home", settings, embed=False)
+    with pytest.raises(OnboardError, match="is the root of the file system"):  # it read every disk for an hour
+        api.index_repo(Path("/"), "everything", settings, embed=False)
+    assert not settings.index_dir("everything").exists()
 
 
 def test_a_relative_home_is_the_same_home_for_the_background_worker(tmp_path: Path, shop_repo: Path,

@@ -218,6 +218,7 @@ def test_indexing_job_runs_detached_reports_progress_and_ends_done(tmp_path: Pat
 @pytest.mark.parametrize("path, message", [
     ("", "Type the path"), ("relative/dir", "not an absolute path"), ("/no/such/dir", "There is no folder"),
     ("{repo}/shop/cart.py", "is a file"), ("{home}", "inside the index home"), ("{home}/shop", "inside the index home"),
+    ("/", "is the root of the file system, not a repository"),
 ])
 def test_indexing_refuses_a_path_that_is_not_a_repository_folder(tmp_path: Path, shop_repo: Path, path: str,
                                                                  message: str) -> None:

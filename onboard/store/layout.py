@@ -49,8 +49,11 @@ def index_lock(directory: Path, name: str) -> FileLock:
 
 
 def claim_home(home: Path, root: Path) -> None:
-    """Refuse a repository inside the index home (it would index onboard's own data), and mark the home so that
-    a scan of a tree holding it leaves it out (``scan.HOME_MARKER``)."""
+    """Refuse a repository inside the index home (it would index onboard's own data) and the file system's root
+    (a slip of the finger that reads every disk for an hour), and mark the home so that a scan of a tree holding
+    it leaves it out (``scan.HOME_MARKER``)."""
+    if root == Path(root.anchor):
+        raise OnboardError(f"{root} is the root of the file system, not a repository: give the repository's folder.")
     home = home.expanduser().resolve()
     if root == home or home in root.parents:
         raise OnboardError(f"{root} is inside the index home ({home}), where onboard keeps its own data: "
