@@ -298,6 +298,34 @@ def test_a_call_through_an_imported_module_finds_where_the_module_takes_the_name
     assert "defines grid.where" in ranked[0].reasons
 
 
+def test_a_name_reached_through_another_library_names_nothing_here(tmp_path: Path, settings: Settings) -> None:
+    """``np.empty(...)`` after ``import numpy as np`` calls numpy's function: a C++ header of the repository whose
+    class has an ``empty`` method is not what the question's code names (matplotlib's src/numpy_cpp.h, parsed as C++,
+    passed colors.py, which the report's warnings named). Through a module of the repository the name still counts."""
+    files = {
+        "grid/__init__.py": "from grid.colors import Colormap\n",
+        "grid/colors.py": "class Colormap:\n    def __call__(self, values, alpha=None):\n"
+                          "        return [self.lookup(v) for v in values]\n",
+        "grid/stack.py": "class Stack:\n    def empty(self):\n        return not self.items\n",
+        "src/array_view.h": "#include <vector>\nnamespace numpy {\nclass array_view {\n  public:\n"
+                            "    bool empty() const { return size == 0; }\n    int size;\n};\n}\n",
+    }
+    files |= {f"grid/part_{i}.py": f"def part_{i}(x):\n    return x + {i}\n" for i in range(6)}
+    api.index_repo(write_files(tmp_path / "grid", files), "grid", settings, embed=False)
+    retriever = retriever_for(api.open_index("grid", settings))
+    question = "Colormap warns on empty input\n```python\nimport numpy as np\ncmap(np.empty((0,), dtype=np.uint8))\n```"
+    assert read_cues(question).through == {"empty": {"numpy"}, "uint8": {"numpy"}}
+    for r in retriever.rank(question):
+        assert not any(reason.startswith("defines") and "empty" in reason for reason in r.reasons), r
+    own = ("Stack is wrong\n```python\nimport grid as gd\ngd.stack.Stack().empty()\nfrom grid import stack\n"
+           "stack.empty()\n```")
+    assert read_cues(own).through == {}  # ``Stack().empty()``: a member of an object, not only of a module
+    mine = "empty is wrong\n```python\nimport grid.stack as st\nst.empty()\n```"
+    assert read_cues(mine).through == {"empty": {"grid.stack"}}
+    ranked = retriever.rank(mine)
+    assert any("defines Stack.empty" in reason for r in ranked for reason in r.reasons)
+
+
 def test_a_setting_read_everywhere_finds_the_file_that_keys_it(tmp_path: Path, settings: Settings) -> None:
     """A setting read in a dozen modules names nothing by its string alone; the one file where it is a key
     (``"render.classic_mode": validate_bool``) defines it, though tests set it in dicts of their own

@@ -59,6 +59,10 @@ _WORDS = re.compile(r"[a-z0-9]+")
 # ``import xarray as xr`` in a question's code: ``xr.where(...)`` then calls ``xarray.where``.
 _IMPORT_AS = re.compile(r"^\s*import\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)", re.M)
 _QUALIFIED_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\(")
+# ``import numpy`` (its first part names it), and the aliases every snippet uses without importing them
+_IMPORT = re.compile(r"^\s*import\s+([A-Za-z_][\w.]*)\s*$", re.M)
+_CONVENTIONAL = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot"}
+_MEMBER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
 
 _ROLE_INTENT = {
     # a test named by its function (test_mean_shift) or class (TestParser) asks about tests too
@@ -93,6 +97,8 @@ class Cues:
     text_words: str = ""  # the question's words, lowercased and single-spaced, for phrase matching
     special: dict[str, dict[str, str]] = field(default_factory=dict)  # per language family, methods its words imply
     constructed: list[str] = field(default_factory=list)  # classes its code calls (``Intersection(...)``)
+    # code names reached only through a module (``np.empty`` after ``import numpy as np``): name -> those modules
+    through: dict[str, set[str]] = field(default_factory=dict)
 
 
 def code_text(question: str) -> str:
@@ -133,6 +139,7 @@ def read_cues(question: str) -> Cues:
                                                                if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", m)]
     cues.code_names = [n for n in dict.fromkeys(names) if n not in _CODE_STOP and len(n) > 2]
     aliases = {alias: module for module, alias in _IMPORT_AS.findall(code)}
+    cues.through = _through_modules(code, cues.code_names, aliases)
     calls = _QUALIFIED_CALL.findall(code)
     cues.qualified = list(dict.fromkeys((aliases.get(owner, owner), name) for owner, name in calls
                                         if owner not in _CODE_STOP and owner not in ("cls", "super")))
@@ -150,6 +157,23 @@ def read_cues(question: str) -> Cues:
     cues.special = implied_methods(head)
     cues.constructed = constructed_classes(code if len(question) <= READ_CHARS else code_text(head))
     return cues
+
+
+def _through_modules(code: str, names: list[str], aliases: dict[str, str]) -> dict[str, set[str]]:
+    """The code names every use of which is an attribute of a module (``np.empty(...)``, ``numpy.empty``), each
+    with those modules: what they name is that module's, which may be another library's rather than this
+    repository's (the retriever asks)."""
+    modules = _CONVENTIONAL | {m.split(".")[0]: m.split(".")[0] for m in _IMPORT.findall(code)} | aliases
+    through: dict[str, set[str]] = {}
+    members: dict[str, list[str]] = {}
+    for owner, name in _MEMBER.findall(code):
+        members.setdefault(name, []).append(owner)
+    for name in names:
+        owners = members.get(name, [])
+        uses = len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", code))
+        if owners and len(owners) == uses and all(owner in modules for owner in owners):
+            through[name] = {modules[owner] for owner in owners}
+    return through
 
 
 def subject_roles(names: Iterable[str]) -> set[str]:

@@ -266,6 +266,12 @@ class Retriever:
                 keys.append(word.lower())
         keys += [name.lower() for name in cues.frames + cues.code_names]
         keys += [w.lower() for pair in _CLASS_WORD.findall(question) for w in pair if w in self.exact_definers]
+        # ``np.empty(...)`` names numpy's function, not the `empty` a C++ header or another class of this repository
+        # defines: a name its code reaches only through modules none of whose files are here names nothing here
+        foreign = {name.lower() for name, modules in cues.through.items()
+                   if not any(self.roles[path] != "vendored" for m in modules
+                              for path in self.cue_index.files_for_path(m.replace(".", "/")))}
+        keys = keys[:n_spelled] + [key for key in keys[n_spelled:] if key not in foreign]
         written = set(keys[n_spelled:])
         order: list[str] = self._qualified_definers(cues, out)
         definers = {key: self._definers(key) for key in dict.fromkeys(keys)}
