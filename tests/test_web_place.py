@@ -337,3 +337,20 @@ def test_bidirectional_controls_in_names_and_code_are_revealed(tmp_path: Path,
     html = at.get("html")[0].proto.body
     assert "\\u202e" in html and "\u202e" not in html and "\u2066" not in html
     assert "\u202e" not in at.header[0].value and "rtl\\\\u202eyp" in at.header[0].value
+
+
+def test_a_huge_file_is_offered_as_a_download_not_sent_whole(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every view of a 4.7 MB file sent all of it to the browser for the "Whole file" panel (8 s a view, 20 s to
+    open the panel); the cited window still shows, and the whole file is a download."""
+    big = "".join(f"def step_{i}(value):\n    return value + {i}\n\n\n" for i in range(20_000))
+    repo = write_files(tmp_path / "repo", {"pkg/big.py": big, "pkg/small.py": "def one():\n    return 1\n"})
+    settings = Settings.from_env(home=tmp_path / "indexes")
+    api.index_repo(repo, "big", settings, embed=False)
+    monkeypatch.setenv("ONBOARD_HOME", str(settings.home))
+    at = app(page="source", index="big", path="pkg/big.py", start="401", end="402")
+    assert not at.exception and not at.code
+    assert ">step_100</span>(value):" in at.get("html")[0].proto.body
+    assert at.get("download_button")[0].proto.label.startswith("Download the whole file (80,001 lines")
+    small = app(page="source", index="big", path="pkg/small.py", start="1", end="2")
+    assert small.code[0].value.startswith("def one():") and not small.get("download_button")
