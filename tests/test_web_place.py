@@ -352,5 +352,8 @@ def test_a_huge_file_is_offered_as_a_download_not_sent_whole(tmp_path: Path,
     assert not at.exception and not at.code
     assert ">step_100</span>(value):" in at.get("html")[0].proto.body
     assert at.get("download_button")[0].proto.label.startswith("Download the whole file (80,001 lines")
+    whole = app(page="source", index="big", path="pkg/big.py", start="1", end="80001")  # a link asking for all of it
+    assert "Lines 1-2000 of the 80,001 asked for are shown." in [c.value for c in whole.caption]
+    assert ">step_498</span>" in whole.get("html")[0].proto.body and ">step_600<" not in whole.get("html")[0].proto.body
     small = app(page="source", index="big", path="pkg/small.py", start="1", end="2")
     assert small.code[0].value.startswith("def one():") and not small.get("download_button")

@@ -26,6 +26,7 @@ SHOWN = 200  # entries of one folder listed before "N more": a filter finds the 
 # A file longer than this is not sent to the page whole: a 4.7 MB file made every view of it take 8 s and its
 # "Whole file" panel 20 s to open in Chromium. It can be downloaded instead (served only when asked for).
 WHOLE_FILE_CHARS = 500_000
+HIGHLIGHTED_LINES = 2_000  # the most lines of a cited range drawn highlighted (a whole big class fits)
 SYMBOLS = 30  # symbol search results shown
 
 
@@ -141,6 +142,9 @@ def show_file(name: str, path: str, start: int, end: int) -> None:
         text = reveal(text)
     total = text.count("\n") + 1
     start, end = max(1, min(start, total)), max(1, min(max(end, start), total))
+    if end - start >= HIGHLIGHTED_LINES:  # a link can ask for any range; the page stays quick to send and draw
+        st.caption(f"Lines {start}-{start + HIGHLIGHTED_LINES - 1} of the {end - start + 1:,} asked for are shown.")
+        end = start + HIGHLIGHTED_LINES - 1
     st.html(f'<div class="onboard-source" style="overflow-x:auto;font-size:0.85rem">'
             f'{highlighted_html(path, text, start, end)}</div>')
     if len(text) > WHOLE_FILE_CHARS:
