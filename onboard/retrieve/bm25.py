@@ -34,18 +34,18 @@ class BM25:
         df = len(self.postings[term][0]) if term in self.postings else 0
         return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
-    def with_prefixes(self, query: list[str], weight: float, names: set[str], shortest: int = 3) -> dict[str, float]:
+    def with_prefixes(self, query: list[str], weight: float, names: set[str], longest: int,
+                      shortest: int = 3) -> dict[str, float]:
         """``query`` as term weights, plus the shorter forms code names write its longer words in, at ``weight``:
-        each of ``names`` (the parts of the repository's own identifiers) that begins a query word and is at
-        least ``shortest`` letters and three fewer than the word. Code says ``repr``, ``config``, ``init``,
-        ``param`` where a question says representation, configuration, initialize, parameter.
+        each of ``names`` (the parts of the repository's own identifiers, the longest ``longest`` letters) that
+        begins a query word and is at least ``shortest`` letters and three fewer than the word. Code says ``repr``,
+        ``config``, ``init``, ``param`` where a question says representation, configuration, initialize, parameter.
 
         Written here because these abbreviations are each repository's own, so there is no list to keep (the
         libraries that expand abbreviations know texting and acronyms, not code). Only identifier parts count:
         any word of the index beginning a query word was mostly fragments (con, archit) and cost the long tail."""
         weights: dict[str, float] = dict(Counter(query))
-        longest = max(map(len, names), default=0)  # a pasted 100k-letter word has no longer prefix worth a slice
-        for term in set(query):
+        for term in set(query):  # no longer prefix is a name: a pasted 100k-letter word ends there
             for end in range(shortest, min(len(term) - 2, longest + 1)):
                 prefix = term[:end]
                 if prefix in names and prefix in self.postings and prefix not in weights:
