@@ -148,7 +148,8 @@ def show_file(name: str, path: str, start: int, end: int) -> None:
     st.html(f'<div class="onboard-source" style="overflow-x:auto;font-size:0.85rem">'
             f'{highlighted_html(path, text, start, end)}</div>')
     if len(text) > WHOLE_FILE_CHARS:
-        st.download_button(f"Download the whole file ({total:,} lines, {len(text) / 1e6:.1f} MB: too big to show)",
+        st.download_button(f"Download the whole file ({total:,} lines, {len(text) / 1e6:.1f} million characters: "
+                           "too big to show)",
                            text, file_name=path.rsplit("/", 1)[-1], mime="text/plain", on_click="ignore")
     else:
         with st.expander(f"Whole file ({total} lines)"):
