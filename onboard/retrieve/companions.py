@@ -23,6 +23,7 @@ COMPANION_PLACE = 7  # 0-based: the 8th place, below what the signals put first
 # browser scripts through a browser driver (Selenium, Playwright: Django's ``test_nav_sidebar.py`` of
 # ``nav_sidebar.js``). Not the other way: a JavaScript test runner loads the module it tests.
 _REACHES = {"python": frozenset({"c", "cpp", "rust", "javascript", "typescript", "tsx"})}
+_CODE = CODE_LANGUAGES | {"cython"}
 
 
 def _stem(name: str) -> tuple[str, str]:
@@ -36,8 +37,7 @@ def _can_test(test: str, path: str) -> bool:
     that cannot call each other. A template, stylesheet or schema is tested in whatever language renders or reads
     it, so only the name says whose it is."""
     tester, tested = language_for(test), language_for(path)
-    code = CODE_LANGUAGES | {"cython"}
-    if tester not in code or tested not in code:
+    if tester not in _CODE or tested not in _CODE:
         return True
     return call_each_other(tester, tested) or tested in _REACHES.get(tester, ())
 
